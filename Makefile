@@ -1,0 +1,49 @@
+# Two commands matter: `make demo` and `make test`. Both create .venv on first use.
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+SHARED_CORPUS := $(wildcard ../shared/corpus)
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+
+.PHONY: install demo serve ingest test test-fast chromium lock bench clean
+
+# torch first, from the CPU wheel on this machine's disk: letting the resolver pick torch pulls a multi-GB CUDA build.
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check torch==2.13.0
+	$(BIN)/pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+ingest: install
+	$(BIN)/podcast-rag ingest data/episodes $(SHARED_CORPUS)
+
+demo: ingest
+	$(BIN)/podcast-rag serve
+
+serve: install
+	$(BIN)/podcast-rag serve
+
+# Browser tests drive Debian's Chromium; nothing downloads a browser.
+chromium:
+	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+test: install chromium
+	$(BIN)/python -m pytest
+
+test-fast: install
+	$(BIN)/python -m pytest -m "not slow and not browser and not server"
+
+bench: install
+	$(BIN)/python eval/bench.py
+
+# Re-pin what the tests run against after changing dependencies.
+lock:
+	$(BIN)/pip freeze --exclude-editable | grep -v '^-e' > constraints.txt
+
+clean:
+	rm -rf $(VENV) data/index .pytest_cache test-artifacts

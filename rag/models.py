@@ -1,0 +1,249 @@
+"""Plain typed records passed between the stages.
+
+sources -> (Transcript, Summary, chapters, EpisodeMeta) -> Episode -> Chunk -> index -> Passage -> Answer
+Times are seconds on the transcript's clock unless a field says otherwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+SourceType = Literal["transcript", "summary"]
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One timed piece of a transcript: a caption cue, a speaker turn, a JSON segment."""
+
+    start: float
+    end: float | None
+    speaker: str | None
+    text: str
+    line: int | None = None  # where it starts in the source file, for error messages
+
+
+@dataclass(frozen=True)
+class Chapter:
+    start: float
+    title: str
+
+
+@dataclass
+class Transcript:
+    path: Path
+    format: str
+    segments: list[Segment]
+    # Chapters found inside the transcript file itself (lexfridman.com headings); chapters.json wins over these.
+    chapters: list[Chapter] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SummaryParagraph:
+    text: str
+    kind: Literal["text", "quote"]
+    # Timestamps the paragraph cites, on the summary's own clock (it may differ from the transcript's).
+    times: tuple[float, ...] = ()
+    labels: tuple[str, ...] = ()  # the raw references as written, e.g. "13:43", "Final Words"
+    line: int | None = None
+
+
+@dataclass
+class SummarySection:
+    """A numbered section, or one sub-heading's part of it."""
+
+    title: str  # "2. DeepSeek Models: v3 and R1"
+    heading: str | None  # sub-heading inside the section, e.g. "Comparison with Other Models"
+    paragraphs: list[SummaryParagraph]
+    line: int | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.title} › {self.heading}" if self.heading else self.title
+
+    @property
+    def times(self) -> list[float]:
+        return [t for p in self.paragraphs for t in p.times]
+
+
+@dataclass
+class Summary:
+    path: Path
+    title: str | None
+    sections: list[SummarySection]
+
+
+@dataclass
+class EpisodeMeta:
+    id: str
+    podcast: str | None = None
+    number: int | None = None
+    title: str | None = None
+    host: str | None = None
+    guests: list[str] = field(default_factory=list)
+    published: str | None = None
+    video_url: str | None = None
+    audio_url: str | None = None
+    transcript_url: str | None = None
+
+
+@dataclass
+class Episode:
+    """Everything known about one episode, possibly gathered from several folders."""
+
+    meta: EpisodeMeta
+    transcript: Transcript | None = None
+    summary: Summary | None = None
+    chapters: list[Chapter] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return self.meta.id
+
+    @property
+    def duration(self) -> float | None:
+        if not self.transcript or not self.transcript.segments:
+            return None
+        last = self.transcript.segments[-1]
+        return last.end if last.end is not None else last.start
+
+
+@dataclass(frozen=True)
+class Moment:
+    """Where a sentence starts inside a chunk's text, and when and by whom it was said."""
+
+    offset: int
+    start: float | None
+    speaker: str | None
+
+
+@dataclass
+class Chunk:
+    """The unit that is embedded, indexed and retrieved."""
+
+    id: str
+    episode_id: str
+    source_type: SourceType
+    text: str
+    start: float | None
+    end: float | None
+    speakers: list[str]
+    chapter: str | None
+    section: str | None
+    moments: list[Moment]
+    seq: int
+
+    def sentences(self) -> list[tuple[str, Moment]]:
+        """The chunk's sentences, each with its moment."""
+        out = []
+        for i, m in enumerate(self.moments):
+            stop = self.moments[i + 1].offset if i + 1 < len(self.moments) else len(self.text)
+            sentence = self.text[m.offset : stop].strip()
+            if sentence:
+                out.append((sentence, m))
+        return out
+
+
+@dataclass
+class Passage:
+    """A retrieved chunk with its score, rank and links."""
+
+    chunk: Chunk
+    score: float
+    rank: int
+    url: str | None
+    audio_url: str | None = None
+    dense_score: float | None = None  # cosine similarity, when the dense side found it
+    lexical_score: float | None = None  # BM25, when the lexical side found it
+
+    def to_json(self) -> dict:
+        c = self.chunk
+        return {
+            "rank": self.rank,
+            "score": round(self.score, 6),
+            "chunk_id": c.id,
+            "episode_id": c.episode_id,
+            "source_type": c.source_type,
+            "start": c.start,
+            "end": c.end,
+            "speakers": c.speakers,
+            "chapter": c.chapter,
+            "section": c.section,
+            "text": c.text,
+            "url": self.url,
+            "audio_url": self.audio_url,
+        }
+
+
+@dataclass
+class Citation:
+    """A numbered source under an answer: a transcript moment or a summary section."""
+
+    n: int
+    passage: Passage
+    start: float | None  # the cited moment (a sentence), inside the passage
+    end: float | None
+    speaker: str | None
+    quote: str  # the sentence the answer relies on
+    url: str | None
+    audio_url: str | None = None
+
+    def to_json(self) -> dict:
+        c = self.passage.chunk
+        return {
+            "n": self.n,
+            "episode_id": c.episode_id,
+            "source_type": c.source_type,
+            "start": self.start,
+            "end": self.end,
+            "speakers": [self.speaker] if self.speaker else c.speakers,
+            "chapter": c.chapter,
+            "section": c.section,
+            "text": c.text,
+            "quote": self.quote,
+            "url": self.url,
+            "audio_url": self.audio_url,
+            "passage_start": c.start,
+            "passage_end": c.end,
+            "chunk_id": c.id,
+        }
+
+
+@dataclass
+class Answer:
+    answer: str
+    abstained: bool
+    mode: str  # "extractive" or "llm"
+    citations: list[Citation]
+    # Closest passages, shown when the answer abstains so the user can still look.
+    closest: list[Passage] = field(default_factory=list)
+    notice: str | None = None  # e.g. why an LLM answer fell back to extractive
+    model: str | None = None
+
+    def to_json(self) -> dict:
+        out = {
+            "answer": self.answer,
+            "abstained": self.abstained,
+            "mode": self.mode,
+            "citations": [c.to_json() for c in self.citations],
+        }
+        if self.abstained:
+            out["closest"] = [p.to_json() for p in self.closest]
+        if self.notice:
+            out["notice"] = self.notice
+        if self.model:
+            out["model"] = self.model
+        return out
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrictions on what retrieval may return."""
+
+    episode_ids: tuple[str, ...] = ()
+    speaker: str | None = None
+    source_type: SourceType | None = None
+    time_from: float | None = None  # the passage ends at or after this second
+    time_to: float | None = None  # the passage starts at or before this second
