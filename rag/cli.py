@@ -1,0 +1,326 @@
+"""`podcast-rag`: the command line. It only translates between people (or scripts) and rag.assistant."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from rag.errors import PodragError
+from rag.models import Answer, Filters, Passage
+from rag.settings import Settings
+from rag.timecodes import format_clock
+
+app = typer.Typer(
+    help="Ask questions about podcast episodes and get answers cited to the second.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False)
+
+
+class State:
+    settings_overrides: dict = {}
+    _assistant = None
+
+    @classmethod
+    def assistant(cls):
+        if cls._assistant is None:
+            from rag.assistant import Assistant
+
+            cls._assistant = Assistant(Settings(**cls.settings_overrides))
+        return cls._assistant
+
+
+@app.callback()
+def _global(
+    index: Annotated[Optional[Path], typer.Option("--index", help="Index folder (default: $PODRAG_INDEX or data/index).")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what happens.")] = False,
+) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if index is not None:
+        State.settings_overrides["index"] = index
+
+
+def _fail(message: str, code: int = 1) -> None:
+    err.print(f"[red]error:[/red] {escape(message)}")
+    raise typer.Exit(code)
+
+
+def _filters(episode: list[str] | None, speaker: str | None, source: str | None,
+             time_from: float | None = None, time_to: float | None = None) -> Filters | None:
+    if source not in (None, "transcript", "summary"):
+        _fail(f"--source must be 'transcript' or 'summary', not {source!r}", 2)
+    if not (episode or speaker or source or time_from is not None or time_to is not None):
+        return None
+    return Filters(tuple(episode or ()), speaker, source, time_from, time_to)  # type: ignore[arg-type]
+
+
+def _read_batch(path: Path) -> Iterator[tuple[int, dict | None, str | None]]:
+    """(line number, request, error) for each non-empty line of a JSON Lines file ('-' is stdin)."""
+    stream = sys.stdin if str(path) == "-" else path.open(encoding="utf-8")
+    with stream:
+        for n, line in enumerate(stream, start=1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield n, None, f"{path}:{n}: not JSON ({exc.msg}); expected an object like {{\"id\": 1, \"query\": \"...\"}}"
+                continue
+            if not isinstance(item, dict) or not isinstance(item.get("query"), str) or not item["query"].strip():
+                yield n, item if isinstance(item, dict) else None, f"{path}:{n}: expected an object with a non-empty \"query\" string"
+                continue
+            yield n, item, None
+
+
+def _run_batch(path: Path, handle: Callable[[str, Filters | None], dict]) -> None:
+    if str(path) != "-" and not path.exists():
+        _fail(f"{path}: no such file")
+    for _, item, error in _read_batch(path):
+        rid = item.get("id") if item else None
+        if error:
+            print(json.dumps({"id": rid, "error": error}, ensure_ascii=False), flush=True)
+            continue
+        episode = item.get("episode")
+        filters = Filters(episode_ids=(episode,)) if isinstance(episode, str) and episode else None
+        try:
+            result = handle(item["query"], filters)
+        except PodragError as exc:
+            result = {"error": str(exc)}
+        print(json.dumps({"id": rid, **result}, ensure_ascii=False), flush=True)
+
+
+# -- commands ---------------------------------------------------------------------------------------------------
+
+
+@app.command()
+def ingest(
+    paths: Annotated[Optional[list[Path]], typer.Argument(help="Episode folders, or folders of them.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Parse, chunk, embed and index episodes (default: data/episodes and $PODRAG_CORPUS)."""
+    assistant = State.assistant()
+    if not paths:
+        paths = [Path("data/episodes"), *assistant.settings.corpus_paths()]
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    try:
+        with Progress(
+            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+            console=err, disable=quiet, transient=True,
+        ) as bar:
+            task = bar.add_task("embedding chunks", total=None)
+
+            def progress(done: int, total: int, label: str) -> None:
+                bar.update(task, completed=done, total=total or None, description=f"embedding {label}")
+
+            report = assistant.ingest(paths, progress)
+    except PodragError as exc:
+        _fail(str(exc))
+    for line in report.failed:
+        err.print(f"[red]error:[/red] {escape(line)}")
+    for notice in assistant.lexical.notices:
+        err.print(f"[yellow]note:[/yellow] {escape(notice)}")
+    err.print(report.summary_line())
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def remove(episode_ids: Annotated[list[str], typer.Argument(help="Episode ids to drop from the index.")]) -> None:
+    """Drop episodes from the index."""
+    try:
+        removed = State.assistant().remove(episode_ids)
+    except PodragError as exc:
+        _fail(str(exc))
+    missing = [e for e in episode_ids if e not in removed]
+    if removed:
+        err.print(f"removed {', '.join(removed)}")
+    if missing:
+        _fail(f"not in the index: {', '.join(missing)}")
+
+
+@app.command()
+def episodes(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """List the indexed episodes."""
+    try:
+        records = State.assistant().episodes()
+    except PodragError as exc:
+        _fail(str(exc))
+    if as_json:
+        print(json.dumps([_episode_json(r) for r in records], indent=2, ensure_ascii=False))
+        return
+    if not records:
+        err.print("The index is empty: run `podcast-rag ingest` first.")
+        return
+    from rich.table import Table
+
+    table = Table("id", "title", "guests", "published", "length", "chapters", "chunks", "sources")
+    for r in records:
+        sources = ", ".join(x for x in (r.transcript_format, "summary" if r.has_summary else None) if x)
+        table.add_row(r.id, escape(r.meta.title or ""), escape(", ".join(r.meta.guests)), r.meta.published or "",
+                      format_clock(r.duration) if r.duration else "", str(len(r.chapters)), str(len(r.chunk_ids)),
+                      sources)
+    out.print(table)
+
+
+def _episode_json(r) -> dict:
+    return {
+        "id": r.id, **{k: v for k, v in r.meta.__dict__.items() if k != "id"},
+        "duration": r.duration, "chapters": [c.__dict__ for c in r.chapters], "chunks": len(r.chunk_ids),
+        "transcript_format": r.transcript_format, "has_summary": r.has_summary, "ingested_at": r.ingested_at,
+    }
+
+
+@app.command()
+def search(
+    query: Annotated[Optional[str], typer.Argument(help="What to look for.")] = None,
+    k: Annotated[int, typer.Option("--k", help="How many passages.")] = 10,
+    episode: Annotated[Optional[list[str]], typer.Option("--episode", help="Only this episode id (repeatable).")] = None,
+    speaker: Annotated[Optional[str], typer.Option("--speaker", help="Only passages where this person speaks.")] = None,
+    source: Annotated[Optional[str], typer.Option("--source", help="transcript or summary.")] = None,
+    time_from: Annotated[Optional[float], typer.Option("--from", help="Only passages ending after this second.")] = None,
+    time_to: Annotated[Optional[float], typer.Option("--to", help="Only passages starting before this second.")] = None,
+    mode: Annotated[str, typer.Option("--mode", help="hybrid, dense or bm25.")] = "hybrid",
+    batch: Annotated[Optional[Path], typer.Option("--batch", help="JSON Lines of {id, query, episode?}; '-' for stdin.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Find the passages that best match a query."""
+    if mode not in ("hybrid", "dense", "bm25"):
+        _fail(f"--mode must be hybrid, dense or bm25, not {mode!r}", 2)
+    assistant = State.assistant()
+    if batch is not None:
+        _run_batch(batch, lambda q, f: {"results": [p.to_json() for p in assistant.search(q, k, f, mode)]})  # type: ignore[arg-type]
+        return
+    if not query or not query.strip():
+        _fail("give a QUERY (or --batch FILE)", 2)
+    try:
+        passages = assistant.search(query, k, _filters(episode, speaker, source, time_from, time_to), mode)  # type: ignore[arg-type]
+    except PodragError as exc:
+        _fail(str(exc))
+    if as_json:
+        print(json.dumps([p.to_json() for p in passages], indent=2, ensure_ascii=False))
+        return
+    if not passages:
+        err.print("No passages found.")
+    for p in passages:
+        _print_passage(p)
+
+
+def _where(chunk) -> str:
+    if chunk.source_type == "summary":
+        return f"summary · {chunk.section or ''}"
+    return f"{format_clock(chunk.start)} · {', '.join(chunk.speakers)} · {chunk.chapter or ''}"
+
+
+def _print_passage(p: Passage) -> None:
+    c = p.chunk
+    out.print(f"[bold]{p.rank}.[/bold] {escape(c.episode_id)} · {escape(_where(c))}  [dim]{p.score:.4f}[/dim]")
+    out.print(f"   {escape(c.text[:400])}{'…' if len(c.text) > 400 else ''}")
+    if p.url:
+        out.print(f"   [link={p.url}]{escape(p.url)}[/link]")
+
+
+def _print_answer(a: Answer) -> None:
+    if a.notice:
+        err.print(f"[yellow]note:[/yellow] {escape(a.notice)}")
+    out.print(escape(a.answer))
+    out.print()
+    for c in a.citations:
+        chunk = c.passage.chunk
+        if chunk.source_type == "summary":
+            where = f"summary · {chunk.section}"
+        else:
+            where = f"{format_clock(c.start)} · {c.speaker or ''} · {chunk.chapter or ''}"
+        out.print(f"[bold][{c.n}][/bold] {escape(chunk.episode_id)} · {escape(where)}")
+        if c.url:
+            out.print(f"    [link={c.url}]{escape(c.url)}[/link]")
+    if a.abstained:
+        for p in a.closest:
+            _print_passage(p)
+    out.print(f"[dim]mode: {a.mode}{' · ' + a.model if a.model else ''}[/dim]")
+
+
+@app.command()
+def ask(
+    question: Annotated[Optional[str], typer.Argument(help="Your question.")] = None,
+    episode: Annotated[Optional[list[str]], typer.Option("--episode", help="Only this episode id (repeatable).")] = None,
+    speaker: Annotated[Optional[str], typer.Option("--speaker", help="Only passages where this person speaks.")] = None,
+    source: Annotated[Optional[str], typer.Option("--source", help="transcript or summary.")] = None,
+    batch: Annotated[Optional[Path], typer.Option("--batch", help="JSON Lines of {id, query, episode?}; '-' for stdin.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Answer a question, citing the moments and summary sections it comes from."""
+    assistant = State.assistant()
+    if batch is not None:
+        _run_batch(batch, lambda q, f: assistant.ask(q, f).to_json())
+        return
+    if not question or not question.strip():
+        _fail("give a QUESTION (or --batch FILE)", 2)
+    try:
+        answer = assistant.ask(question, _filters(episode, speaker, source))
+    except PodragError as exc:
+        _fail(str(exc))
+    if as_json:
+        print(json.dumps(answer.to_json(), indent=2, ensure_ascii=False))
+    else:
+        _print_answer(answer)
+
+
+@app.command()
+def chat(
+    episode: Annotated[Optional[list[str]], typer.Option("--episode", help="Only this episode id (repeatable).")] = None,
+) -> None:
+    """Ask questions one after another in the terminal (empty line or Ctrl-D to quit)."""
+    assistant = State.assistant()
+    filters = _filters(episode, None, None)
+    while True:
+        try:
+            question = input("you> ").strip()
+        except (EOFError, KeyboardInterrupt):
+            break
+        if not question:
+            break
+        try:
+            _print_answer(assistant.ask(question, filters))
+        except PodragError as exc:
+            err.print(f"[red]error:[/red] {escape(str(exc))}")
+        out.print()
+
+
+@app.command()
+def serve(
+    host: Annotated[Optional[str], typer.Option("--host", help="Address to bind (default 127.0.0.1).")] = None,
+    port: Annotated[Optional[int], typer.Option("--port", help="Port (default 7860).")] = None,
+    auth: Annotated[Optional[str], typer.Option("--auth", help="user:password (or $PODRAG_AUTH).")] = None,
+) -> None:
+    """Start the web app."""
+    try:
+        from ui.app import launch
+    except ImportError:
+        err.print("The web app is not installed; starting the terminal chat instead.")
+        chat(None)
+        return
+    launch(State.assistant(), host=host, port=port, auth=auth)
+
+
+def main() -> None:
+    try:
+        app()
+    except PodragError as exc:
+        err.print(f"[red]error:[/red] {escape(str(exc))}")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,124 @@
+"""Hybrid retrieval: dense (Chroma, cosine) and lexical (BM25) candidates fused by reciprocal rank.
+
+RRF needs no score calibration between the two sides, which matters here: cosine similarities and BM25 scores live
+on unrelated scales. The dense cosine of every returned passage is still reported, because the answerer uses it to
+decide whether the corpus covers a question at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Literal
+
+import numpy as np
+
+from rag.embedding import CachedEmbedder
+from rag.index import ChromaIndex, EpisodeRecord
+from rag.lexical import LexicalStore
+from rag.models import Chunk, Filters, Passage
+from rag.timecodes import audio_link, video_link
+
+Mode = Literal["hybrid", "dense", "bm25"]
+
+
+@dataclass(frozen=True)
+class RetrievalConfig:
+    mode: Mode = "hybrid"
+    candidates: int = 40  # from each side, before fusion
+    rrf_k: int = 60
+
+
+def rrf(rankings: Sequence[Sequence[str]], k: int = 60) -> list[tuple[str, float]]:
+    """Reciprocal rank fusion: score(d) = sum over rankings of 1 / (k + rank), rank from 1."""
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, doc in enumerate(ranking, start=1):
+            scores[doc] = scores.get(doc, 0.0) + 1.0 / (k + rank)
+    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def passage_links(chunk: Chunk, record: EpisodeRecord | None) -> tuple[str | None, str | None]:
+    """Video link at the chunk's start (or the transcript page for summaries without a time), and audio link."""
+    if record is None:
+        return None, None
+    meta = record.meta
+    t = chunk.start
+    url = video_link(meta.video_url, t) or audio_link(meta.audio_url, t) or meta.transcript_url
+    return url, audio_link(meta.audio_url, t)
+
+
+class Retriever:
+    def __init__(self, index: ChromaIndex, lexical: LexicalStore, embedder: CachedEmbedder,
+                 config: RetrievalConfig | None = None):
+        self.index = index
+        self.lexical = lexical
+        self.embedder = embedder
+        self.config = config or RetrievalConfig()
+
+    def with_mode(self, mode: Mode) -> Retriever:
+        return Retriever(self.index, self.lexical, self.embedder, replace(self.config, mode=mode))
+
+    def resolve_speaker(self, name: str | None) -> list[str]:
+        """Index speaker names matching a user's 'dylan' or 'Dylan Patel' (case-insensitive, by word prefix)."""
+        if not name:
+            return []
+        wanted = name.strip().lower()
+        known = self.lexical.sync().speakers()
+        exact = [s for s in known if s.lower() == wanted]
+        if exact:
+            return exact
+        return [s for s in known if any(w.startswith(wanted) for w in s.lower().split()) or wanted in s.lower()]
+
+    def embed_query(self, query: str) -> np.ndarray:
+        return self.embedder.embed([query])[0]
+
+    def search(self, query: str, k: int = 10, filters: Filters | None = None,
+               query_vector: np.ndarray | None = None) -> list[Passage]:
+        """The k best passages for `query`, best first, each with its dense cosine when known."""
+        cfg = self.config
+        speakers = self.resolve_speaker(filters.speaker) if filters and filters.speaker else []
+        if filters and filters.speaker and not speakers:
+            return []  # nobody of that name speaks in the index
+        vector = query_vector if query_vector is not None else self.embed_query(query)
+        self.index.refresh()
+        n = max(cfg.candidates, k)
+
+        dense: list[tuple[Chunk, float]] = []
+        lexical: list[tuple[str, float]] = []
+        if cfg.mode in ("hybrid", "dense"):
+            dense = self.index.query(vector, n, filters, speakers)
+        if cfg.mode in ("hybrid", "bm25"):
+            lex = self.lexical.sync()
+            lexical = [(cid, s) for cid, s in lex.search(query, n, filters, speakers) if cid in self.index.live_ids]
+
+        chunks = {c.id: c for c, _ in dense}
+        cosine = {c.id: s for c, s in dense}
+        bm25 = dict(lexical)
+        if cfg.mode == "dense":
+            ranked = [(c.id, s) for c, s in dense]
+        elif cfg.mode == "bm25":
+            ranked = lexical
+        else:
+            ranked = rrf([[c.id for c, _ in dense], [cid for cid, _ in lexical]], cfg.rrf_k)
+        ranked = ranked[:k]
+
+        # Chunks found only by BM25: fetch them, with their vectors so their cosine can be reported too.
+        missing = [cid for cid, _ in ranked if cid not in chunks or cid not in cosine]
+        if missing:
+            for cid, (chunk, vec) in self.index.get_chunks(missing, with_vectors=True).items():
+                chunks[cid] = chunk
+                if vec is not None:
+                    cosine[cid] = float(np.dot(vec, vector))
+
+        records = self.index.records(refresh=False)
+        passages = []
+        for rank, (cid, score) in enumerate(ranked, start=1):
+            chunk = chunks.get(cid)
+            if chunk is None:
+                continue
+            url, audio = passage_links(chunk, records.get(chunk.episode_id))
+            passages.append(
+                Passage(chunk, score, rank, url, audio, dense_score=cosine.get(cid), lexical_score=bm25.get(cid))
+            )
+        return passages
