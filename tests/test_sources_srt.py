@@ -51,7 +51,8 @@ def test_unreadable_timing_is_named(tmp_path):
     with pytest.raises(SourceError) as err:
         parse_srt(path)
     assert str(err.value) == (
-        f"{path}:10: unreadable cue timing '00:00:05,000 -> 00:00:06,000': expected HH:MM:SS,mmm --> HH:MM:SS,mmm"
+        f"{path}:10: unreadable cue timing '00:00:05,000 -> 00:00:06,000': "
+        "expected HH:MM:SS,mmm --> HH:MM:SS,mmm"
     )
 
 
