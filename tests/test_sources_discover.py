@@ -145,3 +145,19 @@ def test_shared_corpus():
     assert [len(e.transcript.segments) for e in episodes] == [3625, 779, 398]
     assert [len(e.chapters) for e in episodes] == [25, 21, 21]
     assert episodes[0].summary is not None and episodes[0].meta.guests == ["Dylan Patel", "Nathan Lambert"]
+
+
+def test_readme_beside_episode_folders_is_not_an_episode(tmp_path):
+    _files(tmp_path, **{"README.md": "# corpus"})
+    _files(tmp_path / "lex-5", **{"transcript.vtt": VTT})
+    sources, _ = discover([tmp_path])
+    assert [s.id for s in sources] == ["lex-5"]
+
+
+def test_stray_file_beside_episode_folders_does_not_hide_them(tmp_path):
+    _files(tmp_path, **{"notes.txt": "my notes"})
+    _files(tmp_path / "lex-5", **{"transcript.vtt": VTT})
+    sources, _ = discover([tmp_path])
+    assert [s.id for s in sources] == [tmp_path.name, "lex-5"]
+    with pytest.raises(SourceError, match=r"notes.txt:1: unrecognised line 'my notes'"):
+        load_episode(sources[0])

@@ -6,7 +6,6 @@ Every parser returns the records of `rag.models`; errors are `SourceError`s nami
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import Literal, TypeVar
 
 from rag.errors import SourceError
 from rag.models import Chapter, Episode, EpisodeMeta, Summary, Transcript
+from rag.sources.common import load_json
 from rag.sources.lexfridman_html import parse_lexfridman_html
 from rag.sources.metadata import parse_episode_json
 from rag.sources.plaintext import parse_plaintext
@@ -106,11 +106,7 @@ def detect_kind(path: Path | str) -> Kind:
 
 
 def _detect_json(path: Path) -> SourceFile:
-    text = read_text(path)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SourceError(path, f"not valid JSON ({exc.msg} at column {exc.colno})", exc.lineno) from exc
+    data = load_json(path)
     if isinstance(data, dict) and isinstance(data.get("chapters"), list):
         return SourceFile(path, "chapters", parse_json_chapters)
     if isinstance(data, dict) and isinstance(data.get("segments"), list):
@@ -164,14 +160,21 @@ def discover(paths: list[Path]) -> tuple[list[EpisodeSources], list[SourceError]
     return list(episodes.values()), errors
 
 
-def _episode_folders(folder: Path) -> list[tuple[Path, list[Path]]]:
-    """(folder, its files) for every folder with a recognised source file, this one or below."""
+def _episode_folders(folder: Path, seen: set[Path] | None = None) -> list[tuple[Path, list[Path]]]:
+    """(folder, its files) for every folder with a recognised source file, this one and all below.
+
+    Subfolders are searched even below an episode folder, so that a stray notes.txt beside episode
+    folders makes one broken "episode" (reported) instead of hiding the real ones.
+    """
+    seen = set() if seen is None else seen
+    if folder.resolve() in seen:  # a symlink loop
+        return []
+    seen.add(folder.resolve())
     entries = sorted(p for p in folder.iterdir() if not p.name.startswith("."))
     files = [p for p in entries if p.is_file() and not _ignored(p)]
-    if any(_recognised(p) for p in files):
-        # Unknown files go along, so that load_episode names them instead of silently skipping them.
-        return [(folder, files)]
-    return [found for sub in entries if sub.is_dir() for found in _episode_folders(sub)]
+    # Unknown files go along, so that load_episode names them instead of silently skipping them.
+    found = [(folder, files)] if any(_recognised(p) for p in files) else []
+    return found + [f for sub in entries if sub.is_dir() for f in _episode_folders(sub, seen)]
 
 
 def _ignored(path: Path) -> bool:
