@@ -105,3 +105,12 @@ def test_shared_corpus_459_chapters():
     chapters = parse_json_chapters(path)
     assert len(chapters) == 25
     assert (chapters[0].start, chapters[0].title) == (0.0, "Introduction")
+
+
+def test_item_that_is_not_an_object(tmp_path):
+    path = _write(tmp_path, "t.json", {"segments": ["Hello there, this is a long string of words " * 3]})
+    with pytest.raises(SourceError) as err:
+        parse_json_transcript(path)
+    message = str(err.value)
+    assert message.startswith(f"{path}: segments[0]: expected a JSON object, got 'Hello there")
+    assert message.endswith("...' (Podcasting 2.0 transcript)")  # long input cut short

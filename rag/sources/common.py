@@ -89,9 +89,11 @@ def describe_validation_error(exc: ValidationError) -> str:
     where = ""
     for part in err["loc"]:
         where += f"[{part}]" if isinstance(part, int) else (f".{part}" if where else str(part))
-    msg = err["msg"]
-    if msg.startswith("Input should be "):
-        msg = "expected " + msg.removeprefix("Input should be ")
-    elif err["type"] == "missing":
+    if err["type"] == "missing":
         return f"{where}: missing, expected a value"
-    return f"{where or 'top level'}: {msg}, got {err['input']!r}"
+    if err["type"] in ("model_type", "dict_type"):
+        msg = "expected a JSON object"  # pydantic would name our private model class
+    else:
+        msg = err["msg"].replace("Input should be ", "expected ", 1)
+    got = repr(err["input"])
+    return f"{where or 'top level'}: {msg}, got {got if len(got) <= 60 else got[:57] + '...'}"
