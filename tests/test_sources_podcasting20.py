@@ -113,4 +113,4 @@ def test_item_that_is_not_an_object(tmp_path):
         parse_json_transcript(path)
     message = str(err.value)
     assert message.startswith(f"{path}: segments[0]: expected a JSON object, got 'Hello there")
-    assert message.endswith("...' (Podcasting 2.0 transcript)")  # long input cut short
+    assert message.endswith("... (Podcasting 2.0 transcript)")  # long input cut short
