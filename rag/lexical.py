@@ -24,6 +24,8 @@ import numpy as np
 from rag.models import Chunk, Filters
 
 log = logging.getLogger(__name__)
+# bm25s sets its own logger to DEBUG, which floods the CLI's output.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 _POINTER = "bm25.current"
 

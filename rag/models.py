@@ -211,6 +211,15 @@ class Citation:
         }
 
 
+@dataclass(frozen=True)
+class Evidence:
+    """How strongly the corpus supports an answer: what the abstention decision was based on."""
+
+    best_cosine: float  # question vs the best sentence (with its neighbours)
+    best_score: float  # the answerer's combined score of that sentence
+    unknown_words: list[str] = field(default_factory=list)  # question words no passage contains
+
+
 @dataclass
 class Answer:
     answer: str
@@ -221,6 +230,7 @@ class Answer:
     closest: list[Passage] = field(default_factory=list)
     notice: str | None = None  # e.g. why an LLM answer fell back to extractive
     model: str | None = None
+    evidence: Evidence | None = None
 
     def to_json(self) -> dict:
         out = {
@@ -235,6 +245,12 @@ class Answer:
             out["notice"] = self.notice
         if self.model:
             out["model"] = self.model
+        if self.evidence:
+            out["evidence"] = {
+                "best_cosine": round(self.evidence.best_cosine, 4),
+                "best_score": round(self.evidence.best_score, 4),
+                "unknown_words": self.evidence.unknown_words,
+            }
         return out
 
 

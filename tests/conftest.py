@@ -14,7 +14,8 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_CORPUS = ROOT.parent / "shared" / "corpus"
-TEST_CACHE = ROOT / ".cache" / "test-embeddings"
+# Embeddings are a pure function of (model, text), so test runs may share them; PODRAG_TEST_CACHE moves the folder.
+TEST_CACHE = Path(os.environ.get("PODRAG_TEST_CACHE", ROOT / ".cache" / "test-embeddings"))
 
 
 def shared_episode(name: str) -> Path:
@@ -75,3 +76,63 @@ def write_episode(folder: Path, vtt_cues: list[tuple[str, str, str, str]] | None
     if summary is not None:
         (folder / "summary.txt").write_text(summary)
     return folder
+
+
+# Two small made-up episodes, enough for retrieval, filters and answers to be checked by hand.
+TINY_459 = [
+    ("00:00:00.000", "00:00:06.000", "Lex Fridman", "Welcome to the show with Dylan and Nathan."),
+    ("00:00:06.000", "00:00:15.000", "Lex Fridman", "So how many GPUs does DeepSeek really have?"),
+    ("00:00:15.000", "00:00:26.000", "Dylan Patel",
+     "We believe they actually have closer to 50,000 GPUs, spread over research and the hedge fund."),
+    ("00:00:26.000", "00:00:40.000", "Nathan Lambert",
+     "The paper only talks about the 2,000 H800 chips used for the final pre-training run."),
+    ("00:01:00.000", "00:01:12.000", "Nathan Lambert",
+     "Multi-head latent attention compresses the key value cache, which saves a lot of memory at inference."),
+    ("00:01:12.000", "00:01:25.000", "Dylan Patel",
+     "Export controls limit how many advanced chips China can buy, which slows down training of big models."),
+]
+TINY_500 = [
+    ("00:00:00.000", "00:00:10.000", "Lex Fridman", "Tell me about the bakery you opened in Lisbon."),
+    ("00:00:10.000", "00:00:24.000", "Ana Silva",
+     "We bake sourdough bread every morning at four, with a starter that is twelve years old."),
+    ("00:00:24.000", "00:00:40.000", "Ana Silva",
+     "The secret is a long cold fermentation of thirty six hours in the fridge."),
+]
+
+
+def write_tiny_corpus(root: Path) -> Path:
+    write_episode(root / "tiny-459", TINY_459, meta={
+        "id": "tiny-459", "title": "Tiny DeepSeek talk", "host": "Lex Fridman",
+        "guests": ["Dylan Patel", "Nathan Lambert"], "video_url": "https://www.youtube.com/watch?v=abc123",
+        "audio_url": "https://media.example/tiny.mp3"},
+        summary="Tiny summary\n1. Compute\nDylan says DeepSeek has about 50,000 GPUs. ([0:15])\n")
+    write_episode(root / "tiny-500", TINY_500, meta={"id": "tiny-500", "title": "Bread", "guests": ["Ana Silva"]})
+    return root
+
+
+@pytest.fixture
+def tiny_corpus(tmp_path) -> Path:
+    return write_tiny_corpus(tmp_path / "corpus")
+
+
+@pytest.fixture
+def tiny_assistant(assistant, tiny_corpus):
+    """An Assistant with the two tiny episodes ingested."""
+    report = assistant.ingest([tiny_corpus])
+    assert report.ok, report.failed
+    return assistant
+
+
+@pytest.fixture(scope="session")
+def corpus_assistant(tmp_path_factory, embedder):
+    """An Assistant over the real shared corpus plus data/episodes, ingested once per test session."""
+    if not SHARED_CORPUS.exists():
+        pytest.skip(f"shared corpus not found at {SHARED_CORPUS} (it lives beside the checkout, never in it)")
+    from rag.assistant import Assistant
+    from rag.settings import Settings
+
+    a = Assistant(Settings(index=tmp_path_factory.mktemp("corpus-index"), cache=TEST_CACHE, _env_file=None))
+    a.__dict__["embedder"] = embedder
+    report = a.ingest([ROOT / "data" / "episodes", SHARED_CORPUS])
+    assert report.ok, report.failed
+    return a

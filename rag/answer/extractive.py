@@ -9,6 +9,7 @@ When even the best evidence is weak, it abstains and lists the closest passages 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -16,8 +17,11 @@ import numpy as np
 
 from rag.embedding import CachedEmbedder
 from rag.lexical import LexicalStore, tokenize
-from rag.models import Answer, Citation, Moment, Passage
+from rag.models import Answer, Citation, Evidence, Moment, Passage
 from rag.timecodes import audio_link, video_link
+
+_QUANTITY_QUESTION = re.compile(r"\b(how (many|much|long|big|large|old|often|fast)|what (year|percentage|share|number)|when)\b", re.I)
+_NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|billion|trillion)\b", re.I)
 
 ABSTAIN_TEXT = "The episodes don't seem to cover this. The closest passages are listed below."
 
@@ -27,13 +31,17 @@ class ExtractiveConfig:
     max_sentences: int = 3
     max_words: int = 110
     min_words: int = 5  # "Yeah, exactly." answers nothing
-    semantic_weight: float = 0.6  # the rest is lexical
+    # score = semantic * cosine + lexical * IDF-weighted term coverage + the rest * the passage's own cosine
+    semantic_weight: float = 0.5
+    lexical_weight: float = 0.3
+    answer_type_bonus: float = 0.05
     redundancy: float = 0.8  # a sentence this close (cosine) to one already chosen adds nothing
-    keep_ratio: float = 0.8  # later sentences must score at least this share of the best one
+    keep_ratio: float = 0.9  # later sentences must score at least this share of the best one
     # Abstention. Calibrated on the answerable vs unanswerable questions of eval/datasets (see README, Evaluation):
     # abstain when the best sentence is both semantically far from the question and lexically thin.
     min_cosine: float = 0.45
     min_score: float = 0.42
+    unknown_word_cosine: float = 0.6
 
 
 @dataclass
@@ -46,6 +54,7 @@ class _Candidate:
     lexical: float = 0.0
     score: float = 0.0
     vector: np.ndarray | None = None
+    window: str = ""
 
 
 def _sentence_end(passage: Passage, index: int) -> float | None:
@@ -72,38 +81,68 @@ class ExtractiveAnswerer:
         return {t: math.log(1 + n / (1 + df)) for t, df in lex.term_document_frequency(question).items()}
 
     def candidates(self, question: str, passages: list[Passage], query_vector: np.ndarray) -> list[_Candidate]:
-        """Every usable sentence of the passages, scored."""
+        """Every usable sentence of the passages, scored.
+
+        A sentence alone is often cryptic ("we believe they have closer to 50,000"), so it is also judged inside a
+        window of its neighbours; the passage it comes from lends it a little of its own relevance; and a question
+        asking for a quantity or a date prefers sentences that contain a number.
+        """
         cfg = self.config
         seen: set[tuple[str, str]] = set()
         cands: list[_Candidate] = []
         for p in passages:
-            for i, (sentence, moment) in enumerate(p.chunk.sentences()):
+            sentences = p.chunk.sentences()
+            for i, (sentence, moment) in enumerate(sentences):
                 key = (p.chunk.episode_id, sentence)
-                if key in seen or len(sentence.split()) < cfg.min_words:
-                    continue  # overlapping chunks repeat sentences
+                if key in seen or len(sentence.split()) < cfg.min_words or sentence.rstrip().endswith("?"):
+                    # Overlapping chunks repeat sentences; a question in the conversation is not an answer (it
+                    # still helps as context: it is in the window of the sentences that answer it).
+                    continue
                 seen.add(key)
-                cands.append(_Candidate(p, sentence, moment, _sentence_end(p, i)))
+                window = " ".join(s for s, _ in sentences[max(0, i - 1) : i + 2])
+                cands.append(_Candidate(p, sentence, moment, _sentence_end(p, i), window=window))
         if not cands:
             return []
-        vectors = self.embedder.embed([c.sentence for c in cands])
+        vectors = self.embedder.embed([c.sentence for c in cands] + [c.window for c in cands])
+        sentence_vecs, window_vecs = vectors[: len(cands)], vectors[len(cands) :]
         idf = self._idf(question)
         total = sum(idf.values()) or 1.0
-        for c, vec in zip(cands, vectors):
+        wants_number = bool(_QUANTITY_QUESTION.search(question))
+
+        def coverage(text: str) -> float:
+            terms = set(tokenize([text])[0])
+            return sum(w for t, w in idf.items() if t in terms) / total
+
+        for c, vec, wvec in zip(cands, sentence_vecs, window_vecs):
             c.vector = vec
-            c.semantic = float(np.dot(vec, query_vector))
-            terms = set(tokenize([c.sentence])[0])
-            c.lexical = sum(w for t, w in idf.items() if t in terms) / total
-            c.score = cfg.semantic_weight * c.semantic + (1 - cfg.semantic_weight) * c.lexical
-            if c.sentence.rstrip().endswith("?"):
-                c.score *= 0.85  # a question in the transcript rarely answers the user's question
+            c.semantic = 0.5 * float(np.dot(vec, query_vector)) + 0.5 * float(np.dot(wvec, query_vector))
+            c.lexical = 0.6 * coverage(c.sentence) + 0.4 * coverage(c.window)
+            prior = c.passage.dense_score or 0.0
+            c.score = (
+                cfg.semantic_weight * c.semantic
+                + cfg.lexical_weight * c.lexical
+                + (1 - cfg.semantic_weight - cfg.lexical_weight) * prior
+            )
+            if wants_number and _NUMBER.search(c.sentence):
+                c.score += cfg.answer_type_bonus
         return sorted(cands, key=lambda c: -c.score)
 
     def answer(self, question: str, passages: list[Passage], query_vector: np.ndarray) -> Answer:
         cfg = self.config
         cands = self.candidates(question, passages, query_vector)
         best = cands[0] if cands else None
-        if best is None or (best.semantic < cfg.min_cosine and best.score < cfg.min_score):
-            return Answer(ABSTAIN_TEXT, True, self.mode, [], closest=passages[:3])
+        unknown = self.unknown_words(question)
+        evidence = Evidence(best.semantic if best else 0.0, best.score if best else 0.0, unknown)
+        weak = best is None or (best.semantic < cfg.min_cosine and best.score < cfg.min_score)
+        # A word of the question that no passage of the corpus contains (a name, a topic) is strong evidence that
+        # the corpus does not cover it; only a very close semantic match overrides that.
+        off_topic = bool(unknown) and (best is None or best.semantic < cfg.unknown_word_cosine)
+        if weak or off_topic:
+            text = ABSTAIN_TEXT
+            if unknown:
+                names = ", ".join(f"“{w}”" for w in unknown)
+                text = f"The episodes don't seem to cover this: no passage mentions {names}. The closest passages are listed below."
+            return Answer(text, True, self.mode, [], closest=passages[:3], evidence=evidence)
 
         chosen: list[_Candidate] = []
         words = 0
@@ -126,7 +165,17 @@ class ExtractiveAnswerer:
             url = video_link(video, t) or audio_link(audio, t) or c.passage.url
             citations.append(Citation(n, c.passage, t, c.end, c.moment.speaker, c.sentence, url, audio_link(audio, t)))
             lines.append(f"{_attribution(c)}: “{c.sentence}” [{n}]")
-        return Answer("\n".join(lines), False, self.mode, citations)
+        return Answer("\n".join(lines), False, self.mode, citations, evidence=evidence)
+
+    def unknown_words(self, question: str) -> list[str]:
+        """Content words of the question that occur in no indexed passage (as written by the user)."""
+        lex = self.lexical.sync()
+        out = []
+        for word in dict.fromkeys(re.findall(r"[\w'’-]+", question)):
+            df = lex.term_document_frequency(word)
+            if df and all(v == 0 for v in df.values()):
+                out.append(word)
+        return out
 
 
 def _attribution(c: _Candidate) -> str:

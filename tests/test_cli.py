@@ -1,0 +1,100 @@
+"""The command line as a user (or a script) runs it: a real process, a real index, JSON on stdout."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import TEST_CACHE, write_tiny_corpus
+
+pytestmark = pytest.mark.slow
+
+PASSAGE_FIELDS = {"rank", "score", "episode_id", "source_type", "start", "end", "speakers", "chapter", "section",
+                  "text", "url"}
+CITATION_FIELDS = {"n", "episode_id", "source_type", "start", "end", "speakers", "chapter", "section", "text", "url"}
+
+
+def run(*args, env_extra=None, input=None, check=True):
+    env = {**os.environ, "PODRAG_CACHE": str(TEST_CACHE), **(env_extra or {})}
+    proc = subprocess.run([sys.executable, "-m", "rag.cli", *args], capture_output=True, text=True, env=env,
+                          input=input, timeout=300)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"exit {proc.returncode}\nstdout: {proc.stdout}\nstderr: {proc.stderr}")
+    return proc
+
+
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory):
+    root = tmp_path_factory.mktemp("cli")
+    corpus = write_tiny_corpus(root / "corpus")
+    proc = run("--index", str(root / "index"), "ingest", str(corpus))
+    assert "2 episodes indexed (2 new" in proc.stderr
+    return root / "index"
+
+
+def test_search_json_has_the_contract_fields(index_dir):
+    out = json.loads(run("--index", str(index_dir), "search", "how many GPUs does DeepSeek have", "--k", "3",
+                         "--json").stdout)
+    assert 1 <= len(out) <= 3 and PASSAGE_FIELDS <= set(out[0])
+    assert out[0]["episode_id"] == "tiny-459" and out[0]["rank"] == 1
+    assert out[0]["url"].startswith("https://www.youtube.com/watch?v=abc123&t=")
+
+
+def test_search_filters_by_speaker_and_source(index_dir):
+    out = json.loads(run("--index", str(index_dir), "search", "bread", "--speaker", "ana", "--json").stdout)
+    assert out and all("Ana Silva" in p["speakers"] for p in out)
+    out = json.loads(run("--index", str(index_dir), "search", "GPUs", "--source", "summary", "--json").stdout)
+    assert out and all(p["source_type"] == "summary" for p in out)
+
+
+def test_ask_json_cites_the_moment_with_seconds_speaker_and_link(index_dir):
+    out = json.loads(run("--index", str(index_dir), "ask", "How many GPUs does DeepSeek have?", "--json").stdout)
+    assert out["abstained"] is False and out["mode"] == "extractive"
+    assert "[1]" in out["answer"]
+    first = out["citations"][0]
+    assert CITATION_FIELDS <= set(first)
+    assert first["n"] == 1 and first["episode_id"] == "tiny-459"
+    if first["source_type"] == "transcript":
+        assert first["start"] == 15.0 and first["speakers"] == ["Dylan Patel"]
+        assert first["url"].endswith("&t=15")
+
+
+def test_ask_abstains_on_a_topic_never_discussed(index_dir):
+    out = json.loads(run("--index", str(index_dir), "ask", "Who won the football world cup in 2022?", "--json").stdout)
+    assert out["abstained"] is True and out["citations"] == [] and out["closest"]
+
+
+def test_batch_answers_in_input_order_and_reports_bad_lines(index_dir, tmp_path):
+    batch = tmp_path / "q.jsonl"
+    batch.write_text(
+        '{"id": "a", "query": "sourdough fermentation"}\n'
+        "not json\n"
+        '{"id": "b", "query": "latent attention memory", "episode": "tiny-459"}\n'
+    )
+    lines = [json.loads(x) for x in run("--index", str(index_dir), "search", "--batch", str(batch), "--json",
+                                        "--k", "2").stdout.splitlines()]
+    assert [x["id"] for x in lines] == ["a", None, "b"]
+    assert lines[0]["results"][0]["episode_id"] == "tiny-500"
+    assert "q.jsonl:2: not JSON" in lines[1]["error"]
+    assert all(p["episode_id"] == "tiny-459" for p in lines[2]["results"])
+    asked = [json.loads(x) for x in run("--index", str(index_dir), "ask", "--batch", str(batch), "--json").stdout.splitlines()]
+    assert asked[0]["id"] == "a" and "citations" in asked[0] and asked[2]["id"] == "b"
+
+
+def test_episodes_lists_what_is_indexed(index_dir):
+    out = json.loads(run("--index", str(index_dir), "episodes", "--json").stdout)
+    assert [e["id"] for e in out] == ["tiny-459", "tiny-500"]
+    assert out[0]["guests"] == ["Dylan Patel", "Nathan Lambert"] and out[0]["chunks"] >= 1
+
+
+def test_ingest_of_a_broken_episode_exits_non_zero_with_a_one_line_error(index_dir, tmp_path):
+    bad = tmp_path / "bad-ep"
+    bad.mkdir()
+    (bad / "transcript.vtt").write_text("WEBVTT\n\n1\n00:00:05.000 --> 00:00:06.000\n<v A>b</v>\n\n"
+                                        "2\n00:00:01.000 --> 00:00:02.000\n<v A>a</v>\n")
+    proc = run("--index", str(index_dir), "ingest", str(bad), check=False)
+    assert proc.returncode == 1
+    assert "bad-ep/transcript.vtt:8: time goes backwards" in proc.stderr and "backwards" in proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -1,0 +1,85 @@
+import json
+
+import pytest
+
+from rag.index import chunk_from_record
+from tests.conftest import TINY_459, write_episode, write_tiny_corpus
+
+
+def test_ingest_indexes_every_episode_and_reports_it(assistant, tiny_corpus):
+    report = assistant.ingest([tiny_corpus])
+    assert report.ok and sorted(report.new) == ["tiny-459", "tiny-500"]
+    records = {r.id: r for r in assistant.episodes()}
+    assert records["tiny-459"].meta.guests == ["Dylan Patel", "Nathan Lambert"]
+    assert records["tiny-459"].has_summary and records["tiny-459"].transcript_format == "vtt"
+    assert assistant.index.count() == sum(len(r.chunk_ids) for r in records.values())
+    assert "2 episodes indexed (2 new" in report.summary_line()
+
+
+def test_reingest_of_unchanged_files_does_nothing(assistant, tiny_corpus):
+    assistant.ingest([tiny_corpus])
+    again = assistant.ingest([tiny_corpus])
+    assert sorted(again.unchanged) == ["tiny-459", "tiny-500"] and again.chunks == 0 and not again.new
+
+
+def test_changed_episode_replaces_its_chunks_and_embeds_only_new_text(assistant, tiny_corpus):
+    assistant.ingest([tiny_corpus])
+    before = set(assistant.index.records()["tiny-459"].chunk_ids)
+    cues = TINY_459 + [("00:02:00.000", "00:02:09.000", "Lex Fridman", "Thank you both for coming on the show.")]
+    write_episode(tiny_corpus / "tiny-459", cues)
+    report = assistant.ingest([tiny_corpus])
+    assert report.updated == ["tiny-459"] and report.unchanged == ["tiny-500"]
+    after = set(assistant.index.records()["tiny-459"].chunk_ids)
+    assert after != before
+    # old chunks are gone from the store, nothing orphaned
+    assert assistant.index.count() == sum(len(r.chunk_ids) for r in assistant.episodes())
+    assert not assistant.search("Thank you both for coming", k=3)[0].chunk.id in before
+
+
+def test_a_broken_episode_is_reported_and_the_others_still_ingest(assistant, tmp_path):
+    corpus = write_tiny_corpus(tmp_path / "corpus")
+    bad = corpus / "broken"
+    bad.mkdir()
+    (bad / "episode.json").write_text('{"id": "broken", "title": ')
+    (bad / "transcript.vtt").write_text("WEBVTT\n\n1\n00:00:01.000 --> 00:00:02.000\n<v A>hi</v>\n")
+    report = assistant.ingest([corpus])
+    assert sorted(report.new) == ["tiny-459", "tiny-500"]
+    assert len(report.failed) == 1 and "broken/episode.json:1: not valid JSON" in report.failed[0]
+    assert "broken" not in assistant.index.records()
+
+
+def test_a_parse_error_in_an_update_keeps_the_old_version(assistant, tiny_corpus):
+    assistant.ingest([tiny_corpus])
+    old = assistant.index.records()["tiny-459"].chunk_ids
+    vtt = tiny_corpus / "tiny-459" / "transcript.vtt"
+    vtt.write_text(vtt.read_text().replace("00:01:00.000 --> 00:01:12.000", "00:01:00.000 -> 00:01:12"))
+    report = assistant.ingest([tiny_corpus])
+    assert len(report.failed) == 1 and "transcript.vtt" in report.failed[0]
+    assert assistant.index.records()["tiny-459"].chunk_ids == old
+    assert assistant.search("latent attention memory", k=1)[0].chunk.episode_id == "tiny-459"
+
+
+def test_chunks_written_but_not_committed_stay_invisible_and_are_collected(assistant, tiny_corpus):
+    """What a crash between writing chunks and committing the manifest leaves behind."""
+    assistant.ingest([tiny_corpus])
+    chunk = assistant.search("sourdough starter", k=1)[0].chunk
+    ghost = chunk_from_record("ghost-chunk", "A ghost passage about sourdough starters and bread.",
+                              {"episode_id": "tiny-500", "source_type": "transcript", "moments": json.dumps([[0, 1.0, -1]])})
+    assistant.index.add_chunks([ghost], assistant.embedder.embed([ghost.text]))
+    assert all(p.chunk.id != "ghost-chunk" for p in assistant.search("ghost passage sourdough", k=10, mode="dense"))
+    report = assistant.ingest([tiny_corpus])
+    assert report.orphans_removed == 1
+    assert assistant.index.count() == sum(len(r.chunk_ids) for r in assistant.episodes())
+    assert chunk.id in assistant.index.live_ids
+
+
+def test_remove_drops_the_episode_and_its_chunks(tiny_assistant):
+    assert tiny_assistant.remove(["tiny-500", "nope"]) == ["tiny-500"]
+    assert [r.id for r in tiny_assistant.episodes()] == ["tiny-459"]
+    assert all(p.chunk.episode_id == "tiny-459" for p in tiny_assistant.search("sourdough bread", k=5))
+    assert tiny_assistant.index.count() == len(tiny_assistant.episodes()[0].chunk_ids)
+
+
+def test_missing_path_is_a_clear_error(assistant, tmp_path):
+    report = assistant.ingest([tmp_path / "nowhere"])
+    assert len(report.failed) == 1 and "nowhere" in report.failed[0]
