@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
 
@@ -18,7 +18,7 @@ from rag.embedding import CachedEmbedder, make_embedder
 from rag.index import ChromaIndex, EpisodeRecord
 from rag.ingest import IngestReport, Progress, ingest_paths, remove_episodes
 from rag.lexical import LexicalStore
-from rag.models import Answer, Filters, Passage
+from rag.models import Answer, Filters, Passage, Turn
 from rag.retrieval import Mode, RetrievalConfig, Retriever
 from rag.settings import Settings, get_settings
 
@@ -86,7 +86,24 @@ class Assistant:
         retriever = self.retriever if mode == "hybrid" else self.retriever.with_mode(mode)
         return retriever.search(query, k or self.settings.top_k, filters)
 
-    def ask(self, question: str, filters: Filters | None = None) -> Answer:
+    def mode_label(self) -> str:
+        """What answers the questions, for the UI's notice: 'offline (extractive)' or the LLM's name."""
+        return "offline (extractive)" if self.answerer.mode == "extractive" else f"LLM: {self.answerer.mode}"
+
+    def ask(self, question: str, filters: Filters | None = None, history: Sequence[Turn] = ()) -> Answer:
+        """Answer `question`; `history` (earlier turns of a chat) lets a follow-up refer to them."""
+        answer = None
+        for event in self.ask_stream(question, filters, history):
+            if isinstance(event, Answer):
+                answer = event
+        assert answer is not None
+        return answer
+
+    def ask_stream(self, question: str, filters: Filters | None = None,
+                   history: Sequence[Turn] = ()) -> Iterator[str | Answer]:
+        """Text as it is produced (str pieces), then the final validated `Answer` as the last item."""
         vector = self.retriever.embed_query(question)
         passages = self.retriever.search(question, self.settings.answer_passages, filters, query_vector=vector)
-        return self.answerer.answer(question, passages, vector)
+        answer = self.answerer.answer(question, passages, vector)
+        yield answer.answer
+        yield answer

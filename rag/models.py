@@ -255,6 +255,14 @@ class Answer:
 
 
 @dataclass(frozen=True)
+class Turn:
+    """One earlier exchange of a chat, for follow-up questions."""
+
+    question: str
+    answer: str
+
+
+@dataclass(frozen=True)
 class Filters:
     """Restrictions on what retrieval may return."""
 
