@@ -25,3 +25,7 @@ class SourceError(PodragError):
 
 class IndexUnavailableError(PodragError):
     """The index is missing, unreadable or out of reach (e.g. the Chroma server is down)."""
+
+
+class EmbeddingUnavailableError(PodragError):
+    """The embedding model or endpoint cannot embed (e.g. the embeddings server is down)."""

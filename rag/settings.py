@@ -18,6 +18,10 @@ class Settings(BaseSettings):
     # Storage
     index: Path = Field(Path("data/index"), description="Folder of the embedded Chroma store and the BM25 index.")
     chroma_url: str | None = Field(None, description="Use a Chroma server (e.g. http://127.0.0.1:8000) instead.")
+    chroma_token: SecretStr | None = Field(
+        None, description="Sent as 'Authorization: Bearer' to the authenticating proxy in front of a Chroma server."
+    )
+    chroma_timeout: float = Field(30.0, description="Seconds to wait for the Chroma server before giving up.")
     collection: str = Field("podrag", description="Prefix of the Chroma collections.")
     cache: Path = Field(
         Path.home() / ".cache" / "podcast-rag",
@@ -31,6 +35,15 @@ class Settings(BaseSettings):
     embed_model: str = Field(BUNDLED_MODEL, description="A sentence-transformers name or path.")
     embed_batch_size: int = 32
     allow_downloads: bool = Field(False, description="Let Hugging Face download models (off: offline).")
+    # Embeddings from an OpenAI-compatible /v1/embeddings endpoint (a GPU server: TEI, vLLM, Infinity) instead.
+    embed_base_url: str | None = Field(None, description="e.g. http://gpu-box:8080/v1; the model is embed_model.")
+    embed_api_key: SecretStr | None = None
+    embed_timeout: float = Field(60.0, description="Seconds per embeddings request.")
+    embed_retries: int = Field(4, description="Retries of a failed embeddings request (429, 5xx, lost connection).")
+    embed_remote_batch: int = Field(128, description="Texts per embeddings request.")
+
+    # Ingest limits: a transcript this large is a mistake (a 5-hour episode is under 1 MB).
+    max_file_mb: float = Field(20.0, description="Source files larger than this are rejected.")
 
     # Chunking (words). The model reads 256 word pieces (~190 words), so chunks stay under that.
     chunk_words: int = 150
