@@ -5,12 +5,24 @@ that one record is the commit point of an ingest: chunks are added before it and
 crash at any moment leaves the old version or the new one visible, never half of either. Chunks that no record
 lists (left by a crash) are invisible to queries and removed by `collect_garbage`. Because the manifest lives in
 Chroma, several processes sharing one Chroma server see the same episodes.
+
+Each manifest record carries a stamp, and a `__version__` record changes with every commit, so a process re-reads
+only the records that changed since it last looked (one small read per query when nothing did).
+
+Writers: an embedded store is written by one process at a time (a lock file; Chroma's embedded store is not safe
+for several processes), so a writer may collect every orphan. On a server, several processes may ingest at once, so
+an unlisted chunk may belong to an ingest still in progress: only orphans older than `GC_GRACE_SECONDS` go.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import logging
+import os
+import threading
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -28,6 +40,8 @@ log = logging.getLogger(__name__)
 _VERSION_ID = "__version__"
 # Chroma needs a vector per record; manifest records are looked up by id only.
 _NO_VECTOR = [1.0]
+# On a shared server, unlisted chunks younger than this may be an ingest in progress in another process.
+GC_GRACE_SECONDS = 3600.0
 
 
 @dataclass
@@ -59,9 +73,10 @@ class EpisodeRecord:
         return cls(**data)
 
 
-def _chunk_metadata(chunk: Chunk) -> dict[str, Any]:
+def _chunk_metadata(chunk: Chunk, written: float) -> dict[str, Any]:
     meta: dict[str, Any] = {
         "episode_id": chunk.episode_id,
+        "written": written,  # when the chunk was added: garbage collection spares recent orphans on a server
         "source_type": chunk.source_type,
         "seq": chunk.seq,
         # Offsets, times and speakers of each sentence, compact: [[offset, start, speaker index], ...]
@@ -117,6 +132,43 @@ def where_clause(filters: Filters | None, speakers: Sequence[str] = ()) -> dict 
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
+@dataclass
+class IndexCheck:
+    """What `ChromaIndex.verify` found; `ok` means every listed episode is complete and nothing is shared."""
+
+    episodes: int = 0
+    chunks_listed: int = 0  # chunk ids the manifest lists
+    chunks_stored: int = 0  # chunk records in the store, listed or not
+    missing: dict[str, int] = field(default_factory=dict)  # episode id -> listed chunks absent from the store
+    misfiled: dict[str, int] = field(default_factory=dict)  # episode id -> listed chunks stored under another episode
+    shared: int = 0  # chunk ids listed by more than one episode
+    orphans: int = 0  # stored chunks no episode lists: invisible; an interrupted ingest leaves them
+    lexical: str | None = None  # a disagreement between BM25 and the manifest (see LexicalStore.check)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.missing or self.misfiled or self.shared or self.lexical)
+
+    @property
+    def clean(self) -> bool:
+        """ok, and no orphan chunks left either."""
+        return self.ok and not self.orphans
+
+    def lines(self) -> list[str]:
+        """The findings, one line each, for people."""
+        out = [f"{self.episodes} episodes, {self.chunks_listed} chunks listed, {self.chunks_stored} stored"]
+        out += [f"episode {e}: {n} of its chunks are missing from the store" for e, n in sorted(self.missing.items())]
+        out += [f"episode {e}: {n} of its chunks are stored under another episode"
+                for e, n in sorted(self.misfiled.items())]
+        if self.shared:
+            out.append(f"{self.shared} chunk ids are listed by more than one episode")
+        if self.orphans:
+            out.append(f"{self.orphans} orphan chunks (invisible; the next ingest removes them)")
+        if self.lexical:
+            out.append(f"BM25: {self.lexical}")
+        return out
+
+
 class ChromaIndex:
     """Chunks and episode manifests in Chroma: embedded (`PersistentClient`) or a server (`HttpClient`)."""
 
@@ -129,7 +181,13 @@ class ChromaIndex:
         self._episodes = None
         self._version: str | None = None
         self._records: dict[str, EpisodeRecord] = {}
+        self._stamps: dict[str, str] = {}
         self._live: set[str] = set()
+        self._refresh_lock = threading.Lock()
+
+    @property
+    def is_server(self) -> bool:
+        return bool(self.settings.chroma_url)
 
     # -- connection ---------------------------------------------------------------------------------------------
 
@@ -141,12 +199,22 @@ class ChromaIndex:
         chroma_settings = ChromaSettings(anonymized_telemetry=False)
         if self.settings.chroma_url:
             url = urlsplit(self.settings.chroma_url)
-            return chromadb.HttpClient(
+            token = self.settings.chroma_token
+            client = chromadb.HttpClient(
                 host=url.hostname or "127.0.0.1",
                 port=url.port or (443 if url.scheme == "https" else 8000),
                 ssl=url.scheme == "https",
+                # For the authenticating proxy in front of the server (Chroma itself checks nothing).
+                headers={"Authorization": f"Bearer {token.get_secret_value()}"} if token else None,
                 settings=chroma_settings,
             )
+            # chromadb's HTTP session never times out; a hung server must not hang every query with it.
+            session = getattr(getattr(client, "_server", None), "_session", None)
+            if session is not None:
+                import httpx
+
+                session.timeout = httpx.Timeout(self.settings.chroma_timeout)
+            return client
         self.settings.index.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(self.settings.index / "chroma"), settings=chroma_settings)
 
@@ -166,9 +234,10 @@ class ChromaIndex:
                 )
             except Exception as exc:
                 self._chunks = self._episodes = None
-                raise IndexUnavailableError(f"cannot open the Chroma index at {self.location}: {exc}") from exc
+                raise IndexUnavailableError(f"cannot open the Chroma index at {self.location}: {_one_line(exc)}") from exc
             built_with = (self._chunks.metadata or {}).get("embed_model")
             if built_with and built_with != self.embed_model:
+                self._chunks = self._episodes = None
                 raise IndexUnavailableError(
                     f"the index at {self.location} was built with the embedding model {built_with!r}, not "
                     f"{self.embed_model!r}: use another --index folder, or set PODRAG_EMBED_MODEL={built_with}"
@@ -176,18 +245,56 @@ class ChromaIndex:
         return self._chunks, self._episodes
 
     def _call(self, what: str, fn, *args, **kwargs):
-        """Run a Chroma call, turning connection failures into one clear error (and reconnecting next time)."""
+        """Run a Chroma call, turning a lost server into one clear error (and reconnecting on the next call)."""
         try:
             return fn(*args, **kwargs)
         except IndexUnavailableError:
             raise
         except Exception as exc:
-            if self.settings.chroma_url and _is_connection_error(exc):
+            if self.is_server and _is_connection_error(exc):
                 self._chunks = self._episodes = None
                 raise IndexUnavailableError(
-                    f"the Chroma server at {self.settings.chroma_url} did not answer ({what}): {exc}"
+                    f"the Chroma server at {self.settings.chroma_url} did not answer ({what}): {_one_line(exc)}"
+                ) from exc
+            if self.is_server and _is_missing_collection(exc):
+                # The server lost its data (restarted on an empty folder, or someone deleted the collections).
+                self._chunks = self._episodes = None
+                self._version, self._records, self._stamps, self._live = None, {}, {}, set()
+                raise IndexUnavailableError(
+                    f"the Chroma server at {self.settings.chroma_url} no longer has the collections "
+                    f"{self.settings.collection}-*: was it restarted on another --path? ({_one_line(exc)})"
                 ) from exc
             raise
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the right to write. Embedded: an exclusive lock file, so a second writer fails fast and clearly
+        instead of corrupting the store. Server: nothing to hold (Chroma serialises writes)."""
+        if self.is_server:
+            yield
+            return
+        self.settings.index.mkdir(parents=True, exist_ok=True)
+        path = self.settings.index / "write.lock"
+        with open(path, "a+") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                lock.seek(0)
+                holder = lock.read().strip() or "another process"
+                raise IndexUnavailableError(
+                    f"the index at {self.settings.index} is being written by {holder}: wait for it to finish "
+                    "(several writers need a Chroma server, PODRAG_CHROMA_URL)"
+                ) from None
+            lock.seek(0)
+            lock.truncate()
+            lock.write(f"process {os.getpid()}")
+            lock.flush()
+            try:
+                yield
+            finally:
+                lock.seek(0)
+                lock.truncate()
+                fcntl.flock(lock, fcntl.LOCK_UN)
 
     # -- manifest -----------------------------------------------------------------------------------------------
 
@@ -197,21 +304,47 @@ class ChromaIndex:
         got = self._call("read version", episodes.get, ids=[_VERSION_ID], include=["documents"])
         return got["documents"][0] if got["ids"] else ""
 
+    @property
+    def seen_version(self) -> str | None:
+        """The version of the manifest as last refreshed (None before the first refresh)."""
+        return self._version
+
     def refresh(self) -> bool:
-        """Reload the manifest if another ingest changed it. Returns True when it changed."""
-        version = self.version()
-        if version == self._version:
-            return False
-        _, episodes = self._collections()
-        got = self._call("read episodes", episodes.get, include=["documents"])
-        records = {}
-        for rid, doc in zip(got["ids"], got["documents"]):
-            if rid != _VERSION_ID:
-                records[rid] = EpisodeRecord.from_json(json.loads(doc))
-        self._records = records
-        self._live = {cid for r in records.values() for cid in r.chunk_ids}
-        self._version = version
-        return True
+        """Catch up with commits made since the last look (here or in another process). True when any were.
+
+        Re-reads only the records whose stamp changed: the first call reads every record, later ones a few.
+        """
+        with self._refresh_lock:
+            version = self.version()
+            if version == self._version:
+                return False
+            _, episodes = self._collections()
+            got = self._call("read episode stamps", episodes.get, include=["metadatas"])
+            stamps = {
+                rid: str((meta or {}).get("stamp", ""))
+                for rid, meta in zip(got["ids"], got["metadatas"])
+                if rid != _VERSION_ID
+            }
+            # Records written before stamps existed have none: re-read those every time.
+            changed = [rid for rid, stamp in stamps.items() if not stamp or self._stamps.get(rid) != stamp]
+            gone = [rid for rid in self._records if rid not in stamps]
+            records = {rid: rec for rid, rec in self._records.items() if rid in stamps}
+            for batch in _batches(changed, 200):
+                docs = self._call("read episodes", episodes.get, ids=batch, include=["documents"])
+                for rid, doc in zip(docs["ids"], docs["documents"]):
+                    records[rid] = EpisodeRecord.from_json(json.loads(doc))
+            # A new set, never mutated once published: queries in other threads keep a consistent snapshot.
+            live = set(self._live)
+            for rid in [*changed, *gone]:
+                if rid in self._records:
+                    live.difference_update(self._records[rid].chunk_ids)
+            for rid in changed:
+                if rid in records:
+                    live.update(records[rid].chunk_ids)
+            self._records, self._live = records, live
+            self._stamps = {rid: stamps[rid] for rid in records}
+            self._version = version
+            return True
 
     def records(self, refresh: bool = True) -> dict[str, EpisodeRecord]:
         """Episode manifests by id (re-read first when `refresh` and another process changed them)."""
@@ -221,6 +354,7 @@ class ChromaIndex:
 
     @property
     def live_ids(self) -> set[str]:
+        """Ids of the chunks the manifest lists, as last refreshed: the only chunks queries may return."""
         return self._live
 
     def _bump_version(self) -> None:
@@ -242,15 +376,16 @@ class ChromaIndex:
         """Add chunk records (not yet visible: no manifest lists them)."""
         chunks, _ = self._collections()
         size = min(1000, self._client.get_max_batch_size())
+        written = time.time()
         for i in range(0, len(chunks_), size):
             part = chunks_[i : i + size]
             self._call(
                 "write chunks",
                 chunks.upsert,
                 ids=[c.id for c in part],
-                embeddings=vectors[i : i + size].tolist(),
+                embeddings=np.asarray(vectors[i : i + size], dtype=np.float32).tolist(),
                 documents=[c.text for c in part],
-                metadatas=[_chunk_metadata(c) for c in part],
+                metadatas=[_chunk_metadata(c, written) for c in part],
             )
 
     def commit_episode(self, record: EpisodeRecord) -> list[str]:
@@ -263,6 +398,7 @@ class ChromaIndex:
             ids=[record.id],
             embeddings=[_NO_VECTOR],
             documents=[json.dumps(record.to_json())],
+            metadatas=[{"stamp": uuid.uuid4().hex}],
         )
         self._bump_version()
         stale = sorted(set(old.chunk_ids) - set(record.chunk_ids)) if old else []
@@ -286,30 +422,70 @@ class ChromaIndex:
         for batch in _batches(list(ids), 1000):
             self._call("delete chunks", chunks.delete, ids=batch)
 
-    def collect_garbage(self) -> int:
-        """Delete chunks that no episode lists (left by an interrupted ingest). Returns how many."""
+    def collect_garbage(self, grace: float | None = None) -> int:
+        """Delete chunks that no episode lists (left by an interrupted ingest). Returns how many.
+
+        `grace` spares orphans written less than that many seconds ago, which on a shared server may belong to
+        an ingest still running elsewhere; the default is none for the embedded store (writers hold its lock)
+        and `GC_GRACE_SECONDS` for a server.
+        """
+        if grace is None:
+            grace = GC_GRACE_SECONDS if self.is_server else 0.0
         self.refresh()
-        chunks, _ = self._collections()
-        orphans = [cid for cid in self._all_ids() if cid not in self._live]
+        live = self._live
+        cutoff = time.time() - grace
+        orphans = [cid for cid, meta in self._all_chunk_metadata()
+                   if cid not in live and float(meta.get("written", 0.0)) <= cutoff]
+        # A commit since the refresh above may list some of them now: check against the latest manifest.
+        self.refresh()
+        orphans = [cid for cid in orphans if cid not in self._live]
         self.delete_chunks(orphans)
         return len(orphans)
 
-    def _all_ids(self) -> Iterator[str]:
+    def _all_chunk_metadata(self, page: int = 5000) -> Iterator[tuple[str, dict]]:
         chunks, _ = self._collections()
         offset = 0
         while True:
-            got = self._call("list chunks", chunks.get, include=[], limit=5000, offset=offset)
+            got = self._call("list chunks", chunks.get, include=["metadatas"], limit=page, offset=offset)
             if not got["ids"]:
                 return
-            yield from got["ids"]
+            yield from zip(got["ids"], (m or {} for m in got["metadatas"]))
             offset += len(got["ids"])
+
+    def verify(self) -> IndexCheck:
+        """Check the store against the manifest: every listed chunk stored under its episode, none listed twice,
+        and how many orphans there are. Reads every chunk's metadata: a maintenance task, not a query."""
+        self.refresh()
+        check = IndexCheck(episodes=len(self._records))
+        owner: dict[str, str] = {}
+        for rid, record in self._records.items():
+            for cid in record.chunk_ids:
+                if cid in owner:
+                    check.shared += 1
+                owner[cid] = rid
+        check.chunks_listed = len(owner)
+        found: set[str] = set()
+        for cid, meta in self._all_chunk_metadata():
+            check.chunks_stored += 1
+            rid = owner.get(cid)
+            if rid is None:
+                check.orphans += 1
+                continue
+            found.add(cid)
+            if meta.get("episode_id") != rid:
+                check.misfiled[rid] = check.misfiled.get(rid, 0) + 1
+        for cid, rid in owner.items():
+            if cid not in found:
+                check.missing[rid] = check.missing.get(rid, 0) + 1
+        return check
 
     # -- reading ------------------------------------------------------------------------------------------------
 
     def query(self, vector: np.ndarray, n: int, filters: Filters | None = None,
               speakers: Sequence[str] = ()) -> list[tuple[Chunk, float]]:
         """Nearest live chunks to `vector` with their cosine similarity, best first (manifest as last refreshed)."""
-        if not self._live:
+        live = self._live
+        if not live:
             return []
         chunks, _ = self._collections()
         got = self._call(
@@ -323,7 +499,7 @@ class ChromaIndex:
         )
         out = []
         for cid, doc, meta, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0]):
-            if cid in self._live:
+            if cid in live:
                 out.append((chunk_from_record(cid, doc, meta), 1.0 - float(dist)))
         return out[:n]
 
@@ -357,6 +533,21 @@ def _batches(items: list, size: int) -> Iterator[list]:
         yield items[i : i + size]
 
 
+def _one_line(exc: Exception) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
 def _is_connection_error(exc: Exception) -> bool:
+    import httpx
+
+    if isinstance(exc, (httpx.TransportError, ConnectionError, TimeoutError)):
+        return True
     text = f"{type(exc).__name__} {exc}".lower()
-    return any(s in text for s in ("connect", "timeout", "timed out", "unreachable", "refused", "reset"))
+    return any(s in text for s in ("could not connect", "connection", "timed out", "unreachable", "refused"))
+
+
+def _is_missing_collection(exc: Exception) -> bool:
+    from chromadb.errors import NotFoundError
+
+    return isinstance(exc, NotFoundError) or "does not exist" in str(exc).lower()

@@ -2,12 +2,15 @@
 
 Each episode is all-or-nothing: it is parsed completely before anything is written, its chunks are added invisibly,
 and one manifest write makes it visible (see rag/index.py). A broken episode is reported and skipped; the others
-still ingest. Unchanged episodes (same files, same settings) are skipped without parsing.
+still ingest. Unchanged episodes (same files, same settings) are skipped without parsing. Chunks an interrupted run
+left behind are reused when the run is repeated (no re-embedding, no re-writing), and what is left unlisted at the
+end is collected.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -17,10 +20,12 @@ from pathlib import Path
 from rag.chunking import ChunkingConfig, chunk_episode, embedding_text
 from rag.embedding import CachedEmbedder
 from rag.errors import PodragError, SourceError
-from rag.index import ChromaIndex, EpisodeRecord
+from rag.index import ChromaIndex, EpisodeRecord, IndexCheck
 from rag.lexical import LexicalStore
 from rag.models import Chunk, Episode
 from rag.sources import EpisodeSources, discover, load_episode
+
+log = logging.getLogger(__name__)
 
 # Bump when parsing or chunking changes what the same files produce, so unchanged files are re-chunked once.
 PIPELINE_VERSION = "1"
@@ -61,6 +66,15 @@ def fingerprint(files: Sequence[Path], cfg: ChunkingConfig, model: str) -> str:
     return h.hexdigest()
 
 
+def check_sizes(src: EpisodeSources, max_mb: float) -> None:
+    """Reject a source file above the size limit before reading it (a 5-hour episode's transcript is < 1 MB)."""
+    for path in src.files:
+        size = path.stat().st_size
+        if size > max_mb * 1024 * 1024:
+            raise SourceError(path, f"file too large ({size / 1024 / 1024:.1f} MB): expected at most {max_mb:g} MB "
+                                    "(PODRAG_MAX_FILE_MB)")
+
+
 def _record(episode: Episode, chunks: list[Chunk], fp: str) -> EpisodeRecord:
     return EpisodeRecord(
         meta=episode.meta,
@@ -82,65 +96,91 @@ def ingest_paths(
     embedder: CachedEmbedder,
     cfg: ChunkingConfig,
     progress: Progress | None = None,
+    max_file_mb: float | None = None,
 ) -> IngestReport:
-    """Ingest every episode found under `paths`. Never raises for a bad episode: see `IngestReport.failed`."""
+    """Ingest every episode found under `paths`. Never raises for a bad episode: see `IngestReport.failed`.
+
+    Raises `IndexUnavailableError` when the index cannot be written (another writer holds the embedded store,
+    or the Chroma server is gone); episodes committed before that stay committed.
+    """
     t0 = time.perf_counter()
     report = IngestReport()
-    report.orphans_removed = index.collect_garbage()
-    sources, errors = discover(list(paths))
-    report.failed.extend(str(e) for e in errors)
-    known = index.records()
+    max_file_mb = index.settings.max_file_mb if max_file_mb is None else max_file_mb
+    with index.writing():
+        sources, errors = discover(list(paths))
+        report.failed.extend(str(e) for e in errors)
+        known = index.records()
 
-    planned: list[tuple[Episode, list[Chunk], str]] = []
-    for src in sources:
-        try:
-            fp = fingerprint(src.files, cfg, embedder.name)
-            old = known.get(src.id)
-            if old and old.fingerprint == fp:
-                report.unchanged.append(src.id)
-                continue
-            episode = load_episode(src)
-            chunks = chunk_episode(episode, cfg)
-            if not chunks:
-                raise SourceError(src.folders[0], "nothing to index: no transcript segments and no summary text")
-            planned.append((episode, chunks, fp))
-        except (PodragError, OSError) as exc:
-            report.failed.append(str(exc) if isinstance(exc, PodragError) else f"{src.id}: {exc}")
+        planned: list[tuple[Episode, list[Chunk], str]] = []
+        for src in sources:
+            try:
+                check_sizes(src, max_file_mb)
+                fp = fingerprint(src.files, cfg, embedder.name)
+                old = known.get(src.id)
+                if old and old.fingerprint == fp:
+                    report.unchanged.append(src.id)
+                    continue
+                episode = load_episode(src)
+                chunks = chunk_episode(episode, cfg)
+                if not chunks:
+                    raise SourceError(src.folders[0], "nothing to index: no transcript segments and no summary text")
+                planned.append((episode, chunks, fp))
+            except (PodragError, OSError) as exc:
+                report.failed.append(str(exc) if isinstance(exc, PodragError) else f"{src.id}: {exc}")
 
-    total = sum(len(chunks) for _, chunks, _ in planned)
-    done = 0
-    for episode, chunks, fp in planned:
-        label = episode.id
+        total = sum(len(chunks) for _, chunks, _ in planned)
+        done = 0
+        for episode, chunks, fp in planned:
+            label = episode.id
 
-        def tick(n: int, label: str = label) -> None:
-            nonlocal done
-            done += n
-            if progress:
-                progress(done, total, label)
+            def tick(n: int, label: str = label) -> None:
+                nonlocal done
+                done += n
+                if progress:
+                    progress(done, total, label)
 
-        present = index.existing_ids([c.id for c in chunks])
-        todo = [c for c in chunks if c.id not in present]
-        tick(len(chunks) - len(todo))
-        e0 = time.perf_counter()
-        misses = embedder.misses
-        vectors = embedder.embed([embedding_text(c) for c in todo], progress=tick)
-        report.embed_seconds += time.perf_counter() - e0
-        report.embedded += embedder.misses - misses
-        if todo:
-            index.add_chunks(todo, vectors)
-        (report.updated if episode.id in known else report.new).append(episode.id)
-        index.commit_episode(_record(episode, chunks, fp))
-        report.chunks += len(todo)
+            # Chunks already stored (an interrupted earlier run) are neither embedded nor written again.
+            present = index.existing_ids([c.id for c in chunks])
+            todo = [c for c in chunks if c.id not in present]
+            tick(len(chunks) - len(todo))
+            e0 = time.perf_counter()
+            misses = embedder.misses
+            vectors = embedder.embed([embedding_text(c) for c in todo], progress=tick)
+            report.embed_seconds += time.perf_counter() - e0
+            report.embedded += embedder.misses - misses
+            if todo:
+                index.add_chunks(todo, vectors)
+            index.commit_episode(_record(episode, chunks, fp))
+            (report.updated if episode.id in known else report.new).append(episode.id)
+            report.chunks += len(todo)
+            log.info("committed %s: %d chunks (%d written)", episode.id, len(chunks), len(todo))
 
-    if progress and not planned:
-        progress(0, 0, "nothing to embed")
-    lexical.sync()
+        if progress and not planned:
+            progress(0, 0, "nothing to embed")
+        report.orphans_removed = index.collect_garbage()
+        lexical.sync(wait=True)
     report.seconds = time.perf_counter() - t0
     return report
 
 
 def remove_episodes(ids: Sequence[str], index: ChromaIndex, lexical: LexicalStore) -> list[str]:
     """Drop episodes from the index. Returns the ids that were there."""
-    removed = [i for i in ids if index.remove_episode(i)]
-    lexical.sync()
+    with index.writing():
+        removed = [i for i in ids if index.remove_episode(i)]
+        lexical.sync(wait=True)
     return removed
+
+
+def check_index(index: ChromaIndex, lexical: LexicalStore, repair: bool = False) -> IndexCheck:
+    """Verify the store against its manifest and BM25 against both (`podcast-rag doctor`).
+
+    With `repair`, first collect orphan chunks and bring BM25 in step (rebuilding it if it is damaged or
+    disagrees); a chunk missing from a listed episode cannot be repaired here: re-ingest that episode.
+    """
+    if repair:
+        with index.writing():
+            index.collect_garbage()
+            lexical.sync(repair=True)
+    check = index.verify()
+    check.lexical = lexical.check()
+    return check

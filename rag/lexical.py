@@ -3,6 +3,11 @@
 It is derived data: built from the chunks the Chroma manifest lists and stamped with the manifest's version. A
 process that finds the stamp stale, or the files missing or unreadable, rebuilds it from Chroma. That is also how
 several processes sharing a Chroma server stay in step: each keeps its own copy and rebuilds when the stamp moves.
+
+A rebuild reads and tokenizes every chunk (about a minute at 1,000 episodes), so a process that already has a BM25
+index keeps answering from it while a background thread rebuilds after another process's commit; the retriever
+only keeps BM25 hits the current manifest lists, so the stale copy can miss new chunks for that long, never return
+removed ones. Writers (ingest, remove) wait for the rebuild.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import os
 import re
 import shutil
 import threading
+import time
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -28,6 +34,8 @@ log = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 _POINTER = "bm25.current"
+# Superseded copies are deleted once this old: another process sharing the folder may still be loading one.
+_KEEP_OLD_SECONDS = 120.0
 
 
 @lru_cache(maxsize=1)
@@ -95,22 +103,28 @@ class LexicalIndex:
         (target / "chunks.json").write_text(
             json.dumps({"version": self.version, "chunks": [i.__dict__ for i in self.infos]})
         )
-        tmp = folder / f"{_POINTER}.{os.getpid()}.tmp"
+        tmp = folder / f"{_POINTER}.{os.getpid()}.{threading.get_ident()}.tmp"
         tmp.write_text(name)
         os.replace(tmp, folder / _POINTER)
+        cutoff = time.time() - _KEEP_OLD_SECONDS
         for old in folder.glob("bm25-*"):
-            if old.name != name:
-                shutil.rmtree(old, ignore_errors=True)
+            try:
+                if old.name != name and old.stat().st_mtime < cutoff:
+                    shutil.rmtree(old, ignore_errors=True)
+            except FileNotFoundError:
+                pass  # another process removed it first
 
     @classmethod
     def load(cls, folder: Path) -> LexicalIndex | None:
         """The saved index, or None when there is none; raises ValueError when the files are damaged."""
         pointer = folder / _POINTER
-        if not pointer.exists():
+        try:
+            name = pointer.read_text().strip()
+        except FileNotFoundError:
             return None
         import bm25s
 
-        target = folder / pointer.read_text().strip()
+        target = folder / name
         try:
             data = json.loads((target / "chunks.json").read_text())
             infos = [ChunkInfo(**i) for i in data["chunks"]]
@@ -179,38 +193,110 @@ class LexicalStore:
         self.text_of = text_of  # Chunk -> the text BM25 indexes (same as what is embedded)
         self._current: LexicalIndex | None = None
         self._lock = threading.Lock()
+        self._background: threading.Thread | None = None
         self.notices: list[str] = []  # messages for the user, e.g. "rebuilt a damaged BM25 index"
 
-    def sync(self) -> LexicalIndex:
-        """The BM25 index for the manifest's current version."""
-        version = self.index.version()
+    def sync(self, wait: bool = False, repair: bool = False) -> LexicalIndex:
+        """The BM25 index for the manifest's current version.
+
+        When this process already has one for an older version and `wait` is false, that one is returned while a
+        background thread brings it up to date (see the module docstring); otherwise this waits for it. `repair`
+        also re-reads the saved copy and rebuilds it if it is damaged or disagrees with the manifest.
+        """
+        self.index.refresh()
+        version = self.index.seen_version or ""
         current = self._current
-        if current is not None and current.version == version:
+        if current is not None and current.version == version and not repair:
+            return current
+        if current is not None and not wait and not repair:
+            self._rebuild_in_background()
             return current
         with self._lock:
-            return self._load_or_rebuild(version)
+            return self._load_or_rebuild(version, repair)
 
-    def _load_or_rebuild(self, version: str) -> LexicalIndex:
-        if self._current is not None and self._current.version == version:
+    def _load_or_rebuild(self, version: str, repair: bool = False) -> LexicalIndex:
+        if self._current is not None and self._current.version == version and not repair:
             return self._current  # another thread got here first
-        try:
-            loaded = LexicalIndex.load(self.folder)
-        except ValueError as exc:
-            self._notice(f"{exc}; rebuilding it from the vector store")
-            loaded = None
+        loaded = self._load()
         if loaded is not None and loaded.version == version:
-            self._current = loaded
-            return loaded
+            problem = self._disagreement(loaded) if repair else None
+            if problem is None:
+                self._current = loaded
+                return loaded
+            self._notice(f"BM25 index at {self.folder} {problem}; rebuilding it from the vector store")
         self._current = self.rebuild(version)
         return self._current
 
+    def _load(self) -> LexicalIndex | None:
+        """The saved copy; None when there is none or it is damaged (with a notice: it is rebuilt)."""
+        try:
+            return LexicalIndex.load(self.folder)
+        except ValueError as first:
+            try:  # another process sharing the folder may have replaced it while we read: look once more
+                return LexicalIndex.load(self.folder)
+            except ValueError:
+                self._notice(f"{first}; rebuilding it from the vector store")
+                return None
+
+    def _rebuild_in_background(self) -> None:
+        if self._background is not None and self._background.is_alive():
+            return
+
+        def run() -> None:
+            try:
+                with self._lock:
+                    self.index.refresh()
+                    self._load_or_rebuild(self.index.seen_version or "")
+            except Exception as exc:  # the next query tries again; a lost server is reported there
+                log.warning("background BM25 rebuild failed: %s", exc)
+
+        self._background = threading.Thread(target=run, name="bm25-rebuild", daemon=True)
+        self._background.start()
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Wait for a background rebuild, if one is running."""
+        thread = self._background
+        if thread is not None:
+            thread.join(timeout)
+
     def rebuild(self, version: str | None = None) -> LexicalIndex:
-        version = self.index.version() if version is None else version
+        if version is None:
+            self.index.refresh()
+            version = self.index.seen_version or ""
         chunks = sorted(self.index.iter_live_chunks(), key=lambda c: (c.episode_id, c.seq, c.id))
         built = LexicalIndex.build(chunks, [self.text_of(c) for c in chunks], version)
-        built.save(self.folder)
+        try:
+            built.save(self.folder)
+        except OSError as exc:  # e.g. a full disk: this process still has it in memory
+            self._notice(f"could not save the BM25 index to {self.folder} ({exc}); it is kept in memory only")
         log.info("BM25 index rebuilt: %d chunks", len(chunks))
         return built
+
+    def _disagreement(self, lexical: LexicalIndex) -> str | None:
+        ids = [i.id for i in lexical.infos]
+        live = self.index.live_ids
+        if len(ids) != len(set(ids)):
+            return "lists a chunk twice"
+        extra, missing = len(set(ids) - live), len(live - set(ids))
+        if extra or missing:
+            return f"disagrees with the manifest ({extra} chunks too many, {missing} missing)"
+        return None
+
+    def check(self) -> str | None:
+        """What is wrong with the saved BM25 index compared with the manifest, or None when it agrees."""
+        self.index.refresh()
+        pointer = self.folder / _POINTER
+        if not pointer.exists():
+            return f"no saved index at {self.folder} (built on first use)"
+        try:
+            saved = LexicalIndex.load(self.folder)
+        except ValueError as exc:
+            return str(exc)
+        if saved is None:
+            return f"no saved index at {self.folder}"
+        if saved.version != self.index.seen_version:
+            return f"the saved index is for an older manifest version (rebuilt on next use)"
+        return self._disagreement(saved)
 
     def _notice(self, text: str) -> None:
         log.warning(text)
