@@ -299,6 +299,31 @@ def chat(
 
 
 @app.command()
+def doctor(
+    repair: Annotated[bool, typer.Option("--repair", help="Remove orphan chunks and rebuild BM25 if needed.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Check that the index is consistent: every episode complete, no chunk shared, BM25 in step."""
+    from rag.ingest import check_index
+
+    assistant = State.assistant()
+    try:
+        check = check_index(assistant.index, assistant.lexical, repair=repair)
+    except PodragError as exc:
+        _fail(str(exc))
+    if as_json:
+        print(json.dumps({"ok": check.ok, "clean": check.clean, **check.__dict__}, indent=2))
+    else:
+        for line in check.lines():
+            out.print(escape(line))
+        for notice in assistant.lexical.notices:
+            err.print(f"[yellow]note:[/yellow] {escape(notice)}")
+        out.print("ok" if check.ok else "[red]problems found[/red]: re-ingest the episodes named above")
+    if not check.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
 def serve(
     host: Annotated[Optional[str], typer.Option("--host", help="Address to bind (default 127.0.0.1).")] = None,
     port: Annotated[Optional[int], typer.Option("--port", help="Port (default 7860).")] = None,

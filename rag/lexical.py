@@ -217,7 +217,10 @@ class LexicalStore:
     def _load_or_rebuild(self, version: str, repair: bool = False) -> LexicalIndex:
         if self._current is not None and self._current.version == version and not repair:
             return self._current  # another thread got here first
+        noticed = len(self.notices)
         loaded = self._load()
+        if loaded is None and self.index.live_ids and self._current is None and len(self.notices) == noticed:
+            self._notice(f"no BM25 index at {self.folder}: building it from the vector store")
         if loaded is not None and loaded.version == version:
             problem = self._disagreement(loaded) if repair else None
             if problem is None:
@@ -283,19 +286,18 @@ class LexicalStore:
         return None
 
     def check(self) -> str | None:
-        """What is wrong with the saved BM25 index compared with the manifest, or None when it agrees."""
+        """What is wrong with the saved BM25 index compared with the manifest, or None when nothing is.
+
+        A missing or older saved copy is not wrong: it is rebuilt on first use. A damaged one, or one that claims
+        the current version but lists other chunks, is.
+        """
         self.index.refresh()
-        pointer = self.folder / _POINTER
-        if not pointer.exists():
-            return f"no saved index at {self.folder} (built on first use)"
         try:
             saved = LexicalIndex.load(self.folder)
         except ValueError as exc:
             return str(exc)
-        if saved is None:
-            return f"no saved index at {self.folder}"
-        if saved.version != self.index.seen_version:
-            return f"the saved index is for an older manifest version (rebuilt on next use)"
+        if saved is None or saved.version != self.index.seen_version:
+            return None
         return self._disagreement(saved)
 
     def _notice(self, text: str) -> None:

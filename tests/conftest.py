@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.chroma_server import chroma_server, own_chroma_server  # noqa: F401  (fixtures)
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
@@ -57,6 +59,16 @@ def assistant(settings, embedder):
 
     a = Assistant(settings)
     a.__dict__["embedder"] = embedder  # cached_property slot: reuse the loaded model
+    return a
+
+
+def make_assistant(embedder, **settings):
+    """An Assistant with these settings (embedding cache: the tests' own), sharing the session's loaded model."""
+    from rag.assistant import Assistant
+    from rag.settings import Settings
+
+    a = Assistant(Settings(**{"cache": TEST_CACHE, "_env_file": None, **settings}))
+    a.__dict__["embedder"] = embedder
     return a
 
 
