@@ -3,9 +3,11 @@ between processes, survives the server going away, and never sends an embedding-
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -81,9 +83,19 @@ def test_a_second_process_sees_the_first_ones_ingest_and_its_bm25_catches_up(emb
 
 def test_server_down_is_a_clear_error_and_the_same_assistant_recovers(embedder, own_chroma_server, tmp_path,
                                                                       tiny_corpus):
-    app = on_server(embedder, own_chroma_server, tmp_path)
+    app = on_server(embedder, own_chroma_server, tmp_path, chroma_timeout=2)
     assert app.ingest([tiny_corpus]).ok
     before = [p.chunk.id for p in app.search(QUERIES[0], k=3)]
+
+    os.killpg(own_chroma_server.proc.pid, signal.SIGSTOP)  # hung, not gone: the timeout must end the wait
+    try:
+        started = time.monotonic()
+        with pytest.raises(IndexUnavailableError, match="did not answer"):
+            app.search(QUERIES[0], k=3)
+        assert time.monotonic() - started < 15
+    finally:
+        os.killpg(own_chroma_server.proc.pid, signal.SIGCONT)
+    assert [p.chunk.id for p in app.search(QUERIES[0], k=3)] == before
 
     own_chroma_server.kill()
     for call in (lambda: app.search(QUERIES[0], k=3), lambda: app.ask(QUERIES[1]), app.episodes):
