@@ -22,7 +22,7 @@ import time
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -78,6 +78,18 @@ class LexicalIndex:
         self._start = np.array([np.nan if i.start is None else i.start for i in infos], dtype=float)
         self._end = np.array([np.nan if i.end is None else i.end for i in infos], dtype=float)
         self._doc_freq = np.diff(bm25.scores["indptr"]) if infos else np.zeros(0)
+
+    @cached_property
+    def _by_episode(self) -> dict[str, np.ndarray]:
+        return _positions((i.episode_id,) for i in self.infos)
+
+    @cached_property
+    def _by_speaker(self) -> dict[str, np.ndarray]:
+        return _positions(i.speakers for i in self.infos)
+
+    @cached_property
+    def _position(self) -> dict[str, int]:
+        return {info.id: n for n, info in enumerate(self.infos)}
 
     @classmethod
     def build(cls, chunks: Iterable[Chunk], texts: Sequence[str], version: str) -> LexicalIndex:
@@ -138,22 +150,38 @@ class LexicalIndex:
     # -- querying -----------------------------------------------------------------------------------------------
 
     def mask(self, filters: Filters | None, speakers: Sequence[str] = ()) -> np.ndarray | None:
+        """Which chunks pass `filters` (None: all); the same rules as rag.index.where_clause applies in Chroma."""
         if not filters:
             return None
         keep = np.ones(len(self.infos), dtype=bool)
         if filters.episode_ids:
-            keep &= np.isin(self._episode, list(filters.episode_ids))
+            keep &= self._any_of(self._by_episode, filters.episode_ids)
         if filters.source_type:
             keep &= self._source == filters.source_type
         if filters.speaker:
-            names = set(speakers) or {filters.speaker}
-            keep &= np.array([bool(names.intersection(i.speakers)) for i in self.infos], dtype=bool)
+            keep &= self._any_of(self._by_speaker, set(speakers) or {filters.speaker})
         with np.errstate(invalid="ignore"):
             if filters.time_from is not None:
                 keep &= self._end >= filters.time_from
             if filters.time_to is not None:
                 keep &= self._start <= filters.time_to
         return keep
+
+    def _any_of(self, positions: dict[str, np.ndarray], values) -> np.ndarray:
+        hit = np.zeros(len(self.infos), dtype=bool)
+        for value in values:
+            if value in positions:
+                hit[positions[value]] = True
+        return hit
+
+    def allows(self, filters: Filters | None, speakers: Sequence[str] = ()):
+        """A predicate on chunk ids for `filters` (None when there are none): lets the dense side over-fetch
+        unfiltered and filter here, instead of a Chroma `where`, whose cost grows with the chunks it matches."""
+        mask = self.mask(filters, speakers)
+        if mask is None:
+            return None
+        position = self._position
+        return lambda chunk_id: (n := position.get(chunk_id)) is not None and bool(mask[n])
 
     def search(self, query: str, n: int, filters: Filters | None = None,
                speakers: Sequence[str] = ()) -> list[tuple[str, float]]:
@@ -181,7 +209,16 @@ class LexicalIndex:
         return out
 
     def speakers(self) -> list[str]:
-        return sorted({s for i in self.infos for s in i.speakers})
+        return sorted(self._by_speaker)
+
+
+def _positions(values: Iterable[Iterable[str]]) -> dict[str, np.ndarray]:
+    """value -> positions of the chunks that have it (each chunk has zero or more values)."""
+    found: dict[str, list[int]] = {}
+    for n, vals in enumerate(values):
+        for value in vals:
+            found.setdefault(value, []).append(n)
+    return {value: np.array(ns, dtype=np.int64) for value, ns in found.items()}
 
 
 class LexicalStore:

@@ -86,10 +86,13 @@ class Retriever:
 
         dense: list[tuple[Chunk, float]] = []
         lexical: list[tuple[str, float]] = []
+        lex = self.lexical.sync() if cfg.mode != "dense" or filters else None
         if cfg.mode in ("hybrid", "dense"):
-            dense = self.index.query(vector, n, filters, speakers)
+            # BM25's metadata filters the dense side's over-fetched neighbours, when it is up to date.
+            current = lex is not None and lex.version == self.index.seen_version
+            keep = lex.allows(filters, speakers) if current and filters else None
+            dense = self.index.query(vector, n, filters, speakers, keep=keep)
         if cfg.mode in ("hybrid", "bm25"):
-            lex = self.lexical.sync()
             lexical = [(cid, s) for cid, s in lex.search(query, n, filters, speakers) if cid in self.index.live_ids]
 
         chunks = {c.id: c for c, _ in dense}

@@ -1,0 +1,281 @@
+"""Scale benchmark (a script, not a test): ingest and query at 3, 100 and 1,000 episodes, embedded and server.
+
+    python eval/bench.py --episodes 3,100,1000 --store embedded,server --cold 3,30 --write BENCHMARKS.md
+
+3 episodes are the real shared corpus; larger sizes are synthetic episodes made of its chapters (rag/synthetic.py),
+written under --workdir (outside the repo), so only the real corpus's ~900 distinct passages ever need embedding.
+Each measurement runs in a fresh process (peak memory is that process's own); a server run starts its own
+`chroma run` on 127.0.0.1 and counts its memory and disk too. What is measured, per size and store:
+
+- first ingest: passages/s, and against the embedding model's own rate on the same distinct texts (cold cache
+  runs, sizes in --cold); a warm-cache ingest otherwise (embeddings from the cache, as a re-chunked or re-indexed
+  catalogue would have them);
+- re-ingest of the unchanged corpus, as a fraction of the first ingest;
+- BM25 rebuild time, peak memory, index size on disk;
+- search latency p50/p95 for new questions (query embedding included), for the same questions again (retrieval
+  alone: the query vector cached), with an episode filter and a speaker filter; and `ask` p50/p95.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from rag.settings import Settings  # noqa: E402
+
+REAL = [ROOT.parent / "shared" / "corpus", ROOT / "data" / "episodes"]
+MARK_START, MARK_END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+QUESTIONS = [
+    "How many GPUs does DeepSeek have?", "What did they say about export controls on chips to China?",
+    "Why is mixture of experts cheaper to train?", "What is multi-head latent attention?",
+    "How does TSMC manufacture chips?", "What is Stargate?", "Who is building the biggest AI clusters?",
+    "What is OpenClaw?", "How did Peter Steinberger build the agent?", "What happened when the project went viral?",
+    "Why does Jensen Huang run NVIDIA with so many direct reports?", "What is CUDA's advantage?",
+    "How much power do AI data centers need?", "What is reinforcement learning with verifiable rewards?",
+    "What does Nathan think about open weight models?", "Is AGI coming soon?", "What is test-time compute?",
+    "How do you keep an AI agent secure?", "What did Jensen say about suffering and resilience?",
+    "How expensive was the DeepSeek V3 training run?", "What is the role of the hedge fund High-Flyer?",
+    "How are H20 chips different from H100?", "What programming languages does Peter like?",
+    "What are the risks of AI agents on your computer?", "How does NVIDIA think about the future of computing?",
+    "What is distillation?", "Why did the stock market react to DeepSeek?", "What is a megacluster?",
+    "How do reasoning models like o1 work?", "What advice does Jensen give to young people?",
+]
+
+
+# -- one measurement, in its own process ------------------------------------------------------------------------
+
+
+def _percentiles(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered)) - 1))]
+    return {"p50": round(statistics.median(ordered) * 1000, 1), "p95": round(p95 * 1000, 1)}
+
+
+def _timed(fn, *args, **kwargs) -> float:
+    t = time.perf_counter()
+    fn(*args, **kwargs)
+    return time.perf_counter() - t
+
+
+def _du(*paths: Path) -> int:
+    return sum(f.stat().st_size for p in paths if p.exists() for f in p.rglob("*") if f.is_file())
+
+
+def _server_peak_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
+
+
+def _distinct_texts(corpus: list[Path]) -> list[str]:
+    from rag.chunking import ChunkingConfig, chunk_episode, embedding_text
+    from rag.sources import discover, load_episode
+
+    texts: dict[str, None] = {}
+    for src in discover(corpus)[0]:
+        for chunk in chunk_episode(load_episode(src), ChunkingConfig()):
+            texts[embedding_text(chunk)] = None
+    return list(texts)
+
+
+def run_one(episodes: int, store: str, corpus: list[Path], cache: Path | None, workdir: Path) -> dict:
+    """Ingest `corpus` into a fresh index and time everything; `cache` None means a cold (empty) cache."""
+    from rag.assistant import Assistant
+    from rag.embedding import SentenceTransformerEmbedder
+    from rag.models import Filters
+
+    workdir.mkdir(parents=True)
+    run_cache = workdir / "cache"
+    run_cache.mkdir()
+    if cache is not None:
+        shutil.copy(cache, run_cache / "embeddings.sqlite")  # a private copy: each run's questions are new to it
+    server = None
+    settings = dict(index=workdir / "index", cache=run_cache, _env_file=None)
+    if store == "server":
+        from tests.chroma_server import ChromaServer
+
+        server = ChromaServer(workdir / "chroma-server").start()
+        settings["chroma_url"] = server.url
+    try:
+        a = Assistant(Settings(**settings))
+        result: dict = {"episodes": episodes, "store": store, "cold": cache is None}
+        model: SentenceTransformerEmbedder = a.embedder.inner  # type: ignore[assignment]
+        result["model_load_s"] = round(_timed(model.embed, ["warm up"]), 1)
+        if cache is None:
+            texts = _distinct_texts(corpus)
+            seconds = _timed(lambda: [model.embed(texts[i : i + 64]) for i in range(0, len(texts), 64)])
+            result["embed_only"] = {"texts": len(texts), "s": round(seconds, 1), "per_s": round(len(texts) / seconds, 1)}
+
+        report = a.ingest(corpus)
+        assert report.ok, report.failed[:3]
+        result["ingest"] = {"s": round(report.seconds, 1), "chunks": report.chunks, "embedded": report.embedded,
+                            "per_s": round(report.chunks / report.seconds, 1),
+                            "embed_s": round(report.embed_seconds, 1)}
+        again = a.ingest(corpus)
+        result["reingest"] = {"s": round(again.seconds, 2), "ratio": round(again.seconds / report.seconds, 4)}
+        result["bm25_rebuild_s"] = round(_timed(a.lexical.rebuild), 1)
+
+        a.ask("A first question, so that lazy loading is not timed below.")
+        first = [_timed(a.search, q, 10) for q in QUESTIONS]
+        cached = [_timed(a.search, q, 10) for q in QUESTIONS]
+        some_episode = sorted(r.id for r in a.episodes())[len(a.episodes()) // 2]
+        by_episode = [_timed(a.search, q, 10, Filters(episode_ids=(some_episode,))) for q in QUESTIONS]
+        by_speaker = [_timed(a.search, q, 10, Filters(speaker="Dylan Patel")) for q in QUESTIONS]
+        asked = [_timed(a.ask, q) for q in QUESTIONS]
+        result["search_new"] = _percentiles(first)
+        result["search_cached"] = _percentiles(cached)
+        result["search_episode_filter"] = _percentiles(by_episode)
+        result["search_speaker_filter"] = _percentiles(by_speaker)
+        result["ask"] = _percentiles(asked)
+        result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+        result["disk_mb"] = round(_du(workdir / "index", workdir / "chroma-server", run_cache / "bm25") / 1e6, 1)
+        if server is not None:
+            result["server_peak_rss_mb"] = round(_server_peak_kb(server.proc.pid) / 1024)
+        return result
+    finally:
+        if server is not None:
+            server.stop()
+
+
+# -- the whole benchmark --------------------------------------------------------------------------------------
+
+
+def machine() -> dict:
+    mem_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+                  if line.startswith("MemTotal"))
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    return {"cores": os.cpu_count(), "memory_gb": round(mem_kb / 1024 / 1024, 1), "cpu": cpu,
+            "python": platform.python_version(), "load_before": os.getloadavg()[0]}
+
+
+def corpus_for(n: int, workdir: Path) -> list[Path]:
+    if n == 3:
+        return REAL
+    from rag.synthetic import write_corpus
+
+    out = workdir / f"synthetic-{n}"
+    if not (out / "SYNTHETIC.md").exists():
+        write_corpus(out, n, REAL)
+    return [out]
+
+
+def warm_cache(path: Path, corpus: list[Path]) -> None:
+    from rag.embedding import CachedEmbedder, EmbeddingCache, SentenceTransformerEmbedder
+
+    CachedEmbedder(SentenceTransformerEmbedder(), EmbeddingCache(path)).embed(_distinct_texts(corpus))
+
+
+def spawn(n: int, store: str, corpus: list[Path], cache: Path | None, workdir: Path) -> dict:
+    cmd = [sys.executable, __file__, "--run", str(n), "--store", store, "--workdir", str(workdir),
+           "--corpus", *map(str, corpus)] + (["--cache", str(cache)] if cache else [])
+    print(f"· {n} episodes, {store}, {'cold' if cache is None else 'warm'} cache ...", file=sys.stderr, flush=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"})
+    if proc.returncode != 0:
+        raise SystemExit(f"run failed ({' '.join(cmd)}):\n{proc.stderr[-3000:]}")
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    print(f"  {json.dumps(result)}", file=sys.stderr, flush=True)
+    shutil.rmtree(workdir, ignore_errors=True)  # the index of 1,000 episodes takes gigabytes; its size is noted
+    return result
+
+
+def table(results: list[dict], info: dict, command: str) -> str:
+    rows = [
+        "| episodes | store | cache | passages | ingest | passages/s | model alone | ingest ÷ model | re-ingest "
+        "(share of first) | BM25 rebuild | search p50 / p95 (new question) | search p50 / p95 (retrieval) "
+        "| episode filter p50 | speaker filter p50 | ask p50 / p95 | peak memory | on disk |",
+        "|" + "---|" * 17,
+    ]
+    for r in results:
+        eo = r.get("embed_only")
+        ing = r["ingest"]
+        model = f"{eo['s']} s ({eo['per_s']}/s, {eo['texts']} texts)" if eo else "–"
+        ratio = f"{ing['s'] / eo['s']:.2f}×" if eo else "–"
+        mem = f"{r['peak_rss_mb']} MB" + (f" + server {r['server_peak_rss_mb']} MB" if "server_peak_rss_mb" in r else "")
+        rows.append(
+            f"| {r['episodes']} | {r['store']} | {'cold' if r['cold'] else 'warm'} | {ing['chunks']:,} | {ing['s']} s "
+            f"| {ing['per_s']} | {model} | {ratio} | {r['reingest']['s']} s ({r['reingest']['ratio'] * 100:.1f}%) "
+            f"| {r['bm25_rebuild_s']} s | {r['search_new']['p50']} / {r['search_new']['p95']} ms "
+            f"| {r['search_cached']['p50']} / {r['search_cached']['p95']} ms | {r['search_episode_filter']['p50']} ms "
+            f"| {r['search_speaker_filter']['p50']} ms | {r['ask']['p50']} / {r['ask']['p95']} ms | {mem} "
+            f"| {r['disk_mb']} MB |"
+        )
+    head = (f"Measured {time.strftime('%Y-%m-%d %H:%M')} on {info['cores']} cores ({info['cpu']}), "
+            f"{info['memory_gb']} GB memory, Python {info['python']}; load average {info['load_before']:.1f} before, "
+            f"{info['load_after']:.1f} after (a load above the core count means other work shared the machine and "
+            f"the times are inflated).\n\nCommand: `{command}`\n")
+    return head + "\n" + "\n".join(rows) + "\n"
+
+
+def write_section(path: Path, text: str) -> None:
+    doc = path.read_text() if path.exists() else f"# Benchmarks\n\n{MARK_START}\n{MARK_END}\n"
+    if MARK_START not in doc:
+        doc += f"\n{MARK_START}\n{MARK_END}\n"
+    before, rest = doc.split(MARK_START, 1)
+    after = rest.split(MARK_END, 1)[1]
+    path.write_text(f"{before}{MARK_START}\n{text}{MARK_END}{after}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--episodes", default="3,100,1000", help="sizes, comma-separated (3 = the real corpus)")
+    p.add_argument("--store", default="embedded,server", help="embedded, server, or both")
+    p.add_argument("--cold", default="3,30", help="sizes also measured with an empty embedding cache (embedded)")
+    p.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "podrag-bench")
+    p.add_argument("--write", type=Path, help="put the results table into this Markdown file (e.g. BENCHMARKS.md)")
+    p.add_argument("--run", type=int, help=argparse.SUPPRESS)
+    p.add_argument("--corpus", type=Path, nargs="*", help=argparse.SUPPRESS)
+    p.add_argument("--cache", type=Path, help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+
+    if args.run is not None:  # one measurement, in this fresh process
+        print(json.dumps(run_one(args.run, args.store, args.corpus, args.cache, args.workdir)))
+        return 0
+
+    if not REAL[0].exists():
+        raise SystemExit(f"the shared corpus is needed at {REAL[0]}")
+    work = args.workdir.resolve()
+    if work == ROOT or ROOT in work.parents:
+        raise SystemExit("--workdir must be outside the repository")
+    sizes = [int(x) for x in args.episodes.split(",") if x]
+    cold = [int(x) for x in args.cold.split(",") if x]
+    stores = [s for s in args.store.split(",") if s]
+    info = machine()
+    runs = work / time.strftime("runs-%Y%m%d-%H%M%S")
+    warm = work / "warm-cache.sqlite"
+    results = []
+    for n in cold:
+        results.append(spawn(n, "embedded", corpus_for(n, work), None, runs / f"{n}-cold"))
+    print("· warming the embedding cache ...", file=sys.stderr, flush=True)
+    warm_cache(warm, REAL)
+    for n in sizes:
+        for store in stores:
+            results.append(spawn(n, store, corpus_for(n, work), warm, runs / f"{n}-{store}"))
+    info["load_after"] = os.getloadavg()[0]
+    command = "python eval/bench.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    text = table(results, info, command)
+    (runs / "results.json").write_text(json.dumps({"machine": info, "results": results}, indent=1))
+    print(text)
+    if args.write:
+        write_section(args.write, text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
