@@ -75,6 +75,10 @@ def check_sizes(src: EpisodeSources, max_mb: float) -> None:
                                     "(PODRAG_MAX_FILE_MB)")
 
 
+def _failure(src: EpisodeSources, exc: Exception) -> str:
+    return str(exc) if isinstance(exc, PodragError) else f"{src.id}: {exc}"
+
+
 def _record(episode: Episode, chunks: list[Chunk], fp: str) -> EpisodeRecord:
     return EpisodeRecord(
         meta=episode.meta,
@@ -111,29 +115,39 @@ def ingest_paths(
         report.failed.extend(str(e) for e in errors)
         known = index.records()
 
-        planned: list[tuple[Episode, list[Chunk], str]] = []
+        todo: list[tuple[EpisodeSources, str]] = []
         for src in sources:
             try:
                 check_sizes(src, max_file_mb)
                 fp = fingerprint(src.files, cfg, embedder.name)
-                old = known.get(src.id)
-                if old and old.fingerprint == fp:
-                    report.unchanged.append(src.id)
-                    continue
+            except (PodragError, OSError) as exc:
+                report.failed.append(_failure(src, exc))
+                continue
+            old = known.get(src.id)
+            if old and old.fingerprint == fp:
+                report.unchanged.append(src.id)
+            else:
+                todo.append((src, fp))
+
+        # One episode at a time, parsed just before it is written: holding every parsed episode of a 1,000-episode
+        # catalogue would take gigabytes. So the chunk total is known only as episodes are read; until the last,
+        # progress shows an estimate from the average so far.
+        done = read = read_chunks = 0
+        for position, (src, fp) in enumerate(todo):
+            try:
                 episode = load_episode(src)
                 chunks = chunk_episode(episode, cfg)
                 if not chunks:
                     raise SourceError(src.folders[0], "nothing to index: no transcript segments and no summary text")
-                planned.append((episode, chunks, fp))
             except (PodragError, OSError) as exc:
-                report.failed.append(str(exc) if isinstance(exc, PodragError) else f"{src.id}: {exc}")
+                report.failed.append(_failure(src, exc))
+                continue
+            record = _record(episode, chunks, fp)
+            del episode
+            read, read_chunks = read + 1, read_chunks + len(chunks)
+            total = read_chunks + round(read_chunks / read * (len(todo) - position - 1))
 
-        total = sum(len(chunks) for _, chunks, _ in planned)
-        done = 0
-        for episode, chunks, fp in planned:
-            label = episode.id
-
-            def tick(n: int, label: str = label) -> None:
+            def tick(n: int, label: str = record.id, total: int = total) -> None:
                 nonlocal done
                 done += n
                 if progress:
@@ -141,21 +155,21 @@ def ingest_paths(
 
             # Chunks already stored (an interrupted earlier run) are neither embedded nor written again.
             present = index.existing_ids([c.id for c in chunks])
-            todo = [c for c in chunks if c.id not in present]
-            tick(len(chunks) - len(todo))
+            todo_chunks = [c for c in chunks if c.id not in present]
+            tick(len(chunks) - len(todo_chunks))
             e0 = time.perf_counter()
             misses = embedder.misses
-            vectors = embedder.embed([embedding_text(c) for c in todo], progress=tick)
+            vectors = embedder.embed([embedding_text(c) for c in todo_chunks], progress=tick)
             report.embed_seconds += time.perf_counter() - e0
             report.embedded += embedder.misses - misses
-            if todo:
-                index.add_chunks(todo, vectors)
-            index.commit_episode(_record(episode, chunks, fp))
-            (report.updated if episode.id in known else report.new).append(episode.id)
-            report.chunks += len(todo)
-            log.info("committed %s: %d chunks (%d written)", episode.id, len(chunks), len(todo))
+            if todo_chunks:
+                index.add_chunks(todo_chunks, vectors)
+            index.commit_episode(record)
+            (report.updated if record.id in known else report.new).append(record.id)
+            report.chunks += len(todo_chunks)
+            log.info("committed %s: %d chunks (%d written)", record.id, len(chunks), len(todo_chunks))
 
-        if progress and not planned:
+        if progress and not read:
             progress(0, 0, "nothing to embed")
         report.orphans_removed = index.collect_garbage()
         lexical.sync(wait=True)

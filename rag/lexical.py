@@ -20,7 +20,7 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -67,6 +67,10 @@ class ChunkInfo:
     end: float | None
     speakers: list[str]
 
+    @classmethod
+    def of(cls, c: Chunk) -> ChunkInfo:
+        return cls(c.id, c.episode_id, c.source_type, c.start, c.end, list(c.speakers))
+
 
 class LexicalIndex:
     def __init__(self, bm25, infos: list[ChunkInfo], version: str):
@@ -92,14 +96,21 @@ class LexicalIndex:
         return {info.id: n for n, info in enumerate(self.infos)}
 
     @classmethod
-    def build(cls, chunks: Iterable[Chunk], texts: Sequence[str], version: str) -> LexicalIndex:
+    def build(cls, chunks: Iterable[Chunk], texts: Iterable[str], version: str) -> LexicalIndex:
+        """BM25 over `texts`, one per chunk in the same order."""
+        infos = [ChunkInfo.of(c) for c in chunks]
+        return cls.from_infos(infos, texts, version)
+
+    @classmethod
+    def from_infos(cls, infos: list[ChunkInfo], texts: Iterable[str], version: str) -> LexicalIndex:
+        """BM25 over `texts` (may be a generator), one per info in the same order."""
         import bm25s
 
-        chunks = list(chunks)
         bm25 = bm25s.BM25()
-        if chunks:
-            bm25.index(tokenize(texts), show_progress=False)
-        infos = [ChunkInfo(c.id, c.episode_id, c.source_type, c.start, c.end, list(c.speakers)) for c in chunks]
+        # Token ids, not token strings: 100 strings per chunk take ~6 KB, 100 ids of one shared vocabulary ~0.8 KB.
+        ids, vocab = _tokenize_ids(texts)
+        if infos:
+            bm25.index(bm25s.tokenization.Tokenized(ids=ids, vocab=vocab), show_progress=False)
         return cls(bm25, infos, version)
 
     # -- persistence --------------------------------------------------------------------------------------------
@@ -212,6 +223,19 @@ class LexicalIndex:
         return sorted(self._by_speaker)
 
 
+def _tokenize_ids(texts: Iterable[str], batch: int = 5000) -> tuple[list[list[int]], dict[str, int]]:
+    """`tokenize`, as token ids over one vocabulary, a batch at a time (so token strings never pile up)."""
+    vocab: dict[str, int] = {}
+    ids: list[list[int]] = []
+    texts = iter(texts)
+    while True:
+        part = [t for _, t in zip(range(batch), texts)]
+        if not part:
+            return ids, vocab
+        for tokens in tokenize(part):
+            ids.append([vocab.setdefault(tok, len(vocab)) for tok in tokens])
+
+
 def _positions(values: Iterable[Iterable[str]]) -> dict[str, np.ndarray]:
     """value -> positions of the chunks that have it (each chunk has zero or more values)."""
     found: dict[str, list[int]] = {}
@@ -303,8 +327,14 @@ class LexicalStore:
         if version is None:
             self.index.refresh()
             version = self.index.seen_version or ""
-        chunks = sorted(self.index.iter_live_chunks(), key=lambda c: (c.episode_id, c.seq, c.id))
-        built = LexicalIndex.build(chunks, [self.text_of(c) for c in chunks], version)
+        # Chunks are read page by page and only their text and ChunkInfo kept: at 1,000 episodes the chunks
+        # themselves (with per-sentence moments) would take gigabytes. Sorted for a deterministic index.
+        rows = sorted(
+            ((c.episode_id, c.seq, c.id), ChunkInfo.of(c), self.text_of(c)) for c in self.index.iter_live_chunks()
+        )
+        chunks = [info for _, info, _ in rows]
+        built = LexicalIndex.from_infos(chunks, (text for _, _, text in rows), version)
+        del rows
         try:
             built.save(self.folder)
         except OSError as exc:  # e.g. a full disk: this process still has it in memory
