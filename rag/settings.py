@@ -59,9 +59,18 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 7860
     auth: SecretStr | None = Field(None, description="user:password, required to bind beyond loopback.")
+    uploads: Path | None = Field(None, description="Episodes added in the app (default: beside the index).")
+    upload_max_mb: float = Field(25.0, description="Largest file an app upload may be, in MB.")
+    feedback: Path | None = Field(None, description="Answer ratings, SQLite (default: beside the index).")
 
     def corpus_paths(self) -> list[Path]:
         return [Path(p) for p in (self.corpus or "").split(os.pathsep) if p]
+
+    def uploads_dir(self) -> Path:
+        return self.uploads or self.index.parent / "uploads"
+
+    def feedback_path(self) -> Path:
+        return self.feedback or self.index.parent / "feedback.sqlite"
 
     def llm_key(self) -> str | None:
         return self.llm_api_key.get_secret_value() if self.llm_api_key else None
