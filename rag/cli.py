@@ -303,15 +303,16 @@ def serve(
     host: Annotated[Optional[str], typer.Option("--host", help="Address to bind (default 127.0.0.1).")] = None,
     port: Annotated[Optional[int], typer.Option("--port", help="Port (default 7860).")] = None,
     auth: Annotated[Optional[str], typer.Option("--auth", help="user:password (or $PODRAG_AUTH).")] = None,
+    insecure: Annotated[bool, typer.Option("--insecure", help="Allow a non-loopback --host without --auth.")] = False,
 ) -> None:
-    """Start the web app."""
+    """Start the web app (127.0.0.1 unless --host; another address needs --auth or --insecure)."""
     try:
         from ui.app import launch
     except ImportError:
         err.print("The web app is not installed; starting the terminal chat instead.")
         chat(None)
         return
-    launch(State.assistant(), host=host, port=port, auth=auth)
+    launch(State.assistant(), host=host, port=port, auth=auth, insecure=insecure)
 
 
 def main() -> None:
