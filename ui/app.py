@@ -95,9 +95,13 @@ def launch(assistant: Assistant, host: str | None = None, port: int | None = Non
         max_file_size=int(settings.upload_max_mb * 1_000_000),
         theme=theme(),
         css=css,
-        prevent_thread_lock=not block,
-        quiet=not block,
+        prevent_thread_lock=True,
+        quiet=True,  # Gradio's banner suggests share=True, which this app never uses
         footer_links=[],
         run_history=False,  # questions are not kept in the browser either
     )
+    if block:
+        print(f"podcast-rag is serving on {demo.local_url} (answers: {assistant.mode_label()}); Ctrl-C stops it.",
+              file=sys.stderr, flush=True)
+        demo.block_thread()
     return demo
