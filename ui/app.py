@@ -81,8 +81,9 @@ def launch(assistant: Assistant, host: str | None = None, port: int | None = Non
     warning = access.exposure_warning(host, credentials, insecure)
     if warning:
         print(warning, file=sys.stderr, flush=True)
-    # Load the embedding model now, so the first question does not wait for it.
-    assistant.retriever.embed_query("warm up")
+    # Load the embedding model now (past the cache, which may already hold any text), so that the first question
+    # whose embedding is not cached does not wait for it.
+    assistant.embedder.inner.embed(["warm up"])
     demo = build(assistant)
     with open(_CSS_FILE, encoding="utf-8") as f:
         css = f.read()
