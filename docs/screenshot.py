@@ -23,7 +23,7 @@ def main(out: Path, question: str = QUESTION, source: int = 1) -> None:
         sys.exit(f"the index at {assistant.settings.index} is empty: run `make ingest` first")
     with serve(assistant) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 720}, device_scale_factor=1)
+        page = browser.new_page(viewport={"width": 1280, "height": 860}, device_scale_factor=1)
         page.set_default_timeout(120_000)
         page.goto(url)
         page.fill("#question textarea", question)
@@ -31,7 +31,8 @@ def main(out: Path, question: str = QUESTION, source: int = 1) -> None:
         page.wait_for_selector("#chat .answer-meta")
         page.locator("#chat a.cite-chip").nth(source).click()
         page.wait_for_selector("#source-panel .src-turns")
-        page.locator("#chat [data-testid=user]").first.scroll_into_view_if_needed()  # the question in view too
+        # the question at the top of the chat, the answer and its chips below it
+        page.evaluate("document.querySelector('#chat [data-testid=user]').scrollIntoView({block: 'start'})")
         page.evaluate("window.scrollTo(0, 0)")
         out.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(out))
