@@ -119,6 +119,17 @@ class Moment:
     speaker: str | None
 
 
+@dataclass(frozen=True)
+class TranscriptSentence:
+    """One sentence of an episode's transcript, in time order (see `rag.index.transcript_sentences`)."""
+
+    text: str
+    start: float | None
+    end: float | None  # when the next sentence starts (or the chunk ends)
+    speaker: str | None
+    chapter: str | None
+
+
 @dataclass
 class Chunk:
     """The unit that is embedded, indexed and retrieved."""
