@@ -15,15 +15,18 @@ from pathlib import Path
 from rag.answer import Answerer
 from rag.answer.extractive import ExtractiveAnswerer
 from rag.chunking import ChunkingConfig, embedding_text
-from rag.claims import ClaimCheck, ClaimChecker
+from rag.claims import ClaimCheck, ClaimChecker, name_variants
 from rag.embedding import CachedEmbedder, make_embedder
-from rag.errors import UnknownEpisodeError
+from rag.errors import SourceError, UnknownEpisodeError
 from rag.index import ChromaIndex, EpisodeRecord, transcript_sentences
 from rag.ingest import IngestReport, Progress, ingest_paths, remove_episodes
 from rag.lexical import LexicalStore
 from rag.models import Answer, Filters, Passage, TranscriptSentence, Turn
 from rag.retrieval import Mode, RetrievalConfig, Retriever
+from rag.sources import detect_kind
+from rag.sources.summary import parse_summary
 from rag.settings import Settings, get_settings
+from rag.summary_check import SummaryReport, verify_summary
 
 
 class Assistant:
@@ -140,6 +143,30 @@ class Assistant:
         if episode_id and episode_id not in self.index.records():
             raise UnknownEpisodeError(f"no episode {episode_id!r} in the index (see `podcast-rag episodes`)")
         return self.claim_checker.check(claim, episode_id)
+
+    def verify_summary(self, episode_id: str, summary_path: Path | None = None,
+                       statements: bool = True) -> SummaryReport:
+        """Check an episode's summary (or another summary file of it) against its transcript: where each quote
+        is, said by whom, the summary's clock offset, and (with `statements`) which statements the transcript
+        does not back."""
+        record = self.index.records().get(episode_id)
+        if record is None:
+            raise UnknownEpisodeError(f"no episode {episode_id!r} in the index (see `podcast-rag episodes`)")
+        if summary_path is None:
+            found = [Path(f) for f in record.files if detect_kind(f) == "summary"] if record.has_summary else []
+            if not found:
+                raise SourceError(episode_id, "the episode has no summary: give one with --summary FILE")
+            summary_path = found[0]
+        if not Path(summary_path).exists():
+            raise SourceError(summary_path, "no such file (re-ingest the episode if it moved)")
+        summary = parse_summary(summary_path)
+        sentences = self.transcript_sentences(episode_id)
+        if not sentences:
+            raise SourceError(episode_id, "the episode has no transcript to check the summary against")
+        speakers, guests = self._people(episode_id)
+        check = (lambda claim: self.claim_checker.check(claim, episode_id)) if statements else None
+        return verify_summary(episode_id, summary, sentences, name_variants(speakers, guests),
+                              record.meta.video_url, check)
 
     def mode_label(self) -> str:
         """What answers the questions, for the UI's notice: 'offline (extractive)' or the LLM's name."""

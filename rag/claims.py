@@ -50,6 +50,15 @@ _SAY = (
 )
 
 
+_DISCOURSE = (
+    "introduc|explain|emphasi[sz]|highlight|argu|contrast|expand|rais|discuss|note|describ|stress|advocat|warn|"
+    "question|contemplat|reflect|wrap|mention|share|compar|point|suggest|predict|claim|believ|agree|disagree|add|"
+    "ask|delve|explor|outlin|detail|recount|recall|elaborat|underscor|acknowledg|admit|observ|speculat|caution|"
+    "criticiz|prais|offer|present|propos|recommend|urg|insist|reveal|weigh|conclud|summari[sz]|clarif|estimat|"
+    "counter|respond|repl|challeng|say|said|think|thought|tell|told|stat"
+)
+
+
 @dataclass(frozen=True)
 class Attribution:
     speakers: tuple[str, ...]  # full names as the transcript spells them; () when the claim names nobody
@@ -92,8 +101,9 @@ def find_attribution(claim: str, variants: dict[str, tuple[str, ...]]) -> Attrib
         rf"(?:\s+that)?\s*[,:]?\s+(?P<content>.+)$",
         rf"^(?P<content>.+?)\s*[,;—–-]\s*{names}\s+{_SAY}\s*[.!]?$",
         rf"^(?P<content>.+?)\s*[,;—–-]\s*{_SAY}\s+{names}\s*[.!]?$",
-        # "Nathan Lambert emphasizes the importance of ...": the speaker is the subject of a verb in -s / -ed.
-        rf"^{names}(?:\s*\([^)]*\))?\s+(?P<content>(?:also\s+)?[a-z]+(?:s|ed)\b.+)$",
+        # "Nathan Lambert emphasizes the importance of ...", as summaries write: the speaker is the subject of a
+        # verb of speaking or arguing (not of any verb: "Nathan works at AI2" is about Nathan, not by him).
+        rf"^{names}(?:\s*\([^)]*\))?\s+(?P<content>(?:also\s+|then\s+)?(?:{_DISCOURSE})[a-z]*\b.+)$",
     ]
     for pattern in patterns:
         m = re.match(pattern, text, flags=re.IGNORECASE)
@@ -119,8 +129,8 @@ _SCALE = {"hundred": 1e2, "thousand": 1e3, "k": 1e3, "million": 1e6, "m": 1e6, "
           "b": 1e9, "bn": 1e9, "trillion": 1e12, "tn": 1e12}
 _WORDNUM = "|".join(sorted((re.escape(w) for w in _WORD_NUMBER), key=len, reverse=True))
 _QUANTITY = re.compile(
-    rf"(?<![\w.])(?:(?P<cur>[$€£])\s?)?(?<![A-Za-z]-)"
-    rf"(?P<num>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?|(?:{_WORDNUM})(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?"
+    rf"(?<![\w.#])(?:(?P<cur>[$€£])\s?)?(?<![A-Za-z]-)"
+    rf"(?P<num>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?|(?:{_WORDNUM})(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?\b"
     rf"|an?(?=\s(?:thousand|million|billion|trillion)\b))"
     rf"(?:\s?(?P<scale>hundred|thousand|million|billion|trillion|k|m|mn|b|bn|tn)\b)?"
     rf"(?P<tail>\s?(?:%|percent\b|per cent\b|x\b))?"
@@ -262,20 +272,33 @@ def claim_entities(text: str) -> list[str]:
     """
     out: list[str] = []
     previous_end = -2
+    tokens = []
     for m in _TOKEN.finditer(text):
         tok = re.sub(r"['’]s$", "", m.group(0).strip(".'’"))
+        if "-" in tok and not any(ch.isdigit() for ch in tok):
+            # "AI-driven" names AI; "o3-mini" (with a digit) stays whole
+            pos = m.start()
+            for part in tok.split("-"):
+                if part:
+                    tokens.append((part, pos, pos + len(part)))
+                pos += len(part) + 1
+        else:
+            tokens.append((tok, m.start(), m.end()))
+    for i, (tok, start, end) in enumerate(tokens):
         has_digit = any(ch.isdigit() for ch in tok)
         has_alpha = any(ch.isalpha() for ch in tok)
         inner_cap = any(ch.isupper() for ch in tok[1:])
         if not has_alpha or re.fullmatch(r"\d[\d,.]*(?:st|nd|rd|th|s|k|m|bn?|x)?", tok, re.I):
             continue  # numbers ('27th', '50k') are the number check's business
-        if (has_digit and has_alpha) or inner_cap or (tok[0].isupper() and tok.lower() not in _stopwords()):
+        # The first word is capitalised anyway ('However', 'Despite'): it only counts when shaped like a name.
+        plain_capital = tok[0].isupper() and tok.lower() not in _stopwords() and (i > 0 or tok.isupper())
+        if (has_digit and has_alpha) or inner_cap or plain_capital:
             capitalised = tok[0].isupper() and not has_digit
-            if out and capitalised and m.start() == previous_end + 1 and out[-1][0].isupper():
+            if out and capitalised and start == previous_end + 1 and out[-1][0].isupper():
                 out[-1] = f"{out[-1]} {tok}"
             else:
                 out.append(tok)
-            previous_end = m.end() if capitalised else -2
+            previous_end = end if capitalised else -2
         else:
             previous_end = -2
     return list(dict.fromkeys(out))
@@ -342,12 +365,12 @@ def polarity_conflict(claim: str, sentence: str, min_overlap: float = 0.5) -> st
     """Why the sentence says the opposite of the claim, or None.
 
     Each clause of the claim is compared with the clause of the sentence that matches it best, and only when
-    that clause repeats at least `min_overlap` of its content words (the same proposition): a word against its
-    opposite ('open' vs 'closed'), or a negation on one side only.
+    that clause repeats at least `min_overlap` of its content words, and two at least (the same proposition): a
+    word against its opposite ('open' vs 'closed'), or a negation on one side only.
     """
     for part in [c for c in _CLAUSE.split(claim) if c and c.strip()] or [claim]:
         clause, overlap = best_clause(part, sentence)
-        if overlap < min_overlap:
+        if overlap < min_overlap or overlap * len(_content_words(part)) < 2:
             continue
         part_words = set(re.findall(r"[a-z]+", part.lower()))
         clause_words = set(re.findall(r"[a-z]+", clause.lower()))
@@ -493,6 +516,7 @@ class ClaimConfig:
     support: float = 0.62  # similarity at which a topical candidate supports the claim
     support_sentence_coverage: float = 0.5  # ... when the sentence itself has this share of the claim's words
     support_coverage: float = 0.7  # ... or this word coverage together with `support_floor`
+    long_claim_words: int = 10  # a claim with this many content words may be restated by a sentence and its neighbours
     support_floor: float = 0.5
     polarity: float = 0.55  # similarity at which an opposite word or a negation contradicts
     # A contradiction this much closer to the claim than the best support outweighs it (the passage most about
@@ -617,6 +641,7 @@ def judge_offline(statement: str, candidates: Sequence[Candidate], config: Claim
     for (besides the candidate's own passage)."""
     entities = claim_entities(statement)
     quantities = parse_quantities(statement)
+    long_claim = len(_content_words(statement)) >= config.long_claim_words
     for c in candidates:
         checks: list[Check] = []
         topical = c.similarity >= config.topical or (
@@ -643,12 +668,14 @@ def judge_offline(statement: str, candidates: Sequence[Candidate], config: Claim
             c.label, c.decided_by = "unrelated", "entities"
         elif numbers == "fail":
             c.label, c.decided_by = "contradicted", "numbers"
-        elif conflict and c.similarity >= config.polarity:
+        elif conflict and c.sentence_similarity >= config.polarity:
             c.label, c.decided_by = "contradicted", "negation"
         elif quantities and numbers != "pass":
             c.label, c.decided_by = "unrelated", "numbers"
-        elif numbers == "pass" or (c.sentence_similarity >= config.support
-                                   and c.sentence_coverage >= config.support_sentence_coverage) or (
+        elif numbers == "pass" or (c.sentence_similarity >= config.support and (
+                c.sentence_coverage >= config.support_sentence_coverage
+                # a long statement (a summary's) is restated over a few sentences, not in one
+                or (long_claim and c.coverage >= config.support_sentence_coverage))) or (
                 c.sentence_coverage >= config.support_coverage and c.sentence_similarity >= config.support_floor):
             c.label, c.decided_by = "supported", "numbers" if numbers == "pass" else "similarity"
         else:
