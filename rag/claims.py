@@ -274,7 +274,10 @@ def claim_entities(text: str) -> list[str]:
     previous_end = -2
     tokens = []
     for m in _TOKEN.finditer(text):
-        tok = re.sub(r"['’]s$", "", m.group(0).strip(".'’"))
+        raw = m.group(0).strip(".'’")
+        tok = re.sub(r"['’]s$", "", raw)
+        # a possessive ends a name: "Musk's Memphis cluster" is two names
+        end = m.start() + len(tok) + (5 if tok != raw else 0)
         if "-" in tok and not any(ch.isdigit() for ch in tok):
             # "AI-driven" names AI; "o3-mini" (with a digit) stays whole
             pos = m.start()
@@ -283,7 +286,7 @@ def claim_entities(text: str) -> list[str]:
                     tokens.append((part, pos, pos + len(part)))
                 pos += len(part) + 1
         else:
-            tokens.append((tok, m.start(), m.end()))
+            tokens.append((tok, m.start(), end))
     for i, (tok, start, end) in enumerate(tokens):
         has_digit = any(ch.isdigit() for ch in tok)
         has_alpha = any(ch.isalpha() for ch in tok)
@@ -291,7 +294,8 @@ def claim_entities(text: str) -> list[str]:
         if not has_alpha or re.fullmatch(r"\d[\d,.]*(?:st|nd|rd|th|s|k|m|bn?|x)?", tok, re.I):
             continue  # numbers ('27th', '50k') are the number check's business
         # The first word is capitalised anyway ('However', 'Despite'): it only counts when shaped like a name.
-        plain_capital = tok[0].isupper() and tok.lower() not in _stopwords() and (i > 0 or tok.isupper())
+        starts_name = i + 1 < len(tokens) and tokens[i + 1][0][:1].isupper() and tokens[i + 1][1] == end + 1
+        plain_capital = tok[0].isupper() and tok.lower() not in _stopwords() and (i > 0 or tok.isupper() or starts_name)
         if (has_digit and has_alpha) or inner_cap or plain_capital:
             capitalised = tok[0].isupper() and not has_digit
             if out and capitalised and start == previous_end + 1 and out[-1][0].isupper():
@@ -399,11 +403,11 @@ def foreign_language(text: str) -> str | None:
     """The language a claim is written in when that is not English (py3langid, its bundled model), else None.
 
     The checks compare English words, so a claim in another language is reported rather than half-matched on
-    its names and numbers. Texts of fewer than three words are too short to tell and count as English.
+    its names and numbers. Very short texts are too short to tell and count as English.
     """
     import py3langid
 
-    if len(re.findall(r"\w+", text)) < 3:
+    if len(re.findall(r"\w+", text)) < 3 and len(text.strip()) < 8:  # (scripts without spaces are one "word")
         return None
     code, _ = py3langid.classify(text)
     return None if code == "en" else _LANGUAGE_NAMES.get(code, f"another language (code {code!r})")
