@@ -258,7 +258,8 @@ def quote_fragments(text: str) -> list[str]:
     """The pieces of a quote between its elisions ('...', '…'), without quotation marks or editorial
     [insertions]; pieces of fewer than 3 words are dropped unless nothing longer is left."""
     text = re.sub(r"\[[^\]]*\]", " ", text).strip().strip("\"“”„«»").strip()
-    pieces = [p.strip(" ,;:\"“”") for p in re.split(r"\.\.\.|…", text)]
+    pieces = [re.sub(r"\s+([.,;:!?])", r"\1", " ".join(p.split())).strip(" ,;:\"“”")
+              for p in re.split(r"\.\.\.|…", text)]
     pieces = [p for p in pieces if normalise(p)]
     long = [p for p in pieces if len(normalise(p).split()) >= 3]
     return long or pieces
@@ -304,9 +305,14 @@ class TranscriptText:
         if not needle or not hay:
             return 0.0, 0, ""
         m = fuzz.partial_ratio_alignment(needle, hay)
-        # The alignment may start inside a word: credit the sentence where the matched words begin.
-        start = lo + m.dest_start
-        return m.score, self.sentence_at(start), self.text[start : lo + m.dest_end].strip()
+        start, end = lo + m.dest_start, lo + m.dest_end
+        i = self.sentence_at(start)
+        # The aligned window can begin with the last letters of the previous sentence ("load export controls"):
+        # credit the sentence where the matched words begin.
+        nxt = self.offsets[i + 1] if i + 1 < len(self.offsets) else None
+        if nxt is not None and nxt < end and nxt - start <= max(8, 0.2 * len(needle)):
+            i, start = i + 1, nxt
+        return m.score, i, self.text[start:end].strip()
 
 
 def _classify(score: float, words: int, cfg: MatchConfig) -> MatchKind:
