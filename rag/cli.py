@@ -358,9 +358,7 @@ def _print_summary_report(report) -> None:
             continue
         table = Table("quote", "summary", "transcript", "speaker", "match", title=escape(label), title_justify="left")
         for q in quotes:
-            transcript = format_clock(q.start) if q.start is not None else "–"
-            if q.time_ok is False:
-                transcript += f" (cited ≈ {format_clock(q.expected_start)})"
+            transcript = q.transcript_clock()
             who = q.speaker or "–"
             if q.speaker_match is False:
                 who += f" (summary: {', '.join(q.named_speakers)})"
@@ -368,7 +366,7 @@ def _print_summary_report(report) -> None:
                           q.kind + (" · outlier" if q.outlier else ""))
         out.print(table)
     for t in report.cited_times:
-        out.print(f"{escape(t.section)}: [{escape(t.label)}] → transcript {format_clock(t.transcript_time)} · "
+        out.print(f"{escape(t.section)}: [{escape(t.label)}] → transcript {escape(t.transcript_clock())} · "
                   f"{escape(t.speaker or '')}: “{escape(_clip(t.sentence or '', 90))}”")
     if report.statements:
         unbacked = [s for s in report.statements if not s.backed]

@@ -93,6 +93,13 @@ class QuoteCheck:
             return None
         return self.speaker in self.named_speakers
 
+    def transcript_clock(self) -> str:
+        """'0:03:49', with where the cited time points when that is elsewhere: '1:03:56 (cited ≈ 1:05:35)'."""
+        text = format_clock(self.start) if self.start is not None else "–"
+        if self.time_ok is False and self.expected_start is not None:
+            text += f" (cited ≈ {format_clock(self.expected_start)})"
+        return text
+
     @property
     def anchor(self) -> FragmentMatch | None:
         found = [f for f in self.fragments if f.kind != "not_found"]
@@ -155,6 +162,11 @@ class CitedTime:
     sentence: str | None  # what is being said at that moment
     speaker: str | None
     url: str | None
+
+    def transcript_clock(self) -> str:
+        if self.transcript_time is not None:
+            return format_clock(self.transcript_time)
+        return f"{format_clock(self.summary_time)} (the summary's clock: offset unknown)"
 
     def to_json(self) -> dict:
         return {"section": self.section, "label": self.label, "summary_time": self.summary_time,

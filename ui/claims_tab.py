@@ -78,9 +78,7 @@ def verdict_html(check: ClaimCheck) -> str:
 
 
 def _quote_row(q: QuoteCheck) -> str:
-    transcript = format_clock(q.start) if q.start is not None else "–"
-    if q.time_ok is False and q.expected_start is not None:
-        transcript += f" (cited ≈ {format_clock(q.expected_start)})"
+    transcript = q.transcript_clock()
     who = q.speaker or "–"
     if q.speaker_match is False:
         who_cell = f'{_e(who)} <span class="podrag-mismatch">✗ summary: {_e(", ".join(q.named_speakers))}</span>'
@@ -116,9 +114,7 @@ def summary_report_html(report: SummaryReport) -> str:
             parts += [_quote_row(q) for q in quotes]
             parts.append("</tbody></table>")
         for t in cited:
-            when = (format_clock(t.transcript_time) if t.transcript_time is not None
-                    else f"{format_clock(t.summary_time)} (the summary's clock: offset unknown)")
-            parts.append(f"<p>[{_e(t.label)}] → transcript {_link(t.url, when)} · {_e(t.speaker)}: "
+            parts.append(f"<p>[{_e(t.label)}] → transcript {_link(t.url, t.transcript_clock())} · {_e(t.speaker)}: "
                          f"“{_e(t.sentence)}”</p>")
     if report.statements:
         unbacked = [s for s in report.statements if not s.backed]
