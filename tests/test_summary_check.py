@@ -161,3 +161,15 @@ def test_459_summary_quotes_speakers_and_clock(corpus_assistant):
     timed = [p for p in hits if p.chunk.start is not None]
     assert timed and timed[0].to_json()["transcript_start"] == pytest.approx(timed[0].chunk.start - 585, abs=60)
     assert f"t={int(timed[0].chunk.start - record.summary_offset)}" in timed[0].url
+
+
+@pytest.mark.slow
+def test_459_summary_citations_show_and_link_the_transcript_time(corpus_assistant):
+    answer = corpus_assistant.ask("What does the summary say open weights means?",
+                                  Filters(episode_ids=("lex-fridman-459",), source_type="summary"))
+    timed = [c for c in answer.citations if c.start is not None]
+    assert timed, answer.answer
+    c = timed[0]
+    offset = {r.id: r for r in corpus_assistant.episodes()}["lex-fridman-459"].summary_offset
+    assert c.transcript_start == pytest.approx(c.start - offset) and c.to_json()["transcript_start"] == c.transcript_start
+    assert c.url.endswith(f"&t={int(c.start - offset)}")
