@@ -98,3 +98,38 @@ def test_ingest_of_a_broken_episode_exits_non_zero_with_a_one_line_error(index_d
     assert proc.returncode == 1
     assert "bad-ep/transcript.vtt:8: time goes backwards" in proc.stderr and "backwards" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_check_prints_the_verdict_and_its_evidence(index_dir):
+    out = json.loads(run("--index", str(index_dir), "check", "Nathan says DeepSeek has about 50,000 GPUs",
+                         "--episode", "tiny-459", "--json").stdout)
+    assert out["verdict"] == "misattributed" and out["named_speakers"] == ["Nathan Lambert"]
+    assert out["evidence"][0]["start"] == 15.0 and out["evidence"][0]["speakers"] == ["Dylan Patel"]
+    assert out["evidence"][0]["label"] == "supported" and "Dylan Patel said it" in out["explanation"]
+    text = run("--index", str(index_dir), "check", "Dylan says DeepSeek has about 20,000 GPUs").stdout
+    assert text.startswith("CONTRADICTED") and "'20,000 GPUs'" in text and "&t=15" in text
+
+
+def test_check_bad_input_and_batch(index_dir, tmp_path):
+    proc = run("--index", str(index_dir), "check", "   ", check=False)
+    assert proc.returncode == 2 and "give a CLAIM" in proc.stderr
+    proc = run("--index", str(index_dir), "check", "x" * 10_000, check=False)
+    assert proc.returncode == 1 and "10,000 characters long" in proc.stderr and "Traceback" not in proc.stderr
+    batch = tmp_path / "claims.jsonl"
+    batch.write_text('{"id": 1, "claim": "Dylan says DeepSeek has about 50,000 GPUs", "episode": "tiny-459"}\n'
+                     '{"id": 2, "query": "wrong field"}\n'
+                     '{"id": 3, "claim": "Nathan dit que le pain est bon et que la boulangerie est belle"}\n')
+    lines = [json.loads(x) for x in run("--index", str(index_dir), "check", "--batch", str(batch)).stdout.splitlines()]
+    assert [x["id"] for x in lines] == [1, 2, 3]
+    assert lines[0]["verdict"] == "supported" and 'non-empty "claim" string' in lines[1]["error"]
+    assert lines[2]["verdict"] == "not_found" and "French" in lines[2]["explanation"]
+
+
+def test_verify_summary_json_csv_and_errors(index_dir):
+    out = json.loads(run("--index", str(index_dir), "verify-summary", "tiny-459", "--json").stdout)
+    assert out["counts"]["statements_backed"] == 1 and out["offset"]["seconds"] is None
+    assert out["sections"][0]["cited_times"][0]["label"] == "0:15"
+    csv_text = run("--index", str(index_dir), "verify-summary", "tiny-459", "--csv").stdout
+    assert csv_text.splitlines()[0].startswith("kind,section,text,verdict")
+    proc = run("--index", str(index_dir), "verify-summary", "tiny-500", check=False)
+    assert proc.returncode == 1 and "no summary" in proc.stderr

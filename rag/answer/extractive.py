@@ -172,8 +172,13 @@ class ExtractiveAnswerer:
         for n, c in enumerate(chosen, start=1):
             video, audio = self.links(c.passage.chunk.episode_id)
             t = c.moment.start
-            url = video_link(video, t) or audio_link(audio, t) or c.passage.url
-            citations.append(Citation(n, c.passage, t, c.end, c.moment.speaker, c.sentence, url, audio_link(audio, t)))
+            # A summary's cited time moved to the transcript's clock, when its offset is known, so links open at
+            # the right second.
+            shifted = c.passage.transcript_time(t) if c.passage.chunk.source_type == "summary" else None
+            at = shifted if shifted is not None else t
+            url = video_link(video, at) or audio_link(audio, at) or c.passage.url
+            citations.append(Citation(n, c.passage, t, c.end, c.moment.speaker, c.sentence, url, audio_link(audio, at),
+                                      shifted))
             lines.append(f"{_attribution(c)}: “{c.sentence}” [{n}]")
         return Answer("\n".join(lines), False, self.mode, citations, evidence=evidence)
 
