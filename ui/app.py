@@ -1,8 +1,8 @@
 """The web app: a Gradio Blocks page with the Chat and Library tabs, plus any optional tabs that are installed.
 
 Optional tabs: a module listed in `OPTIONAL_TABS` that exists is imported and its `build(assistant)` is called
-inside its own `gr.Tab`; a module that does not exist is skipped (one that exists but fails to import is an
-error, not silently hidden). Its tab title is the module's `TITLE`, else the one listed here.
+inside the page's `gr.Tabs`, where it opens its own `gr.Tab`(s); a module that does not exist is skipped (one that
+exists but fails to import is an error, not silently hidden).
 """
 
 from __future__ import annotations
@@ -20,18 +20,17 @@ import gradio as gr  # noqa: E402
 from rag.assistant import Assistant  # noqa: E402
 from ui import access, chat_tab, library_tab, render  # noqa: E402
 
-# (module, default title, position): tabs other engineers add; positions follow the UI sketch.
-OPTIONAL_TABS = [("ui.claims_tab", "Check a claim", "after-chat"), ("ui.eval_tab", "Evaluate", "end")]
+# (module, position): tabs added by optional modules; positions follow the UI sketch.
+OPTIONAL_TABS = [("ui.claims_tab", "after-chat"), ("ui.eval_tab", "end")]
 
 _CSS_FILE = os.path.join(os.path.dirname(__file__), "app.css")
 
 
 def _optional_tabs(where: str):
-    for module_name, title, position in OPTIONAL_TABS:
+    for module_name, position in OPTIONAL_TABS:
         if position != where or importlib.util.find_spec(module_name) is None:
             continue
-        module = importlib.import_module(module_name)
-        yield getattr(module, "TITLE", title), module
+        yield importlib.import_module(module_name)
 
 
 def theme() -> gr.themes.Base:
@@ -51,14 +50,12 @@ def build(assistant: Assistant) -> gr.Blocks:
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"):
                 chat = chat_tab.build(assistant)
-            for title, module in _optional_tabs("after-chat"):
-                with gr.Tab(title):
-                    module.build(assistant)
+            for module in _optional_tabs("after-chat"):
+                module.build(assistant)
             with gr.Tab("Library", id="library"):
                 library = library_tab.build(assistant)
-            for title, module in _optional_tabs("end"):
-                with gr.Tab(title):
-                    module.build(assistant)
+            for module in _optional_tabs("end"):
+                module.build(assistant)
         library.added.then(chat.refresh_filters, None, chat.filter_outputs)
         # Another session (or the CLI) may have added episodes since the page was built.
         demo.load(chat.refresh_filters, None, chat.filter_outputs)
