@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from rag.answer.citations import Links, cite, no_links, sentence_end
 from rag.embedding import CachedEmbedder
 from rag.lexical import LexicalStore, tokenize
 from rag.models import Answer, Citation, Evidence, Moment, Passage
-from rag.timecodes import audio_link, video_link
 
 _QUANTITY_QUESTION = re.compile(r"\b(how (many|much|long|big|large|old|often|fast)|what (year|percentage|share|number)|when)\b", re.I)
 _NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|billion|trillion)\b", re.I)
@@ -57,23 +56,16 @@ class _Candidate:
     window: str = ""
 
 
-def _sentence_end(passage: Passage, index: int) -> float | None:
-    moments = passage.chunk.moments
-    if index + 1 < len(moments) and moments[index + 1].start is not None:
-        return moments[index + 1].start
-    return passage.chunk.end
-
-
 class ExtractiveAnswerer:
     mode = "extractive"
 
     def __init__(self, embedder: CachedEmbedder, lexical: LexicalStore, config: ExtractiveConfig | None = None,
-                 links: Callable[[str], tuple[str | None, str | None]] | None = None):
+                 links: Links | None = None):
         self.embedder = embedder
         self.lexical = lexical
         self.config = config or ExtractiveConfig()
         # episode id -> (video url, audio url), to link each cited sentence at its own second
-        self.links = links or (lambda _episode_id: (None, None))
+        self.links = links or no_links
 
     def _idf(self, question: str) -> dict[str, float]:
         lex = self.lexical.sync()
@@ -100,7 +92,7 @@ class ExtractiveAnswerer:
                     continue
                 seen.add(key)
                 window = " ".join(s for s, _ in sentences[max(0, i - 1) : i + 2])
-                cands.append(_Candidate(p, sentence, moment, _sentence_end(p, i), window=window))
+                cands.append(_Candidate(p, sentence, moment, sentence_end(p, i), window=window))
         if not cands:
             return []
         vectors = self.embedder.embed([c.sentence for c in cands] + [c.window for c in cands])
@@ -160,10 +152,7 @@ class ExtractiveAnswerer:
         citations: list[Citation] = []
         lines: list[str] = []
         for n, c in enumerate(chosen, start=1):
-            video, audio = self.links(c.passage.chunk.episode_id)
-            t = c.moment.start
-            url = video_link(video, t) or audio_link(audio, t) or c.passage.url
-            citations.append(Citation(n, c.passage, t, c.end, c.moment.speaker, c.sentence, url, audio_link(audio, t)))
+            citations.append(cite(n, c.passage, c.sentence, c.moment, c.end, self.links))
             lines.append(f"{_attribution(c)}: “{c.sentence}” [{n}]")
         return Answer("\n".join(lines), False, self.mode, citations, evidence=evidence)
 
