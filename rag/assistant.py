@@ -120,6 +120,10 @@ class Assistant:
             return "LLM: not configured (answers are extractive)"
         return f"LLM: {llm.client.label()}" if llm else "offline (extractive)"
 
+    @staticmethod
+    def _fallback_notice(exc: LLMError) -> str:
+        return f"No LLM answer: {exc}. This is the offline extractive answer instead."
+
     def ask(self, question: str, filters: Filters | None = None, history: Sequence[Turn] = ()) -> Answer:
         """Answer `question`; `history` (earlier turns of a chat) lets a follow-up refer to them."""
         return final_answer(self.ask_stream(question, filters, history))
@@ -133,18 +137,23 @@ class Assistant:
         first condensed with `history` into a standalone query (rag/conversation.py). Raises `LLMNotConfigured`
         when settings require an LLM (answerer='llm') and none is configured.
         """
-        llm = self.llm
+        notice = None
+        try:
+            llm = self.llm
+        except LLMNotConfigured as exc:
+            if self.settings.answerer == "llm":
+                raise
+            llm, notice = None, self._fallback_notice(exc)  # e.g. an OpenAI model named but no key
         deadline = deadline_after(self.settings.llm_timeout) if llm else None
         query = condense(question, history, llm.client if llm else None, deadline)
         vector = self.retriever.embed_query(query)
         passages = self.retriever.search(query, self.settings.answer_passages, filters, query_vector=vector)
-        notice = None
         if llm is not None:
             try:
                 yield from llm.stream(question, passages, history, deadline)
                 return
             except LLMError as exc:
-                notice = f"No LLM answer: {exc}. This is the offline extractive answer instead."
+                notice = self._fallback_notice(exc)
         answer = self.answerer.answer(query, passages, vector)
         if notice:
             answer.notice = notice  # the final answer replaces whatever the LLM had streamed

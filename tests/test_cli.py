@@ -158,3 +158,21 @@ def test_ask_llm_without_an_llm_is_a_clear_error(index_dir):
     proc = run("--index", str(index_dir), "ask", "How many GPUs?", "--llm", check=False)
     assert proc.returncode == 1 and "no LLM is configured: set PODRAG_LLM_BASE_URL" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_chat_passes_the_conversation_to_follow_ups(index_dir, openai_server):
+    from tests.openai_server import Reply
+
+    openai_server.reply(Reply("Dylan Patel says closer to 50,000 GPUs [1]."),
+                        Reply("Nathan Lambert opinion on DeepSeek GPU count"),  # the condensed follow-up
+                        Reply("Nathan Lambert notes the paper only talks about 2,000 H800 chips [1]."))
+    proc = run("--index", str(index_dir), "chat", input="How many GPUs does DeepSeek have?\n"
+               "and what did Nathan think about that?\n\n",
+               env_extra={"PODRAG_LLM_BASE_URL": openai_server.base_url, "PODRAG_LLM_MODEL": "m"})
+    assert "answers: LLM: m" in proc.stderr
+    assert "Dylan Patel says closer to 50,000 GPUs [1]." in proc.stdout
+    assert "Nathan Lambert notes the paper only talks about 2,000 H800 chips [1]." in proc.stdout
+    first, condense, follow_up = openai_server.chat_requests
+    assert "Last question: and what did Nathan think about that?" in condense.text()
+    assert "User: How many GPUs does DeepSeek have?" in condense.text()
+    assert "Assistant: Dylan Patel says closer to 50,000 GPUs." in follow_up.text()  # history, citations dropped

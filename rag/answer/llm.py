@@ -14,7 +14,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -287,6 +287,38 @@ def _server_message(exc: openai.APIStatusError) -> str:
     return ""
 
 
+_THINK_OPEN, _THINK_CLOSE = "<think>", "</think>"
+
+
+def without_reasoning(pieces: Iterable[str]) -> Iterator[str]:
+    """The streamed text without a leading `<think>...</think>` block: reasoning models served as plain chat
+    (some Ollama and vLLM setups) write their reasoning into the answer, where every sentence would fail the
+    citation check."""
+    held, state = "", "start"  # start: not yet known; think: inside the block; answer: passing through
+    for piece in pieces:
+        if state == "answer":
+            yield piece
+            continue
+        held += piece
+        if state == "start":
+            head = held.lstrip()
+            if head.startswith(_THINK_OPEN):
+                state = "think"
+            elif _THINK_OPEN.startswith(head):
+                continue  # may still become "<think>"
+            else:
+                state = "answer"
+                yield held
+                continue
+        end = held.find(_THINK_CLOSE)
+        if end >= 0:
+            state, rest = "answer", held[end + len(_THINK_CLOSE) :].lstrip()
+            if rest:
+                yield rest
+    if state == "start" and held:
+        yield held
+
+
 @dataclass(frozen=True)
 class LLMAnswerConfig:
     max_sentences: int = 5
@@ -325,7 +357,7 @@ class LLMAnswerer:
         moments = MomentFinder(passages, self.embedder.embed)
         # a citation stands for (source number, sentence of that passage): its own moment
         citations = CitationFilter(len(passages), lambda n, claim: (n, moments.find(n, claim)))
-        for piece in self.client.stream(messages, deadline, generation):
+        for piece in without_reasoning(self.client.stream(messages, deadline, generation)):
             shown = citations.feed(piece)
             if shown:
                 yield shown
@@ -338,7 +370,8 @@ class LLMAnswerer:
         """The final answer: its citations resolved to moments, unsupported sentences and removed citations listed."""
         text = citations.text.strip()
         if not text:
-            raise LLMError("the LLM's answer held nothing but citations of sources it was not given")
+            raise LLMError(f"the LLM at {self.client.settings.llm_place()} gave no answer text (only reasoning, or "
+                           "citations of sources it was not given)")
         sentences = split_answer(text)
         model = generation.model or self.client.label()
         notice = None
