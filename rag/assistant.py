@@ -15,9 +15,9 @@ from rag.answer import Answerer, final_answer
 from rag.answer.extractive import ExtractiveAnswerer
 from rag.answer.llm import LLMAnswerer, LLMClient, LLMError, LLMNotConfigured, deadline_after
 from rag.chunking import ChunkingConfig, embedding_text
+from rag.conversation import condense
 from rag.embedding import CachedEmbedder, make_embedder
 from rag.index import ChromaIndex, EpisodeRecord
-from rag.conversation import condense
 from rag.ingest import IngestReport, Progress, ingest_paths, remove_episodes
 from rag.lexical import LexicalStore
 from rag.models import Answer, EpisodeMeta, Filters, Passage, Turn
@@ -133,9 +133,9 @@ class Assistant:
         """Text as it is produced (str pieces), then the final checked `Answer` as the last item.
 
         The pieces are a preview: the final `Answer.answer` is authoritative. When the LLM fails, at any point,
-        the final answer is the extractive one with `notice` saying why (and no more pieces are sent). A follow-up question is
-        first condensed with `history` into a standalone query (rag/conversation.py). Raises `LLMNotConfigured`
-        when settings require an LLM (answerer='llm') and none is configured.
+        the final answer is the extractive one with `notice` saying why (and no more pieces are sent). A
+        follow-up question is first condensed with `history` into a standalone query (rag/conversation.py).
+        Raises `LLMNotConfigured` when settings require an LLM (answerer='llm') and none is configured.
         """
         notice = None
         try:

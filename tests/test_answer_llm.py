@@ -327,3 +327,4 @@ def test_an_openai_model_without_a_key_falls_back_unless_the_llm_is_required(tin
     tiny_assistant.settings.answerer = "llm"
     with pytest.raises(LLMError, match="OpenAI needs an API key"):
         tiny_assistant.ask(QUESTION)
+

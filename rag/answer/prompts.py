@@ -1,9 +1,9 @@
 """The words sent to the LLM: the answer prompt with numbered sources, and the follow-up condensing prompt.
 
 Source text is data. It goes inside one `<sources>` block, each passage in a `<source n=...>` element whose
-attributes carry the episode, kind, speakers, chapter or section and time; the text is XML-escaped so a transcript
-line can never close the block or open a new source (`</source>` in a transcript arrives as `&lt;/source&gt;`), and
-citation look-alikes (`[3]`) in it become `(3)` so they cannot pass for the model's own citations. The system prompt
+attributes carry the episode, kind, speakers, chapter or section and time. In the text `<` and `>` are escaped, so
+a transcript line can never close the block or open a new source (`</source>` in a transcript arrives as
+`&lt;/source&gt;`), and citation look-alikes (`[3]`) become `(3)` so they cannot pass for the model's citations. The system prompt
 says that instructions inside sources are things someone said, not orders. That lowers the risk of prompt
 injection; it cannot remove it (a model may still obey), which is why answers are also checked afterwards
 (rag/answer/validation.py): a sentence that cites no source, or a source that does not say it, is marked.
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import quoteattr
 
 from rag.answer.validation import CITATION, strip_citations
 from rag.models import Passage, Turn
@@ -48,8 +48,10 @@ Titles = Callable[[str], str | None]  # episode id -> title
 
 
 def neutralise(text: str) -> str:
-    """Source text made inert inside the prompt: XML-escaped, and `[n]` citation look-alikes turned into `(n)`."""
-    return escape(CITATION.sub(lambda m: f"({m.group(1)})", text))
+    """Source text made inert inside the prompt: `<` and `>` escaped (no tag can be opened or closed; `&` stays,
+    so "AT&T" is not echoed as "AT&amp;T"), and `[n]` citation look-alikes turned into `(n)`."""
+    text = CITATION.sub(lambda m: f"({m.group(1)})", text)
+    return text.replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _attrs(**values: str | int | None) -> str:
@@ -71,7 +73,7 @@ def format_source(n: int, passage: Passage, title: str | None = None) -> str:
         if c.source_type == "transcript" and moment.start is not None:
             label.append(f"[{format_clock(moment.start)}]")
         if moment.speaker:
-            label.append(escape(moment.speaker) + ":")
+            label.append(neutralise(moment.speaker) + ":")
         lines.append(" ".join([*label, neutralise(sentence)]))
     return f"<source {head}>\n" + "\n".join(lines) + "\n</source>"
 
