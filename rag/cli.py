@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from rag.errors import PodragError
-from rag.models import Answer, Filters, Passage
+from rag.models import Answer, Filters, Passage, Turn
 from rag.settings import Settings
 from rag.timecodes import format_clock
 
@@ -232,10 +232,12 @@ def _print_passage(p: Passage) -> None:
         out.print(f"   [link={p.url}]{escape(p.url)}[/link]")
 
 
-def _print_answer(a: Answer) -> None:
+def _print_answer(a: Answer, streamed: str | None = None) -> None:
+    """The answer (unless `streamed` already showed this text), its sources, and the checks of an LLM answer."""
     if a.notice:
         err.print(f"[yellow]note:[/yellow] {escape(a.notice)}")
-    out.print(escape(a.answer))
+    if streamed is None or streamed.strip() != a.answer.strip():
+        out.print(escape(a.answer))
     out.print()
     for c in a.citations:
         chunk = c.passage.chunk
@@ -249,7 +251,43 @@ def _print_answer(a: Answer) -> None:
     if a.abstained:
         for p in a.closest:
             _print_passage(p)
-    out.print(f"[dim]mode: {a.mode}{' · ' + a.model if a.model else ''}[/dim]")
+    if a.unsupported:
+        out.print(f"[yellow]{len(a.unsupported)} of {a.sentences} sentences not supported by their sources:[/yellow]")
+        for u in a.unsupported:
+            out.print(f"  [yellow]–[/yellow] “{escape(u.sentence)}” ({escape(u.reason)})")
+    if a.removed_citations:
+        shown = ", ".join(f"[{n}]" for n in a.removed_citations)
+        out.print(f"[yellow]removed citations of sources that were not given: {escape(shown)}[/yellow]")
+    out.print(f"[dim]mode: {a.mode}{' · ' + escape(a.model) if a.model else ''}[/dim]")
+
+
+def _answerer_choice(llm: bool, offline: bool) -> None:
+    """Apply --llm / --offline before the assistant is made."""
+    if llm and offline:
+        _fail("--llm and --offline exclude each other", 2)
+    if llm or offline:
+        State.settings_overrides["answerer"] = "llm" if llm else "extractive"
+
+
+def _ask_and_show(assistant, question: str, filters: Filters | None, history: list[Turn]) -> Answer:
+    """Stream the answer to the terminal as it is written, then show its sources and checks."""
+    pieces: list[str] = []
+    answer = None
+    for event in assistant.ask_stream(question, filters, history):
+        if isinstance(event, Answer):
+            answer = event
+        else:
+            pieces.append(event)
+            out.print(event, end="", markup=False, highlight=False)
+    if pieces:
+        out.print()
+    assert answer is not None
+    _print_answer(answer, "".join(pieces))
+    return answer
+
+
+LLM_HELP = "Answer with the configured LLM (PODRAG_LLM_*); fail if there is none. Default: the LLM when configured."
+OFFLINE_HELP = "Answer offline (extractive) even when an LLM is configured."
 
 
 @app.command()
@@ -259,23 +297,26 @@ def ask(
     speaker: Annotated[Optional[str], typer.Option("--speaker", help="Only passages where this person speaks.")] = None,
     source: Annotated[Optional[str], typer.Option("--source", help="transcript or summary.")] = None,
     batch: Annotated[Optional[Path], typer.Option("--batch", help="JSON Lines of {id, query, episode?}; '-' for stdin.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    llm: Annotated[bool, typer.Option("--llm", help=LLM_HELP)] = False,
+    offline: Annotated[bool, typer.Option("--offline", help=OFFLINE_HELP)] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (the final answer, not streamed).")] = False,
 ) -> None:
     """Answer a question, citing the moments and summary sections it comes from."""
+    _answerer_choice(llm, offline)
     assistant = State.assistant()
     if batch is not None:
         _run_batch(batch, lambda q, f: assistant.ask(q, f).to_json())
         return
     if not question or not question.strip():
         _fail("give a QUESTION (or --batch FILE)", 2)
+    filters = _filters(episode, speaker, source)
     try:
-        answer = assistant.ask(question, _filters(episode, speaker, source))
+        if as_json:
+            print(json.dumps(assistant.ask(question, filters).to_json(), indent=2, ensure_ascii=False))
+        else:
+            _ask_and_show(assistant, question, filters, [])
     except PodragError as exc:
         _fail(str(exc))
-    if as_json:
-        print(json.dumps(answer.to_json(), indent=2, ensure_ascii=False))
-    else:
-        _print_answer(answer)
 
 
 _VERDICT_STYLE = {"supported": "green", "contradicted": "red", "misattributed": "yellow", "not_found": "dim"}
@@ -383,10 +424,16 @@ def _clip(text: str, n: int) -> str:
 @app.command()
 def chat(
     episode: Annotated[Optional[list[str]], typer.Option("--episode", help="Only this episode id (repeatable).")] = None,
+    llm: Annotated[bool, typer.Option("--llm", help=LLM_HELP)] = False,
+    offline: Annotated[bool, typer.Option("--offline", help=OFFLINE_HELP)] = False,
 ) -> None:
-    """Ask questions one after another in the terminal (empty line or Ctrl-D to quit)."""
+    """Ask questions one after another in the terminal; follow-ups may refer to earlier ones (empty line or
+    Ctrl-D to quit)."""
+    _answerer_choice(llm, offline)
     assistant = State.assistant()
     filters = _filters(episode, None, None)
+    err.print(f"[dim]answers: {escape(assistant.mode_label())}[/dim]")
+    history: list[Turn] = []
     while True:
         try:
             question = input("you> ").strip()
@@ -395,7 +442,8 @@ def chat(
         if not question:
             break
         try:
-            _print_answer(assistant.ask(question, filters))
+            answer = _ask_and_show(assistant, question, filters, history)
+            history.append(Turn(question, answer.answer))
         except PodragError as exc:
             err.print(f"[red]error:[/red] {escape(str(exc))}")
         out.print()

@@ -248,6 +248,14 @@ class Evidence:
     unknown_words: list[str] = field(default_factory=list)  # question words no passage contains
 
 
+@dataclass(frozen=True)
+class Unsupported:
+    """A sentence of a generated answer that its cited sources do not back up, and why."""
+
+    sentence: str
+    reason: str
+
+
 @dataclass
 class Answer:
     answer: str
@@ -259,6 +267,10 @@ class Answer:
     notice: str | None = None  # e.g. why an LLM answer fell back to extractive
     model: str | None = None
     evidence: Evidence | None = None
+    # Checks of a generated (LLM) answer; an extractive answer quotes its sources and has none.
+    unsupported: list[Unsupported] = field(default_factory=list)
+    removed_citations: list[int] = field(default_factory=list)  # [n] naming no given source, as written
+    sentences: int = 0  # sentences checked
 
     def to_json(self) -> dict:
         out = {
@@ -278,6 +290,14 @@ class Answer:
                 "best_cosine": round(self.evidence.best_cosine, 4),
                 "best_score": round(self.evidence.best_score, 4),
                 "unknown_words": self.evidence.unknown_words,
+            }
+        if self.mode == "llm":
+            out["unsupported"] = [{"sentence": u.sentence, "reason": u.reason} for u in self.unsupported]
+            out["removed_citations"] = self.removed_citations
+            out["checks"] = {
+                "sentences": self.sentences,
+                "unsupported": len(self.unsupported),
+                "removed_citations": len(self.removed_citations),
             }
         return out
 

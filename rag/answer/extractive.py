@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from rag.answer.citations import Links, cite, no_links, sentence_end
 from rag.embedding import CachedEmbedder
 from rag.lexical import LexicalStore, tokenize
 from rag.models import Answer, Citation, Evidence, Moment, Passage
-from rag.timecodes import audio_link, video_link
 
 _QUANTITY_QUESTION = re.compile(r"\b(how (many|much|long|big|large|old|often|fast)|what (year|percentage|share|number)|when)\b", re.I)
 _NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|billion|trillion)\b", re.I)
@@ -59,23 +58,16 @@ class _Candidate:
     window: str = ""
 
 
-def _sentence_end(passage: Passage, index: int) -> float | None:
-    moments = passage.chunk.moments
-    if index + 1 < len(moments) and moments[index + 1].start is not None:
-        return moments[index + 1].start
-    return passage.chunk.end
-
-
 class ExtractiveAnswerer:
     mode = "extractive"
 
     def __init__(self, embedder: CachedEmbedder, lexical: LexicalStore, config: ExtractiveConfig | None = None,
-                 links: Callable[[str], tuple[str | None, str | None]] | None = None):
+                 links: Links | None = None):
         self.embedder = embedder
         self.lexical = lexical
         self.config = config or ExtractiveConfig()
         # episode id -> (video url, audio url), to link each cited sentence at its own second
-        self.links = links or (lambda _episode_id: (None, None))
+        self.links = links or no_links
 
     def _idf(self, question: str) -> dict[str, float]:
         lex = self.lexical.sync()
@@ -111,7 +103,7 @@ class ExtractiveAnswerer:
                 # The window's meaning, approximated by the mean of its sentences' vectors: no second model pass.
                 wvec = np.sum([vec_of[n] for n in neighbours], axis=0)
                 window_vecs.append(wvec / (np.linalg.norm(wvec) or 1.0))
-                cands.append(_Candidate(p, sentence, moment, _sentence_end(p, i), vector=vec_of[sentence],
+                cands.append(_Candidate(p, sentence, moment, sentence_end(p, i), vector=vec_of[sentence],
                                         window=" ".join(neighbours)))
         if not cands:
             return []
@@ -170,15 +162,7 @@ class ExtractiveAnswerer:
         citations: list[Citation] = []
         lines: list[str] = []
         for n, c in enumerate(chosen, start=1):
-            video, audio = self.links(c.passage.chunk.episode_id)
-            t = c.moment.start
-            # A summary's cited time moved to the transcript's clock, when its offset is known, so links open at
-            # the right second.
-            shifted = c.passage.transcript_time(t) if c.passage.chunk.source_type == "summary" else None
-            at = shifted if shifted is not None else t
-            url = video_link(video, at) or audio_link(audio, at) or c.passage.url
-            citations.append(Citation(n, c.passage, t, c.end, c.moment.speaker, c.sentence, url, audio_link(audio, at),
-                                      shifted))
+            citations.append(cite(n, c.passage, c.sentence, c.moment, c.end, self.links))
             lines.append(f"{_attribution(c)}: “{c.sentence}” [{n}]")
         return Answer("\n".join(lines), False, self.mode, citations, evidence=evidence)
 
