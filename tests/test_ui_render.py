@@ -2,7 +2,7 @@
 
 from rag.context import ContextSentence, ContextTurn, SourceContext
 from rag.index import EpisodeRecord
-from rag.models import Answer, Chapter, Chunk, Citation, EpisodeMeta, Moment, Passage
+from rag.models import Answer, Chapter, Chunk, Citation, EpisodeMeta, Moment, Passage, Unsupported
 from ui import render
 
 EVIL = ('<script>alert(1)</script><img src=x onerror="alert(2)"> [click](javascript:alert(3)) '
@@ -85,6 +85,17 @@ def test_notice_is_shown_above_the_answer():
     answer.notice = "The LLM did not answer (timeout); this is the offline answer."
     html = render.answer_html(answer, turn=0)
     assert html.index("answer-notice") < html.index('class="answer"')
+
+
+def test_llm_answer_marks_unsupported_sentences_and_reports_removed_citations():
+    answer = cited_answer(text="DeepSeek has 50,000 GPUs [1]. They <b>also</b> own a moon base.")
+    answer.mode, answer.model, answer.sentences = "llm", "llama3.1:8b", 2
+    answer.unsupported = [Unsupported("They <b>also</b> own a moon base.", "no citation")]
+    answer.removed_citations = [9]
+    html = render.answer_html(answer, turn=0)
+    assert '<span class="unsupported" title="no citation">⚠ They &lt;b&gt;also&lt;/b&gt; own a moon base.</span>' in html
+    assert "1 of 2 sentences not backed by their cited sources" in html and "removed citation [9]" in html
+    assert "<b>also</b>" not in html and "llama3.1:8b" in html
 
 
 def test_parse_cite_accepts_only_turn_and_index():

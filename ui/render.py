@@ -147,13 +147,39 @@ def answer_html(answer: Answer, turn: int, labels: Mapping[str, str] | None = No
             k = numbered.get(int(m.group(1)))
             return m.group(0) if k is None else f'<a class="cite-ref" href="{CITE_PREFIX}{turn}-{k}">{m.group(0)}</a>'
 
-        text = _MARKER.sub(marker, _text(answer.answer))
+        text = _mark_unsupported(_text(answer.answer), answer)
+        text = _MARKER.sub(marker, text)
         parts.append(f'<div class="answer">{text}</div>')
         if sources:
             parts.append(_chips(turn, sources, labels))
+        checks = _checks_line(answer)
+        if checks:
+            parts.append(f'<div class="answer-checks">{esc(checks)}</div>')
     by = answer.model or answer.mode
     parts.append(f'<div class="answer-meta">{esc(by)}</div>')
     return "".join(parts)
+
+
+def _mark_unsupported(text_html: str, answer: Answer) -> str:
+    """Wrap each sentence the citation checks flagged, with the reason as its tooltip (both escaped)."""
+    for u in answer.unsupported:
+        sentence = _text(u.sentence)
+        if sentence and sentence in text_html:
+            text_html = text_html.replace(
+                sentence, f'<span class="unsupported" title="{esc(u.reason)}">⚠ {sentence}</span>', 1)
+    return text_html
+
+
+def _checks_line(answer: Answer) -> str:
+    """'2 of 5 sentences not backed by their sources · removed citation [9]', or '' when all is well."""
+    bits = []
+    if answer.unsupported:
+        bits.append(f"{len(answer.unsupported)} of {answer.sentences or len(answer.unsupported)} sentences not "
+                    "backed by their cited sources (marked ⚠)")
+    if answer.removed_citations:
+        names = ", ".join(f"[{n}]" for n in answer.removed_citations)
+        bits.append(f"removed citation{'s' if len(answer.removed_citations) > 1 else ''} {names} to no given source")
+    return " · ".join(bits)
 
 
 # -- source panel ---------------------------------------------------------------------------------------------
