@@ -29,3 +29,7 @@ class IndexUnavailableError(PodragError):
 
 class EmbeddingUnavailableError(PodragError):
     """The embedding model or endpoint cannot embed (e.g. the embeddings server is down)."""
+
+
+class UnknownEpisodeError(PodragError):
+    """An episode id that is not in the index."""

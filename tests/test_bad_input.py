@@ -128,7 +128,7 @@ CASES = [
          "rejected", "summary.txt: no summary content"),
     Case("two different transcripts", {"a.vtt": VTT_OK, "b.vtt": VTT_OK.replace("daily", "weekly")},
          "rejected", "two different transcripts for episode ep", names="b.vtt"),
-    Case("50 MB transcript", {}, "rejected", "transcript.vtt: file too large (50.0 MB): expected at most 20 MB",
+    Case("50 MB transcript", {}, "rejected", "transcript.vtt: file too large (50.0 MB): expected at most 25 MB",
          given=big_transcript),
     Case("10,000 identical copies of one id", {}, "ingested", "Lighthouse keepers polish the great lens daily",
          start=1.0, given=many_same_id(identical=True)),
@@ -183,3 +183,21 @@ def test_bad_input(case: Case, tiny_assistant, tmp_path):
 def test_the_table_covers_at_least_twenty_cases_across_formats():
     suffixes = {Path(n).suffix for c in CASES for n in c.files}
     assert len(CASES) >= 20 and {".vtt", ".srt", ".html", ".json", ".txt"} <= suffixes
+
+
+@pytest.mark.parametrize("episode_id", ["../../etc/passwd", "/etc/passwd", "a/../../b", "..", ".hidden", "x" * 81])
+def test_an_upload_cannot_name_a_folder_outside_the_uploads(episode_id, tiny_assistant, tmp_path):
+    """The app's upload names the episode folder after the id the user typed: it must stay inside the uploads."""
+    from rag.uploads import EpisodeForm, UploadError, stage_upload
+
+    transcript = tmp_path / "t.vtt"
+    transcript.write_text(VTT_OK)
+    uploads = tmp_path / "deep" / "er" / "uploads"
+    uploads.parent.mkdir(parents=True)
+    before = state(tiny_assistant)
+    with pytest.raises(UploadError) as err:
+        stage_upload(uploads, EpisodeForm(id=episode_id), {"transcript": transcript}, 10**6,
+                     tiny_assistant.index.records())
+    assert "\n" not in str(err.value) and "is not allowed" in str(err.value)
+    assert [p.name for p in (tmp_path / "deep").rglob("*")] == ["er"]  # nothing written, above or below
+    assert state(tiny_assistant) == before

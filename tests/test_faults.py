@@ -210,3 +210,44 @@ def test_twenty_concurrent_questions_are_all_answered_with_their_own_citations(e
         assert answer.answer == want.answer, q
         assert [(c.n, c.passage.chunk.id, c.start) for c in answer.citations] == \
                [(c.n, c.passage.chunk.id, c.start) for c in want.citations], q
+
+
+@pytest.mark.slow
+def test_twenty_concurrent_questions_through_the_running_app(embedder, tmp_path, tiny_corpus, monkeypatch):
+    """Twenty users at once, each with their own session, through the app's HTTP API (gradio_client)."""
+    from gradio_client import Client
+
+    from tests.chroma_server import free_port
+    from ui.app import launch
+
+    monkeypatch.setenv("GRADIO_ANALYTICS_ENABLED", "False")
+    a = make_assistant(embedder, index=tmp_path / "index")
+    assert a.ingest([tiny_corpus]).ok
+    port = free_port()
+    demo = launch(a, host="127.0.0.1", port=port, block=False)
+    try:
+        url = f"http://127.0.0.1:{port}/"
+
+        def answer_html(client, q):
+            messages, _ = client.predict(q, "", "", ["transcript", "summary"], api_name="/respond")
+            assert messages[0]["content"][0]["text"] == q
+            return messages[-1]["content"][0]["text"]
+
+        questions = [QUESTIONS[i % len(QUESTIONS)] + ("" if i < len(QUESTIONS) else " Please answer briefly.")
+                     for i in range(20)]
+        # Each question in a session of its own (a session's earlier turns make later questions follow-ups).
+        alone = {q: answer_html(Client(url, verbose=False), q) for q in questions}
+        clients = [Client(url, verbose=False) for _ in questions]
+        barrier = threading.Barrier(20)
+
+        def ask(i):
+            barrier.wait(60)
+            return answer_html(clients[i], questions[i])
+
+        with ThreadPoolExecutor(20) as pool:
+            together = list(pool.map(ask, range(20)))
+        assert all(html.startswith('<div class="answer') for html in together)  # answers or abstentions, no errors
+        assert sum('cite-chip' in html for html in together) >= 14
+        assert together == [alone[q] for q in questions]
+    finally:
+        demo.close()
