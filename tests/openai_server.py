@@ -16,10 +16,14 @@ error (429 with Retry-After, 500, 401); garbage; or slow (a delay before the hea
 
 `GET /v1/models` lists one model (`server.model`). A request when the queue is empty gets HTTP 500 with a message
 saying so, which makes a missing script line visible in the failing test rather than hanging it.
+
+`POST /v1/embeddings` answers with `fake_vector(text)` for each input (deterministic, deliberately not unit length,
+and listed in reverse order so that clients must use `index`), after any errors queued with `fail_embeddings`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import queue
 import threading
@@ -98,6 +102,7 @@ class OpenAIServer:
         self.responder = responder  # when set, it answers every chat request (the queue is ignored)
         self.requests: list[Request] = []
         self._replies: queue.Queue[Reply] = queue.Queue()
+        self._embedding_errors: queue.Queue[Reply] = queue.Queue()
         self._closing = threading.Event()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -150,6 +155,15 @@ class OpenAIServer:
     def chat_requests(self) -> list[Request]:
         return [r for r in self.requests if r.path.endswith("/chat/completions")]
 
+    def fail_embeddings(self, *replies: Reply) -> None:
+        """Answer the next embeddings requests with these (errors), in order; later ones get vectors."""
+        for r in replies:
+            self._embedding_errors.put(r)
+
+    @property
+    def embedding_requests(self) -> list[Request]:
+        return [r for r in self.requests if r.path.endswith("/embeddings")]
+
     def _next_reply(self, request: Request) -> Reply:
         if self.responder:
             return self.responder(request)
@@ -198,6 +212,9 @@ def _make_handler(server: OpenAIServer) -> type[BaseHTTPRequestHandler]:
             req = self._record()
             if not self._authorized():
                 return
+            if self.path.rstrip("/").endswith("/embeddings"):
+                self._embeddings(req)
+                return
             if not self.path.rstrip("/").endswith("/chat/completions"):
                 self._send(Reply.error(404, f"no route {self.path}"))
                 return
@@ -215,6 +232,19 @@ def _make_handler(server: OpenAIServer) -> type[BaseHTTPRequestHandler]:
                     self._send(reply, json.dumps(_completion(reply, model)).encode(), "application/json")
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client gave up (a timeout test): nothing to do
+
+        def _embeddings(self, req: Request) -> None:
+            try:
+                self._send(server._embedding_errors.get_nowait())
+                return
+            except queue.Empty:
+                pass
+            texts = (req.json or {}).get("input")
+            texts = texts if isinstance(texts, list) else [texts]
+            data = [{"object": "embedding", "index": i, "embedding": fake_vector(t)} for i, t in enumerate(texts)]
+            body = {"object": "list", "data": data[::-1], "model": (req.json or {}).get("model", server.model),
+                    "usage": {"prompt_tokens": 0, "total_tokens": 0}}
+            self._send(Reply(), json.dumps(body).encode(), "application/json")
 
         def _send(self, reply: Reply, body: bytes | None = None, content_type: str | None = None) -> None:
             body = reply.body if body is None else body
@@ -248,6 +278,12 @@ def _make_handler(server: OpenAIServer) -> type[BaseHTTPRequestHandler]:
             self.wfile.flush()
 
     return Handler
+
+
+def fake_vector(text: str, dim: int = 16) -> list[float]:
+    """The embeddings route's vector for `text`: a deterministic function of it, not normalised."""
+    digest = hashlib.sha256(str(text).encode()).digest()
+    return [(b - 128) / 8.0 for b in digest[:dim]]
 
 
 def _completion(reply: Reply, model: str) -> dict:

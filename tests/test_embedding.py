@@ -1,6 +1,9 @@
 import numpy as np
+import pytest
 
-from rag.embedding import CachedEmbedder, EmbeddingCache
+from rag.embedding import CachedEmbedder, EmbeddingCache, OpenAIEmbedder, make_embedder
+from rag.errors import EmbeddingUnavailableError
+from tests.openai_server import Reply, fake_vector
 
 
 class CountingEmbedder:
@@ -57,116 +60,53 @@ def test_bundled_model_gives_unit_vectors_that_rank_sensibly(embedder):
     assert vecs[0] @ vecs[1] > vecs[0] @ vecs[2] + 0.2
 
 
-# -- OpenAI-compatible endpoint, against a real local HTTP server ---------------------------------------------------
-
-import hashlib  # noqa: E402
-import json  # noqa: E402
-import threading  # noqa: E402
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer  # noqa: E402
-
-import pytest  # noqa: E402
-
-from rag.embedding import OpenAIEmbedder, make_embedder  # noqa: E402
-from rag.errors import EmbeddingUnavailableError  # noqa: E402
+# -- OpenAI-compatible endpoint, against a real local HTTP server (tests/openai_server.py) ------------------------
 
 
-def fake_vector(text: str, dim: int = 16) -> list[float]:
-    """What the test server returns: a deterministic, deliberately unnormalised function of the text."""
-    digest = hashlib.sha256(text.encode()).digest()
-    return [(b - 128) / 8.0 for b in digest[:dim]]
+def unit(texts):
+    expected = np.array([fake_vector(t) for t in texts], dtype=np.float32)
+    return expected / np.linalg.norm(expected, axis=1, keepdims=True)
 
 
-class EmbeddingsServer:
-    """A real HTTP server speaking POST /v1/embeddings; `fail` queues error statuses to answer first."""
-
-    def __init__(self):
-        self.requests: list[dict] = []
-        self.fail: list[int] = []
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                server.requests.append({"path": self.path, "auth": self.headers.get("Authorization"), **body})
-                if server.fail:
-                    status = server.fail.pop(0)
-                    self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("retry-after-ms", "10")  # keep the test's backoff short
-                    self.end_headers()
-                    self.wfile.write(json.dumps({"error": {"message": f"simulated {status}"}}).encode())
-                    return
-                texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
-                # Out of order on purpose: clients must use `index`.
-                data = [{"object": "embedding", "index": i, "embedding": fake_vector(t)} for i, t in enumerate(texts)]
-                payload = {"object": "list", "data": data[::-1], "model": body["model"],
-                           "usage": {"prompt_tokens": 1, "total_tokens": 1}}
-                raw = json.dumps(payload).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(raw)))
-                self.end_headers()
-                self.wfile.write(raw)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
-@pytest.fixture
-def embeddings_server():
-    server = EmbeddingsServer()
-    yield server
-    server.close()
-
-
-def test_openai_embedder_batches_orders_and_normalises(embeddings_server):
-    emb = OpenAIEmbedder(embeddings_server.url, "test-model", api_key="sk-test", batch_size=3)
+def test_openai_embedder_batches_orders_and_normalises(openai_server):
+    emb = OpenAIEmbedder(openai_server.base_url, "test-model", api_key="sk-test", batch_size=3)
     texts = [f"text number {i}" for i in range(7)]
     vecs = emb.embed(texts)
-    assert [len(r["input"]) for r in embeddings_server.requests] == [3, 3, 1]
-    assert all(r["path"] == "/v1/embeddings" and r["model"] == "test-model" for r in embeddings_server.requests)
-    assert embeddings_server.requests[0]["auth"] == "Bearer sk-test"
-    expected = np.array([fake_vector(t) for t in texts], dtype=np.float32)
-    expected /= np.linalg.norm(expected, axis=1, keepdims=True)
-    assert np.allclose(vecs, expected, atol=1e-6)
+    sent = openai_server.embedding_requests
+    assert [len(r.json["input"]) for r in sent] == [3, 3, 1]
+    assert all(r.path == "/v1/embeddings" and r.json["model"] == "test-model" for r in sent)
+    assert {k.lower(): v for k, v in sent[0].headers.items()}["authorization"] == "Bearer sk-test"
+    assert np.allclose(vecs, unit(texts), atol=1e-6)
 
 
-def test_openai_embedder_retries_rate_limits_and_server_errors(embeddings_server):
-    embeddings_server.fail = [429, 503, 500]
-    vecs = OpenAIEmbedder(embeddings_server.url, "m", max_retries=4).embed(["a", "b"])
-    assert vecs.shape == (2, 16) and len(embeddings_server.requests) == 4
+def test_openai_embedder_retries_rate_limits_and_server_errors(openai_server):
+    openai_server.fail_embeddings(Reply.error(429, retry_after=0.01), Reply.error(503, retry_after=0.01),
+                                  Reply.error(500, retry_after=0.01))
+    vecs = OpenAIEmbedder(openai_server.base_url, "m", max_retries=4).embed(["a", "b"])
+    assert np.allclose(vecs, unit(["a", "b"])) and len(openai_server.embedding_requests) == 4
 
 
-def test_openai_embedder_gives_up_with_one_clear_line(embeddings_server):
-    embeddings_server.fail = [503] * 3
+def test_openai_embedder_gives_up_with_one_clear_line(openai_server):
+    openai_server.fail_embeddings(*[Reply.error(503, "overloaded", retry_after=0.01)] * 3)
     with pytest.raises(EmbeddingUnavailableError) as err:
-        OpenAIEmbedder(embeddings_server.url, "m", max_retries=2).embed(["a"])
+        OpenAIEmbedder(openai_server.base_url, "m", max_retries=2).embed(["a"])
     message = str(err.value)
-    assert "\n" not in message and embeddings_server.url in message and "HTTP 503" in message
-    assert "gave up after 2 retries" in message and len(embeddings_server.requests) == 3
-    embeddings_server.fail = [400]
-    with pytest.raises(EmbeddingUnavailableError, match="HTTP 400 for model 'm': simulated 400"):
-        OpenAIEmbedder(embeddings_server.url, "m").embed(["a"])
+    assert "\n" not in message and openai_server.base_url in message and "HTTP 503" in message
+    assert "gave up after 2 retries" in message and len(openai_server.embedding_requests) == 3
+    openai_server.fail_embeddings(Reply.error(400, "input too long"))
+    with pytest.raises(EmbeddingUnavailableError, match="HTTP 400 for model 'm': input too long"):
+        OpenAIEmbedder(openai_server.base_url, "m").embed(["a"])
 
 
-def test_openai_embedder_names_an_unreachable_endpoint(embeddings_server):
-    url = embeddings_server.url
-    embeddings_server.close()
+def test_openai_embedder_names_an_unreachable_endpoint(openai_server):
+    url = openai_server.base_url
+    openai_server.stop()
     with pytest.raises(EmbeddingUnavailableError, match="did not answer") as err:
         OpenAIEmbedder(url, "m", max_retries=1, timeout=2).embed(["a"])
     assert url in str(err.value)
 
 
-def test_endpoint_is_used_when_configured_and_cached_across_indexes(embeddings_server, tmp_path):
+def test_endpoint_is_used_when_configured_and_cached_across_indexes(openai_server, tmp_path):
     """Ingest and search through PODRAG_EMBED_BASE_URL; a second index embeds nothing new (same cache)."""
     from rag.assistant import Assistant
     from rag.settings import Settings
@@ -174,20 +114,20 @@ def test_endpoint_is_used_when_configured_and_cached_across_indexes(embeddings_s
 
     corpus = write_tiny_corpus(tmp_path / "corpus")
     first = Assistant(Settings(index=tmp_path / "one", cache=tmp_path / "cache", _env_file=None,
-                               embed_base_url=embeddings_server.url, embed_model="fake-embedder",
+                               embed_base_url=openai_server.base_url, embed_model="fake-embedder",
                                embed_remote_batch=2))
     assert isinstance(first.embedder.inner, OpenAIEmbedder) and first.embedder.name == "fake-embedder"
     report = first.ingest([corpus])
     assert report.ok and report.embedded == report.chunks > 0
-    assert max(len(r["input"]) for r in embeddings_server.requests) <= 2
-    asked = len(embeddings_server.requests)
+    assert max(len(r.json["input"]) for r in openai_server.embedding_requests) <= 2
+    asked = len(openai_server.embedding_requests)
     hits = first.search("sourdough bread starter", k=3, mode="dense")
-    assert len(hits) == 3 and len(embeddings_server.requests) == asked + 1  # the query, once
+    assert len(hits) == 3 and len(openai_server.embedding_requests) == asked + 1  # the query, once
 
     second = Assistant(Settings(index=tmp_path / "two", cache=tmp_path / "cache", _env_file=None,
-                                embed_base_url=embeddings_server.url, embed_model="fake-embedder"))
+                                embed_base_url=openai_server.base_url, embed_model="fake-embedder"))
     again = second.ingest([corpus])
-    assert again.ok and again.embedded == 0 and len(embeddings_server.requests) == asked + 1
+    assert again.ok and again.embedded == 0 and len(openai_server.embedding_requests) == asked + 1
 
 
 def test_default_remote_model_name_is_the_bundled_models_name(tmp_path):
