@@ -27,6 +27,8 @@ def collection() -> str:
 
 
 def on_server(embedder, server, tmp_path, name=None, **extra):
+    # `cache` only places this process's BM25 copy: the embedder (and its cache) is the session's.
+    extra.setdefault("cache", tmp_path / "app-cache")
     return make_assistant(embedder, index=tmp_path / "unused-index", chroma_url=server.url,
                           collection=name or collection(), **extra)
 
@@ -57,8 +59,7 @@ def test_server_mode_gives_the_same_results_as_the_embedded_store(embedder, chro
 def test_a_second_process_sees_the_first_ones_ingest_and_its_bm25_catches_up(embedder, chroma_server, tmp_path,
                                                                                tiny_corpus):
     name = collection()
-    app = on_server(embedder, chroma_server, tmp_path, name, cache=tmp_path / "app-cache")  # its own BM25 copy
-    app.__dict__["embedder"] = embedder
+    app = on_server(embedder, chroma_server, tmp_path, name)  # with its own BM25 copy
     assert app.ingest([tiny_corpus]).ok
     assert app.search("bakery in Lisbon", k=1, mode="bm25")[0].chunk.episode_id == "tiny-500"
 
