@@ -43,8 +43,9 @@ test: install chromium
 test-fast: install
 	$(BIN)/python -m pytest -m "not slow and not browser and not server"
 
+# Scale benchmark (~40 min on 2 cores; run it on a quiet machine): rewrites the results in BENCHMARKS.md.
 bench: install
-	$(BIN)/python eval/bench.py
+	$(BIN)/python eval/bench.py --episodes 3,100,1000 --store embedded,server --cold 3,30 --write BENCHMARKS.md
 
 # Re-pin what the tests run against after changing dependencies.
 lock:
