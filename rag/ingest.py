@@ -158,21 +158,8 @@ def ingest_paths(
                 if progress:
                     progress(done, total, label)
 
-            # Chunks already stored (an interrupted earlier run) are neither embedded nor written again.
-            present = index.existing_ids([c.id for c in chunks])
-            todo_chunks = [c for c in chunks if c.id not in present]
-            tick(len(chunks) - len(todo_chunks))
-            e0 = time.perf_counter()
-            misses = embedder.misses
-            vectors = embedder.embed([embedding_text(c) for c in todo_chunks], progress=tick)
-            report.embed_seconds += time.perf_counter() - e0
-            report.embedded += embedder.misses - misses
-            if todo_chunks:
-                index.add_chunks(todo_chunks, vectors)
-            index.commit_episode(record)
+            _write_episode(record, chunks, index, embedder, report, tick)
             (report.updated if record.id in known else report.new).append(record.id)
-            report.chunks += len(todo_chunks)
-            log.info("committed %s: %d chunks (%d written)", record.id, len(chunks), len(todo_chunks))
 
         if progress and not read:
             progress(0, 0, "nothing to embed")
@@ -180,6 +167,25 @@ def ingest_paths(
         lexical.sync(wait=True)
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def _write_episode(record: EpisodeRecord, chunks: list[Chunk], index: ChromaIndex, embedder: CachedEmbedder,
+                   report: IngestReport, tick: Callable[[int], None]) -> None:
+    """Embed and add the episode's chunks (invisible so far), then commit its manifest record (visible at once)."""
+    # Chunks already stored (an interrupted earlier run) are neither embedded nor written again.
+    present = index.existing_ids([c.id for c in chunks])
+    fresh = [c for c in chunks if c.id not in present]
+    tick(len(chunks) - len(fresh))
+    e0 = time.perf_counter()
+    misses = embedder.misses
+    vectors = embedder.embed([embedding_text(c) for c in fresh], progress=tick)
+    report.embed_seconds += time.perf_counter() - e0
+    report.embedded += embedder.misses - misses
+    if fresh:
+        index.add_chunks(fresh, vectors)
+    index.commit_episode(record)
+    report.chunks += len(fresh)
+    log.info("committed %s: %d chunks (%d written)", record.id, len(chunks), len(fresh))
 
 
 def remove_episodes(ids: Sequence[str], index: ChromaIndex, lexical: LexicalStore) -> list[str]:

@@ -83,3 +83,24 @@ def test_remove_drops_the_episode_and_its_chunks(tiny_assistant):
 def test_missing_path_is_a_clear_error(assistant, tmp_path):
     report = assistant.ingest([tmp_path / "nowhere"])
     assert len(report.failed) == 1 and "nowhere" in report.failed[0]
+
+
+def test_progress_ends_at_the_exact_total_and_never_runs_past_it(assistant, tiny_corpus):
+    calls = []
+    report = assistant.ingest([tiny_corpus], progress=lambda done, total, label: calls.append((done, total, label)))
+    chunks = sum(len(r.chunk_ids) for r in assistant.episodes())
+    assert report.ok and calls[-1][:2] == (chunks, chunks)
+    assert all(0 <= done <= total for done, total, _ in calls)
+    assert [d for d, _, _ in calls] == sorted(d for d, _, _ in calls)
+    assert {label for _, _, label in calls} == {"tiny-459", "tiny-500"}
+
+
+def test_a_file_over_the_size_limit_is_rejected_before_it_is_read(embedder, tmp_path, tiny_corpus):
+    from tests.conftest import make_assistant
+
+    big = tiny_corpus / "tiny-500" / "transcript.vtt"
+    big.write_text(big.read_text() + "\nNOTE " + "x" * 2_000_000 + "\n")
+    assistant = make_assistant(embedder, index=tmp_path / "index", max_file_mb=1)
+    report = assistant.ingest([tiny_corpus])
+    assert report.new == ["tiny-459"] and len(report.failed) == 1
+    assert "tiny-500/transcript.vtt: file too large (1.9 MB): expected at most 1 MB" in report.failed[0]
