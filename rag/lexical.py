@@ -291,9 +291,8 @@ class LexicalStore:
     def _load_or_rebuild(self, version: str, repair: bool = False) -> LexicalIndex:
         if self._current is not None and self._current.version == version and not repair:
             return self._current  # another thread got here first
-        noticed = len(self.notices)
-        loaded = self._load()
-        if loaded is None and self.index.live_ids and self._current is None and len(self.notices) == noticed:
+        loaded, damaged = self._load()
+        if loaded is None and not damaged and self.index.live_ids and self._current is None:
             self._notice(f"no BM25 index at {self.folder}: building it from the vector store")
         if loaded is not None and loaded.version == version:
             problem = self._disagreement(loaded) if repair else None
@@ -304,16 +303,16 @@ class LexicalStore:
         self._current = self.rebuild(version)
         return self._current
 
-    def _load(self) -> LexicalIndex | None:
-        """The saved copy; None when there is none or it is damaged (with a notice: it is rebuilt)."""
+    def _load(self) -> tuple[LexicalIndex | None, bool]:
+        """(the saved copy or None, whether it was damaged); a damaged copy gets a notice: it is rebuilt."""
         try:
-            return LexicalIndex.load(self.folder)
+            return LexicalIndex.load(self.folder), False
         except ValueError as first:
             try:  # another process sharing the folder may have replaced it while we read: look once more
-                return LexicalIndex.load(self.folder)
+                return LexicalIndex.load(self.folder), False
             except ValueError:
                 self._notice(f"{first}; rebuilding it from the vector store")
-                return None
+                return None, True
 
     def _rebuild_in_background(self) -> None:
         if self._background is not None and self._background.is_alive():

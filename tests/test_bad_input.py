@@ -146,7 +146,8 @@ def state(a) -> tuple:
     return (a.index.version(), {r.id: (r.fingerprint, tuple(r.chunk_ids)) for r in a.episodes()}, a.index.count())
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+@pytest.mark.parametrize("case", [
+    pytest.param(c, id=c.name, marks=[pytest.mark.slow] if c.name.startswith("10,000") else []) for c in CASES])
 def test_bad_input(case: Case, tiny_assistant, tmp_path):
     root = tmp_path / "incoming"
     root.mkdir()
