@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     answer_passages: int = Field(6, description="Passages the answerer reads.")
     answer_sentences: int = Field(3, description="Sentences in an extractive answer.")
 
+    # Evaluation
+    eval_datasets: Path = Field(Path("eval/datasets"), description="Folder of the golden question sets (*.jsonl).")
+    eval_report: Path = Field(Path("eval/report"), description="Where `podcast-rag eval` writes its report.")
+
     # LLM (optional; see README)
     llm_base_url: str | None = None
     llm_model: str | None = None
