@@ -311,10 +311,9 @@ def eval_(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Score retrieval and answers on golden question sets, per configuration; write a Markdown + HTML report."""
-    from rag.evaluation.configs import CONFIGS, select_configs
-    from rag.evaluation.datasets import load_dataset, resolve_datasets
-    from rag.evaluation.report import summary_table, verdict, write_report
-    from rag.evaluation.runner import run_eval
+    from rag.evaluation import evaluate
+    from rag.evaluation.configs import CONFIGS
+    from rag.evaluation.report import summary_table, verdict
 
     if list_configs:
         for c in CONFIGS.values():
@@ -322,11 +321,6 @@ def eval_(
         return
     assistant = State.assistant()
     settings = assistant.settings
-    try:
-        chosen = select_configs(configs or [])
-        datasets = [load_dataset(p) for p in resolve_datasets(dataset or [], settings.eval_datasets)]
-    except PodragError as exc:
-        _fail(str(exc), 2)
     # The default folders only when they exist (run outside a checkout); folders the user names must exist.
     paths = corpus or [p for p in (Path("data/episodes"), *settings.corpus_paths()) if p.exists()]
     command = "podcast-rag " + " ".join(shlex.quote(a) for a in sys.argv[1:])
@@ -342,9 +336,9 @@ def eval_(
             def progress(done: int, total: int, label: str) -> None:
                 bar.update(task, completed=done, total=total or None, description=escape(label))
 
-            run = run_eval(settings, datasets, chosen, paths, embedder=assistant.embedder, limit=limit,
-                           filter_episode=episode_filter, progress=progress)
-        files = write_report(run, report or settings.eval_report, command)
+            run, files = evaluate(settings, dataset or [], configs or [], paths, report or settings.eval_report,
+                                  embedder=assistant.embedder, limit=limit, filter_episode=episode_filter,
+                                  progress=progress, command=command)
     except PodragError as exc:
         _fail(str(exc))
     print(summary_table(run))

@@ -185,4 +185,4 @@ def resolve_datasets(names: Sequence[str], folder: Path) -> list[Path]:
             known = ", ".join(p.stem for p in sorted(folder.glob("*.jsonl"))) or "none"
             raise DatasetError(name, f"no such dataset (known in {folder}: {known})")
         out.append(found)
-    return list(dict.fromkeys(out))
+    return list(dict.fromkeys(p.resolve() for p in out))

@@ -96,12 +96,12 @@ def within(errors: Iterable[float | None], seconds: float) -> float:
 
 def _normalise(text: str) -> str:
     text = text.lower().replace("’", "'")
-    text = re.sub(r"(?<=\d),(?=\d{3})", "", text)  # 50,000 == 50000
+    text = re.sub(r"(?<=\d),(?=\d{3})", "", text).replace("$", "")  # $50,000 == 50000
     return re.sub(r"\s+", " ", text)
 
 
 def mentions(text: str, terms: Sequence[str]) -> float:
-    """Share of `terms` the text contains (case-insensitive, digit groups and spacing normalised)."""
+    """Share of `terms` the text contains (case-insensitive; thousands separators, `$` and spacing ignored)."""
     if not terms:
         return 0.0
     body = _normalise(text)
