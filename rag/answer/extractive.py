@@ -44,6 +44,15 @@ class ExtractiveConfig:
     unknown_word_cosine: float = 0.6
 
 
+def should_abstain(evidence: Evidence, cfg: ExtractiveConfig) -> bool:
+    """The abstention rule: the best sentence is both semantically far from the question and lexically thin; or a
+    word of the question that no passage of the corpus contains (a name, a topic) is strong evidence that the corpus
+    does not cover it, which only a very close semantic match overrides."""
+    weak = evidence.best_cosine < cfg.min_cosine and evidence.best_score < cfg.min_score
+    off_topic = bool(evidence.unknown_words) and evidence.best_cosine < cfg.unknown_word_cosine
+    return weak or off_topic
+
+
 @dataclass
 class _Candidate:
     passage: Passage
@@ -133,11 +142,7 @@ class ExtractiveAnswerer:
         best = cands[0] if cands else None
         unknown = self.unknown_words(question)
         evidence = Evidence(best.semantic if best else 0.0, best.score if best else 0.0, unknown)
-        weak = best is None or (best.semantic < cfg.min_cosine and best.score < cfg.min_score)
-        # A word of the question that no passage of the corpus contains (a name, a topic) is strong evidence that
-        # the corpus does not cover it; only a very close semantic match overrides that.
-        off_topic = bool(unknown) and (best is None or best.semantic < cfg.unknown_word_cosine)
-        if weak or off_topic:
+        if best is None or should_abstain(evidence, cfg):
             text = ABSTAIN_TEXT
             if unknown:
                 names = ", ".join(f"“{w}”" for w in unknown)

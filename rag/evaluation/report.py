@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from rag.evaluation.runner import EvalRun, QuestionResult
-from rag.evaluation.scores import COLUMNS, Scores, abstention, evidence_values, score, sweep
+from rag.evaluation.scores import COLUMNS, Scores, abstention, evidence_values, rule_grid, score, sweep
 from rag.timecodes import format_clock
 
 SUMMARY_COLUMNS = ["hit1", "hit5", "hit10", "mrr10", "ndcg10", "passage_60s", "citation_30s", "citation_60s",
@@ -306,7 +306,22 @@ def render_markdown(run: EvalRun, command: str, plots: dict[str, Path]) -> str:
                 if picked:
                     out.append(f"- best_cosine, {label}: min {picked[0]:.2f}, median "
                                f"{picked[len(picked) // 2]:.2f}, max {picked[-1]:.2f} ({len(picked)} questions)")
+            unknown = [(r.question.answerable, bool(r.answer.evidence.unknown_words))
+                       for r in run.select(primary) if r.answer and r.answer.evidence]
+            for label, value in (("answerable", True), ("unanswerable", False)):
+                group = [u for a, u in unknown if a == value]
+                if group:
+                    out.append(f"- {label} questions with a word no passage contains: {sum(group)} of {len(group)}")
             out.append("")
+        grid = rule_grid(run, primary) if primary and run.answer_mode == "extractive" else []
+        if grid:
+            out += [f"### The shipped rule with other thresholds ({md_escape(primary)})", "",
+                    "Abstain when `best_cosine < min_cosine` and `best_score < min_score`, or when the question has a "
+                    "word no passage contains and `best_cosine` is below the override; replayed on this run's "
+                    "evidence (★ = shipped).", "",
+                    _table(["min_cosine", "min_score", "precision", "recall", "answerable refused"],
+                           [[f"{g.min_cosine:.2f}{' ★' if g.current else ''}", f"{g.min_score:.2f}",
+                             f"{g.precision:.2f}", f"{g.recall:.2f}", f"{g.false_refusals:.2f}"] for g in grid]), ""]
         if "evidence" in plots:
             out += [f"![evidence]({plots['evidence'].name})", ""]
     if "latency" in plots:

@@ -4,8 +4,9 @@ abstention over answerable and unanswerable questions together, and a threshold 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
+from rag.answer.extractive import ExtractiveConfig, should_abstain
 from rag.evaluation import metrics as M
 from rag.evaluation.runner import EvalRun, QuestionResult
 
@@ -132,4 +133,36 @@ def sweep(run: EvalRun, config: str, thresholds: Sequence[float] = (0.3, 0.35, 0
             continue
         for t, p, r, refused in M.threshold_sweep(values, ok, thresholds):
             rows.append(SweepRow(signal, t, p, r, refused))
+    return rows
+
+
+@dataclass
+class RuleRow:
+    min_cosine: float
+    min_score: float
+    precision: float
+    recall: float
+    false_refusals: float
+    current: bool  # the extractive answerer's shipped thresholds
+
+
+def rule_grid(run: EvalRun, config: str, cosines: Sequence[float] = (0.40, 0.45, 0.50),
+              scores: Sequence[float] = (0.38, 0.42, 0.46)) -> list[RuleRow]:
+    """The extractive answerer's own abstention rule (`should_abstain`) replayed on the recorded evidence with other
+    thresholds (unknown-word override unchanged): what each pair would have done on this run's questions."""
+    answered = [r for r in run.select(config) if r.answer and r.answer.evidence]
+    if not answered or all(r.question.answerable for r in answered):
+        return []
+    shipped = ExtractiveConfig()
+    ok = [r.question.answerable for r in answered]
+    n_ok = sum(ok)
+    rows = []
+    for c in cosines:
+        for sc in scores:
+            cfg = replace(shipped, min_cosine=c, min_score=sc)
+            flags = [should_abstain(r.answer.evidence, cfg) for r in answered]
+            p, rec = M.abstention_scores(flags, ok)
+            refused = sum(1 for f, o in zip(flags, ok) if f and o)
+            rows.append(RuleRow(c, sc, p, rec, refused / n_ok if n_ok else 0.0,
+                                (c, sc) == (shipped.min_cosine, shipped.min_score)))
     return rows
