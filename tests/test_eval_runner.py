@@ -49,6 +49,10 @@ def test_report_files_exist(report):
     for name in ("report.md", "report.html", "summary.md", "summary.json", "latency.png",
                  "hits-tiny-459.png", "time-tiny-459.png"):
         assert (folder / name).stat().st_size > 0, name
+    lines = [json.loads(x) for x in (folder / "results.jsonl").read_text().splitlines()]
+    assert len(lines) == 9  # 3 configurations x 3 questions
+    t1 = next(x for x in lines if x["config"] == "bm25" and x["id"] == "t-1")
+    assert t1["first_hit_rank"] == 1 and t1["top_passage_error"] == 60.0
     html = (folder / "report.html").read_text()
     assert "<table>" in html and '<img src="hits-tiny-459.png"' in html
 

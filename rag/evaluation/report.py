@@ -84,6 +84,20 @@ def summary_table(run: EvalRun) -> str:
     return _table(header, rows)
 
 
+def style_table(run: EvalRun, styles: Sequence[str]) -> str:
+    rows = []
+    for cfg in run.configs:
+        cells = []
+        for style in styles:
+            s = score([r for r in run.select(cfg.name) if r.question.answerable and r.question.style == style])
+            t = s.citation_60s if s.citation_60s is not None else s.passage_60s
+            cells.append(f"{_fmt(s.hit5, True)} / {_fmt(t, True)}")
+        rows.append([f"`{cfg.name}`"] + cells)
+    counts = {st: len({(r.dataset, r.question.id) for r in run.results
+                       if r.question.answerable and r.question.style == st}) for st in styles}
+    return _table(["configuration"] + [f"{st} ({counts[st]})" for st in styles], rows)
+
+
 def verdict(run: EvalRun) -> str | None:
     """Whether hybrid beats the llama-index baseline on #459, on hit@5 and on time accuracy, in numbers."""
     names = {c.name for c in run.configs}
@@ -282,6 +296,10 @@ def render_markdown(run: EvalRun, command: str, plots: dict[str, Path]) -> str:
         for key in (f"hits-{name}", f"time-{name}"):
             if key in plots:
                 out += [f"![{key}]({plots[key].name})", ""]
+    styles = sorted({r.question.style for r in run.results if r.question.answerable and r.question.style})
+    if styles:
+        out += ["## By question style", "", "hit@5 / top citation (or the baseline's top node) within 60 s, over "
+                "every answerable set.", "", style_table(run, styles), ""]
     abst = [a for a in (abstention(run, c.name) for c in run.configs) if a]
     if abst:
         out += ["## Abstention", "",
@@ -377,9 +395,31 @@ def write_report(run: EvalRun, folder: Path, command: str = "podcast-rag eval") 
     html_path.write_text(render_html(markdown), encoding="utf-8")
     summary_md = folder / "summary.md"
     summary_md.write_text(f"`{command}`\n\n{summary_table(run)}\n", encoding="utf-8")
+    results = folder / "results.jsonl"
+    results.write_text("".join(json.dumps(question_record(r), ensure_ascii=False) + "\n" for r in run.results),
+                       encoding="utf-8")
     summary_json = folder / "summary.json"
     summary_json.write_text(json.dumps(summary_data(run, command), indent=2), encoding="utf-8")
     return ReportFiles(folder, md_path, html_path, summary_md, summary_json, list(plots.values()))
+
+
+def question_record(r: QuestionResult) -> dict:
+    """One question under one configuration, flat, for results.jsonl."""
+    from rag.evaluation.metrics import first_hit_rank
+
+    a = r.answer
+    return {
+        "config": r.config, "dataset": r.dataset, "id": r.question.id, "style": r.question.style,
+        "answerable": r.question.answerable, "first_hit_rank": first_hit_rank(r.relevant),
+        "top_passage": [r.retrieved[0].episode_id, r.retrieved[0].start] if r.retrieved else None,
+        "top_passage_error": r.top_passage_error,
+        "abstained": a.abstained if a else None,
+        "top_citation": a.citations[0].start if a and a.citations else None,
+        "top_citation_error": a.top_citation_error if a else None,
+        "mention": a.mention if a else None,
+        "evidence": asdict(a.evidence) if a and a.evidence else None,
+        "retrieve_ms": round(1000 * r.retrieve_seconds, 1), "answer_ms": round(1000 * a.seconds, 1) if a else None,
+    }
 
 
 def summary_data(run: EvalRun, command: str) -> dict:
