@@ -303,7 +303,7 @@ def chat(
 def eval_(
     dataset: Annotated[Optional[list[str]], typer.Option("--dataset", help="Golden set name (lex-fridman-459, 459, unanswerable) or path; repeatable. Default: every set in $PODRAG_EVAL_DATASETS.")] = None,
     configs: Annotated[Optional[list[str]], typer.Option("--configs", help="Configurations, comma-separated or repeated (see --list-configs). Default: all.")] = None,
-    report: Annotated[Optional[Path], typer.Option("--report", help="Report folder (default $PODRAG_EVAL_REPORT or eval/report).")] = None,
+    report: Annotated[Optional[Path], typer.Option("--report", help="Report folder (default $PODRAG_EVAL_REPORT or eval/reports).")] = None,
     corpus: Annotated[Optional[list[Path]], typer.Option("--corpus", help="Episode folders to index (default data/episodes and $PODRAG_CORPUS); repeatable.")] = None,
     limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="Only the first N questions of each set.")] = None,
     episode_filter: Annotated[bool, typer.Option("--episode-filter", help="Search only each question's own episode.")] = False,

@@ -48,7 +48,7 @@ class Settings(BaseSettings):
 
     # Evaluation
     eval_datasets: Path = Field(Path("eval/datasets"), description="Folder of the golden question sets (*.jsonl).")
-    eval_report: Path = Field(Path("eval/report"), description="Where `podcast-rag eval` writes its report.")
+    eval_report: Path = Field(Path("eval/reports"), description="Where `podcast-rag eval` writes its report.")
 
     # LLM (optional; see README)
     llm_base_url: str | None = None

@@ -196,31 +196,51 @@ def plot_hit_curves(run: EvalRun, dataset: str, path: Path) -> Path:
     return _save(fig, ax, path, legend={"fontsize": 8, "loc": "lower right"})
 
 
+def _errors(results: Sequence[QuestionResult], citation: bool) -> list[float | None]:
+    if citation:
+        return [r.answer.top_citation_error if r.answer else None for r in results]
+    return [r.top_passage_error for r in results]
+
+
 def plot_time_errors(run: EvalRun, dataset: str, path: Path) -> Path:
-    """Seconds from the cited moment (or the baseline's top node) to the nearest gold start; misses at the right."""
+    """Left: histogram of seconds from the moment a user is sent to (first citation, or top passage) to the nearest
+    gold start, for the main configuration and the baseline; misses, refusals and other episodes in the last bin.
+    Right: share of questions within t seconds, for every configuration."""
+    import numpy as np
+
     plt = _plt()
     cap = 300
-    bins = list(range(0, cap + 1, 15)) + [cap + 15]
-    fig, ax = plt.subplots(figsize=(6.4, 4))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    primary = _primary(run)
+    by_config = {c.name: [r for r in run.select(c.name, dataset) if r.question.answerable] for c in run.configs}
     series = []
+    if primary and by_config.get(primary):
+        series += [(_errors(by_config[primary], True), f"{primary}: first citation"),
+                   (_errors(by_config[primary], False), f"{primary}: top passage")]
+    if by_config.get(BASELINE):
+        series.append((_errors(by_config[BASELINE], False), f"{BASELINE}: top node"))
+    if series:
+        left.hist([[min(e, cap + 1) if e is not None else cap + 1 for e in errs] for errs, _ in series],
+                  bins=list(range(0, cap + 1, 10)) + [cap + 10], label=[lbl for _, lbl in series])
+    for x in (30, 60):
+        left.axvline(x, color="grey", ls=":", lw=1)
+        right.axvline(x, color="grey", ls=":", lw=1)
+    left.set(xlabel=f"seconds from a gold start (last bar: >{cap} s, elsewhere or refused)", ylabel="questions",
+             title=f"time error — {dataset}")
+    if series:
+        left.legend(fontsize=7)
+    ts = np.arange(0, cap + 1, 5)
     for cfg in run.configs:
-        results = [r for r in run.select(cfg.name, dataset) if r.question.answerable]
+        results = by_config[cfg.name]
         if not results:
             continue
-        if any(r.answer for r in results):
-            errors = [r.answer.top_citation_error if r.answer else None for r in results]
-            label = f"{cfg.name} (citation)"
-        else:
-            errors = [r.top_passage_error for r in results]
-            label = f"{cfg.name} (top passage)"
-        series.append(([min(e, cap + 1) if e is not None else cap + 1 for e in errors], label))
-    if series:
-        ax.hist([s for s, _ in series], bins=bins, label=[lbl for _, lbl in series], histtype="step", linewidth=1.4)
-    ax.axvline(30, color="grey", ls=":", lw=1)
-    ax.axvline(60, color="grey", ls="--", lw=1)
-    ax.set(xlabel=f"seconds from a gold start (>{cap} s or elsewhere in the last bin)", ylabel="questions",
-           title=f"time error — {dataset}")
-    return _save(fig, ax, path, legend={"fontsize": 7})
+        citation = any(r.answer for r in results)
+        errs = _errors(results, citation)
+        right.plot(ts, [sum(1 for e in errs if e is not None and e <= t) / len(errs) for t in ts],
+                   label=f"{cfg.name} ({'citation' if citation else 'top passage'})")
+    right.set(xlabel="t (seconds)", ylabel="share within t of a gold start", ylim=(0, 1), title="time accuracy")
+    right.grid(alpha=0.3)
+    return _save(fig, right, path, legend={"fontsize": 7, "loc": "lower right"})
 
 
 def plot_latency(run: EvalRun, path: Path) -> Path:

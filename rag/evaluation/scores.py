@@ -27,6 +27,7 @@ class Scores:
     passage_60s: float | None = None
     citation_30s: float | None = None  # the answer's first citation does
     citation_60s: float | None = None
+    citation_60s_answered: float | None = None  # the same among the questions it did not refuse
     mention: float | None = None
     cite_valid: float | None = None
     cite_support: float | None = None
@@ -43,7 +44,8 @@ COLUMNS: list[tuple[str, str, bool]] = [
     ("hit10", "hit@10", True), ("mrr10", "MRR@10", True), ("ndcg10", "nDCG@10", True),
     ("recall10", "recall@10", True), ("passage_30s", "top passage ≤30 s", True),
     ("passage_60s", "top passage ≤60 s", True), ("citation_30s", "top citation ≤30 s", True),
-    ("citation_60s", "top citation ≤60 s", True), ("mention", "must-mention", True),
+    ("citation_60s", "top citation ≤60 s", True),
+    ("citation_60s_answered", "top citation ≤60 s, not refused", True), ("mention", "must-mention", True),
     ("cite_valid", "citations valid", True), ("cite_support", "citation support", True),
     ("abstained", "refused", True), ("retrieve_p50", "retrieve p50 ms", False),
     ("retrieve_p95", "retrieve p95 ms", False), ("answer_p50", "answer p50 ms", False),
@@ -68,6 +70,9 @@ def score(results: Sequence[QuestionResult]) -> Scores:
     if answered:
         s.citation_30s = M.within((r.answer.top_citation_error for r in answered), 30)
         s.citation_60s = M.within((r.answer.top_citation_error for r in answered), 60)
+        not_refused = [r for r in answered if not r.answer.abstained]
+        if not_refused:
+            s.citation_60s_answered = M.within((r.answer.top_citation_error for r in not_refused), 60)
         s.mention = M.share(r.answer.mention or 0.0 for r in answered)
         supported = [r.answer.support for r in answered if r.answer.support is not None]
         s.cite_support = M.share(supported) if supported else None
