@@ -6,7 +6,7 @@ from rag.evaluation.configs import CONFIGS
 from rag.evaluation.datasets import Dataset, GoldSpan, Question
 from rag.evaluation.report import md_escape, render_html, write_report
 from rag.evaluation.runner import AnswerResult, CitedMoment, EvalRun, QuestionResult, Retrieved
-from rag.evaluation.scores import abstention, score, sweep
+from rag.evaluation.scores import abstention, rule_grid, score, sweep
 from rag.models import Evidence
 
 EVIL = 'What about <img src=x onerror=alert(1)> and [link](javascript:alert(2)) | pipes?'
@@ -57,6 +57,12 @@ def test_scores_aggregate_by_hand():
     rows = {(r.signal, r.threshold): r for r in sweep(run, "hybrid", thresholds=(0.35, 0.5))}
     assert rows[("best_cosine", 0.35)].recall == 1.0 and rows[("best_cosine", 0.35)].false_refusals == 0.0
     assert rows[("best_cosine", 0.5)].false_refusals == 0.5  # q2's 0.4 is below 0.5
+    # The shipped rule replayed: q2 (0.4, 0.4) is below both 0.45 and 0.42, so it would be refused too.
+    shipped = next(g for g in rule_grid(run, "hybrid") if g.current)
+    assert (shipped.precision, shipped.recall, shipped.false_refusals) == (0.5, 1.0, 0.5)
+    grid = {(g.min_cosine, g.min_score, g.unknown_rule): g for g in rule_grid(run, "hybrid")}
+    looser = grid[(0.4, 0.38, "off")]
+    assert (looser.precision, looser.recall, looser.false_refusals) == (1.0, 1.0, 0.0)
 
 
 def test_report_lists_failures_and_keeps_hostile_text_inert(tmp_path):

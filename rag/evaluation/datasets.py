@@ -174,7 +174,8 @@ def resolve_datasets(names: Sequence[str], folder: Path) -> list[Path]:
     if not names:
         files = sorted(folder.glob("*.jsonl"))
         if not files:
-            raise DatasetError(folder, "no *.jsonl golden sets in this folder (set PODRAG_EVAL_DATASETS or pass --dataset)")
+            raise DatasetError(folder, "no *.jsonl golden sets in this folder "
+                                       "(set PODRAG_EVAL_DATASETS or pass --dataset)")
         return files
     out: list[Path] = []
     for name in names:

@@ -15,7 +15,16 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from rag.evaluation.runner import EvalRun, QuestionResult
-from rag.evaluation.scores import COLUMNS, Scores, abstention, evidence_values, rule_grid, score, sweep
+from rag.evaluation.scores import (
+    COLUMNS,
+    UNKNOWN_RULES,
+    Scores,
+    abstention,
+    evidence_values,
+    rule_grid,
+    score,
+    sweep,
+)
 from rag.timecodes import format_clock
 
 SUMMARY_COLUMNS = ["hit1", "hit5", "hit10", "mrr10", "ndcg10", "passage_60s", "citation_30s", "citation_60s",
@@ -275,6 +284,15 @@ def plot_evidence(run: EvalRun, config: str, path: Path) -> Path | None:
 # -- the report -------------------------------------------------------------------------------------------------------
 
 
+def _grid_rows(grid) -> list[list[str]]:
+    """One row per threshold pair, one cell per unknown-word rule."""
+    cells: dict[tuple[float, float], list[str]] = {}
+    for g in grid:
+        cells.setdefault((g.min_cosine, g.min_score), []).append(
+            f"{g.precision:.2f} / {g.recall:.2f} / {g.false_refusals:.2f}{' ★' if g.current else ''}")
+    return [[f"{c:.2f}", f"{sc:.2f}", *v] for (c, sc), v in cells.items()]
+
+
 def _primary(run: EvalRun) -> str | None:
     answering = [c.name for c in run.configs if c.answer and not c.baseline]
     return PRIMARY if PRIMARY in answering else (answering[0] if answering else None)
@@ -288,7 +306,7 @@ def render_markdown(run: EvalRun, command: str, plots: dict[str, Path]) -> str:
     out += [
         f"- Corpus: {corpus}; retrieval over {scope}; embedding model `{md_escape(run.embed_model)}`; "
         f"answerer: {md_escape(run.answer_mode or 'none')}.",
-        f"- Datasets: " + ", ".join(f"{md_escape(d.name)} ({len(d.questions)} questions"
+        "- Datasets: " + ", ".join(f"{md_escape(d.name)} ({len(d.questions)} questions"
                                    + (f", first {run.limit} used" if run.limit and run.limit < len(d.questions) else "")
                                    + ")" for d in run.datasets) + ".",
         f"- A passage is a hit when its [start, end] overlaps a gold span widened by {run.slack:.0f} s on each side, "
@@ -355,11 +373,11 @@ def render_markdown(run: EvalRun, command: str, plots: dict[str, Path]) -> str:
         if grid:
             out += [f"### The shipped rule with other thresholds ({md_escape(primary)})", "",
                     "Abstain when `best_cosine < min_cosine` and `best_score < min_score`, or when the question has a "
-                    "word no passage contains and `best_cosine` is below the override; replayed on this run's "
-                    "evidence (★ = shipped).", "",
-                    _table(["min_cosine", "min_score", "precision", "recall", "answerable refused"],
-                           [[f"{g.min_cosine:.2f}{' ★' if g.current else ''}", f"{g.min_score:.2f}",
-                             f"{g.precision:.2f}", f"{g.recall:.2f}", f"{g.false_refusals:.2f}"] for g in grid]), ""]
+                    "word no passage contains (any such word / capitalised ones only / never) and `best_cosine` is "
+                    "below the override; replayed on this run's evidence. Each cell: precision / recall / share of "
+                    "answerable questions refused (★ = shipped).", "",
+                    _table(["min_cosine", "min_score"] + [f"unknown words: {u}" for u in UNKNOWN_RULES],
+                           _grid_rows(grid)), ""]
         if "evidence" in plots:
             out += [f"![evidence]({plots['evidence'].name})", ""]
     if "latency" in plots:
