@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install demo serve ingest test test-fast chromium lock bench clean
+.PHONY: install demo serve ingest test test-fast chromium lock bench eval clean
 
 # torch first, from the CPU wheel on this machine's disk: letting the resolver pick torch pulls a multi-GB CUDA build.
 $(STAMP): pyproject.toml constraints.txt
@@ -37,6 +37,10 @@ test: install chromium
 
 test-fast: install
 	$(BIN)/python -m pytest -m "not slow and not browser and not server"
+
+# Every golden set through every configuration; report in eval/reports/ (the README's table).
+eval: install
+	$(BIN)/podcast-rag eval --corpus data/episodes $(addprefix --corpus ,$(SHARED_CORPUS))
 
 bench: install
 	$(BIN)/python eval/bench.py
