@@ -7,8 +7,9 @@ SHARED_CORPUS := $(wildcard ../shared/corpus)
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
+export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: install demo serve ingest test test-fast chromium lock bench eval clean
+.PHONY: install demo serve ingest test test-fast chromium screenshot lock bench eval clean
 
 # torch first, from the CPU wheel on this machine's disk: letting the resolver pick torch pulls a multi-GB CUDA build.
 $(STAMP): pyproject.toml constraints.txt
@@ -31,6 +32,10 @@ serve: install
 # Browser tests drive Debian's Chromium; nothing downloads a browser.
 chromium:
 	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+# The README's picture of the chat tab, over the index `make ingest` builds.
+screenshot: ingest chromium
+	$(BIN)/python docs/screenshot.py docs/screenshot-chat.png
 
 test: install chromium
 	$(BIN)/python -m pytest

@@ -5,22 +5,30 @@ Everything is created on first use, so `podcast-rag --help` or `episodes` do not
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import threading
 from collections.abc import Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
 
-from rag.answer import Answerer
+from rag.answer import Answerer, final_answer
 from rag.answer.extractive import ExtractiveAnswerer
+from rag.answer.llm import LLMAnswerer, LLMClient, LLMError, LLMNotConfigured, deadline_after
 from rag.chunking import ChunkingConfig, embedding_text
+from rag.claims import ClaimCheck, ClaimChecker, name_variants
+from rag.conversation import condense
 from rag.embedding import CachedEmbedder, make_embedder
-from rag.index import ChromaIndex, EpisodeRecord
+from rag.errors import SourceError, UnknownEpisodeError
+from rag.index import ChromaIndex, EpisodeRecord, transcript_sentences
 from rag.ingest import IngestReport, Progress, ingest_paths, remove_episodes
 from rag.lexical import LexicalStore
-from rag.models import Answer, Filters, Passage, Turn
+from rag.models import Answer, EpisodeMeta, Filters, Passage, TranscriptSentence, Turn
 from rag.retrieval import Mode, RetrievalConfig, Retriever
+from rag.sources import detect_kind
+from rag.sources.summary import parse_summary
 from rag.settings import Settings, get_settings
+from rag.summary_check import SummaryReport, verify_summary
 
 
 class Assistant:
@@ -32,6 +40,7 @@ class Assistant:
             self.__dict__["embedder"] = embedder  # fills the cached_property below
         # One writer at a time in this process; readers need no lock (LexicalStore guards its own reload).
         self._write_lock = threading.Lock()
+        self._sentences: dict[str, tuple[tuple[str, str], list[TranscriptSentence]]] = {}
 
     # -- parts --------------------------------------------------------------------------------------------------
 
@@ -66,11 +75,78 @@ class Assistant:
 
     @cached_property
     def answerer(self) -> Answerer:
+        """The offline answerer: the default, and the fallback when the LLM fails."""
         return ExtractiveAnswerer(self.embedder, self.lexical, links=self._links)
 
-    def _links(self, episode_id: str) -> tuple[str | None, str | None]:
+    @cached_property
+    def claim_checker(self) -> ClaimChecker:
+        judge = None
+        if self.settings.use_llm() and self.settings.llm_configured():
+            from rag.claim_judge import LLMJudge
+
+            judge = LLMJudge(self.settings)
+        return ClaimChecker(
+            search=lambda q, k, f: self.retriever.search(q, k, f),
+            embed=self.embedder.embed,
+            people=self._people,
+            links=self._links,
+            context=self._context,
+            judge=judge,
+        )
+
+    def transcript_sentences(self, episode_id: str) -> list[TranscriptSentence]:
+        """The episode's transcript, sentence by sentence in time order (cached until the index changes)."""
+        key = (episode_id, self.index.version())
+        cached = self._sentences.get(episode_id)
+        if cached and cached[0] == key:
+            return cached[1]
+        sentences = transcript_sentences(self.index.episode_chunks(episode_id))
+        self._sentences[episode_id] = (key, sentences)
+        return sentences
+
+    def _context(self, episode_id: str, t: float | None, before: float = 120.0, after: float = 30.0) -> str:
+        """What was said from `before` seconds before `t` to `after` seconds after it."""
+        if t is None:
+            return ""
+        sentences = self.transcript_sentences(episode_id)
+        starts = [s.start if s.start is not None else -1.0 for s in sentences]
+        lo, hi = bisect.bisect_left(starts, t - before), bisect.bisect_right(starts, t + after)
+        return " ".join(s.text for s in sentences[lo:hi])
+
+    def _people(self, episode_id: str | None) -> tuple[list[str], list[str]]:
+        """(everyone who speaks, the guests) in one episode or, with None, in the whole index."""
+        lex = self.lexical.sync()
+        speakers = {s for i in lex.infos if episode_id in (None, i.episode_id) for s in i.speakers}
+        records = self.index.records(refresh=False)
+        metas = [r.meta for r in records.values() if episode_id in (None, r.id)]
+        guests = [g for m in metas for g in m.guests]
+        speakers |= {m.host for m in metas if m.host} | set(guests)
+        return sorted(speakers), list(dict.fromkeys(guests))
+
+    @cached_property
+    def llm(self) -> LLMAnswerer | None:
+        """The LLM answerer when answers should come from an LLM (see Settings.use_llm), else None."""
+        s = self.settings
+        if not s.use_llm():
+            return None
+        if not s.llm_configured():
+            raise LLMNotConfigured(
+                "no LLM is configured: set PODRAG_LLM_BASE_URL (a local server such as Ollama, e.g. "
+                "http://127.0.0.1:11434/v1) or PODRAG_LLM_MODEL with OPENAI_API_KEY (OpenAI)"
+            )
+        return LLMAnswerer(LLMClient(s), self.embedder, links=self._links, titles=self._title)
+
+    def _meta(self, episode_id: str) -> EpisodeMeta | None:
         record = self.index.records(refresh=False).get(episode_id)
-        return (record.meta.video_url, record.meta.audio_url) if record else (None, None)
+        return record.meta if record else None
+
+    def _links(self, episode_id: str) -> tuple[str | None, str | None]:
+        meta = self._meta(episode_id)
+        return (meta.video_url, meta.audio_url) if meta else (None, None)
+
+    def _title(self, episode_id: str) -> str | None:
+        meta = self._meta(episode_id)
+        return meta.title if meta else None
 
     # -- operations ---------------------------------------------------------------------------------------------
 
@@ -90,24 +166,83 @@ class Assistant:
         retriever = self.retriever if mode == "hybrid" else self.retriever.with_mode(mode)
         return retriever.search(query, k or self.settings.top_k, filters)
 
+    def check_claim(self, claim: str, episode_id: str | None = None) -> ClaimCheck:
+        """Check a claim ("Dylan Patel says DeepSeek has about 50,000 GPUs") against the transcripts."""
+        if episode_id and episode_id not in self.index.records():
+            raise UnknownEpisodeError(f"no episode {episode_id!r} in the index (see `podcast-rag episodes`)")
+        return self.claim_checker.check(claim, episode_id)
+
+    def verify_summary(self, episode_id: str, summary_path: Path | None = None,
+                       statements: bool = True) -> SummaryReport:
+        """Check an episode's summary (or another summary file of it) against its transcript: where each quote
+        is, said by whom, the summary's clock offset, and (with `statements`) which statements the transcript
+        does not back."""
+        record = self.index.records().get(episode_id)
+        if record is None:
+            raise UnknownEpisodeError(f"no episode {episode_id!r} in the index (see `podcast-rag episodes`)")
+        if summary_path is None:
+            found = [Path(f) for f in record.files if detect_kind(f) == "summary"] if record.has_summary else []
+            if not found:
+                raise SourceError(episode_id, "the episode has no summary: give one with --summary FILE")
+            summary_path = found[0]
+        if not Path(summary_path).exists():
+            raise SourceError(summary_path, "no such file (re-ingest the episode if it moved)")
+        summary = parse_summary(summary_path)
+        sentences = self.transcript_sentences(episode_id)
+        if not sentences:
+            raise SourceError(episode_id, "the episode has no transcript to check the summary against")
+        speakers, guests = self._people(episode_id)
+        check = (lambda claim: self.claim_checker.check(claim, episode_id)) if statements else None
+        return verify_summary(episode_id, summary, sentences, name_variants(speakers, guests),
+                              record.meta.video_url, check)
+
     def mode_label(self) -> str:
-        """What answers the questions, for the UI's notice: 'offline (extractive)' or the LLM's name."""
-        return "offline (extractive)" if self.answerer.mode == "extractive" else f"LLM: {self.answerer.mode}"
+        """What answers the questions, for the UI's notice: 'offline (extractive)' or 'LLM: <model>'."""
+        if not self.settings.use_llm():
+            return "offline (extractive)"
+        try:
+            llm = self.llm
+        except LLMError:
+            return "LLM: not configured (answers are extractive)"
+        return f"LLM: {llm.client.label()}" if llm else "offline (extractive)"
+
+    @staticmethod
+    def _fallback_notice(exc: LLMError) -> str:
+        return f"No LLM answer: {exc}. This is the offline extractive answer instead."
 
     def ask(self, question: str, filters: Filters | None = None, history: Sequence[Turn] = ()) -> Answer:
         """Answer `question`; `history` (earlier turns of a chat) lets a follow-up refer to them."""
-        answer = None
-        for event in self.ask_stream(question, filters, history):
-            if isinstance(event, Answer):
-                answer = event
-        assert answer is not None
-        return answer
+        return final_answer(self.ask_stream(question, filters, history))
 
     def ask_stream(self, question: str, filters: Filters | None = None,
                    history: Sequence[Turn] = ()) -> Iterator[str | Answer]:
-        """Text as it is produced (str pieces), then the final validated `Answer` as the last item."""
-        vector = self.retriever.embed_query(question)
-        passages = self.retriever.search(question, self.settings.answer_passages, filters, query_vector=vector)
-        answer = self.answerer.answer(question, passages, vector)
-        yield answer.answer
+        """Text as it is produced (str pieces), then the final checked `Answer` as the last item.
+
+        The pieces are a preview: the final `Answer.answer` is authoritative. When the LLM fails, at any point,
+        the final answer is the extractive one with `notice` saying why (and no more pieces are sent). A
+        follow-up question is first condensed with `history` into a standalone query (rag/conversation.py).
+        Raises `LLMNotConfigured` when settings require an LLM (answerer='llm') and none is configured.
+        """
+        notice = None
+        try:
+            llm = self.llm
+        except LLMNotConfigured as exc:
+            if self.settings.answerer == "llm":
+                raise
+            llm, notice = None, self._fallback_notice(exc)  # e.g. an OpenAI model named but no key
+        deadline = deadline_after(self.settings.llm_timeout) if llm else None
+        query = condense(question, history, llm.client if llm else None, deadline)
+        vector = self.retriever.embed_query(query)
+        passages = self.retriever.search(query, self.settings.answer_passages, filters, query_vector=vector)
+        if llm is not None:
+            try:
+                yield from llm.stream(question, passages, history, deadline)
+                return
+            except LLMError as exc:
+                notice = self._fallback_notice(exc)
+        answer = self.answerer.answer(query, passages, vector)
+        if notice:
+            answer.notice = notice  # the final answer replaces whatever the LLM had streamed
+        else:
+            yield answer.answer
         yield answer

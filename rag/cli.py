@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from rag.errors import PodragError
-from rag.models import Answer, Filters, Passage
+from rag.models import Answer, Filters, Passage, Turn
 from rag.settings import Settings
 from rag.timecodes import format_clock
 
@@ -66,8 +66,9 @@ def _filters(episode: list[str] | None, speaker: str | None, source: str | None,
     return Filters(tuple(episode or ()), speaker, source, time_from, time_to)  # type: ignore[arg-type]
 
 
-def _read_batch(path: Path) -> Iterator[tuple[int, dict | None, str | None]]:
-    """(line number, request, error) for each non-empty line of a JSON Lines file ('-' is stdin)."""
+def _read_batch(path: Path, field: str = "query") -> Iterator[tuple[int, dict | None, str | None]]:
+    """(line number, request, error) for each non-empty line of a JSON Lines file ('-' is stdin); each request
+    must have a non-empty string `field`."""
     stream = sys.stdin if str(path) == "-" else path.open(encoding="utf-8")
     with stream:
         for n, line in enumerate(stream, start=1):
@@ -76,18 +77,18 @@ def _read_batch(path: Path) -> Iterator[tuple[int, dict | None, str | None]]:
             try:
                 item = json.loads(line)
             except json.JSONDecodeError as exc:
-                yield n, None, f"{path}:{n}: not JSON ({exc.msg}); expected an object like {{\"id\": 1, \"query\": \"...\"}}"
+                yield n, None, f"{path}:{n}: not JSON ({exc.msg}); expected an object like {{\"id\": 1, \"{field}\": \"...\"}}"
                 continue
-            if not isinstance(item, dict) or not isinstance(item.get("query"), str) or not item["query"].strip():
-                yield n, item if isinstance(item, dict) else None, f"{path}:{n}: expected an object with a non-empty \"query\" string"
+            if not isinstance(item, dict) or not isinstance(item.get(field), str) or not item[field].strip():
+                yield n, item if isinstance(item, dict) else None, f"{path}:{n}: expected an object with a non-empty \"{field}\" string"
                 continue
             yield n, item, None
 
 
-def _run_batch(path: Path, handle: Callable[[str, Filters | None], dict]) -> None:
+def _run_batch(path: Path, handle: Callable[[str, Filters | None], dict], field: str = "query") -> None:
     if str(path) != "-" and not path.exists():
         _fail(f"{path}: no such file")
-    for _, item, error in _read_batch(path):
+    for _, item, error in _read_batch(path, field):
         rid = item.get("id") if item else None
         if error:
             print(json.dumps({"id": rid, "error": error}, ensure_ascii=False), flush=True)
@@ -95,7 +96,7 @@ def _run_batch(path: Path, handle: Callable[[str, Filters | None], dict]) -> Non
         episode = item.get("episode")
         filters = Filters(episode_ids=(episode,)) if isinstance(episode, str) and episode else None
         try:
-            result = handle(item["query"], filters)
+            result = handle(item[field], filters)
         except PodragError as exc:
             result = {"error": str(exc)}
         print(json.dumps({"id": rid, **result}, ensure_ascii=False), flush=True)
@@ -232,10 +233,12 @@ def _print_passage(p: Passage) -> None:
         out.print(f"   [link={p.url}]{escape(p.url)}[/link]")
 
 
-def _print_answer(a: Answer) -> None:
+def _print_answer(a: Answer, streamed: str | None = None) -> None:
+    """The answer (unless `streamed` already showed this text), its sources, and the checks of an LLM answer."""
     if a.notice:
         err.print(f"[yellow]note:[/yellow] {escape(a.notice)}")
-    out.print(escape(a.answer))
+    if streamed is None or streamed.strip() != a.answer.strip():
+        out.print(escape(a.answer))
     out.print()
     for c in a.citations:
         chunk = c.passage.chunk
@@ -249,7 +252,43 @@ def _print_answer(a: Answer) -> None:
     if a.abstained:
         for p in a.closest:
             _print_passage(p)
-    out.print(f"[dim]mode: {a.mode}{' · ' + a.model if a.model else ''}[/dim]")
+    if a.unsupported:
+        out.print(f"[yellow]{len(a.unsupported)} of {a.sentences} sentences not supported by their sources:[/yellow]")
+        for u in a.unsupported:
+            out.print(f"  [yellow]–[/yellow] “{escape(u.sentence)}” ({escape(u.reason)})")
+    if a.removed_citations:
+        shown = ", ".join(f"[{n}]" for n in a.removed_citations)
+        out.print(f"[yellow]removed citations of sources that were not given: {escape(shown)}[/yellow]")
+    out.print(f"[dim]mode: {a.mode}{' · ' + escape(a.model) if a.model else ''}[/dim]")
+
+
+def _answerer_choice(llm: bool, offline: bool) -> None:
+    """Apply --llm / --offline before the assistant is made."""
+    if llm and offline:
+        _fail("--llm and --offline exclude each other", 2)
+    if llm or offline:
+        State.settings_overrides["answerer"] = "llm" if llm else "extractive"
+
+
+def _ask_and_show(assistant, question: str, filters: Filters | None, history: list[Turn]) -> Answer:
+    """Stream the answer to the terminal as it is written, then show its sources and checks."""
+    pieces: list[str] = []
+    answer = None
+    for event in assistant.ask_stream(question, filters, history):
+        if isinstance(event, Answer):
+            answer = event
+        else:
+            pieces.append(event)
+            out.print(event, end="", markup=False, highlight=False)
+    if pieces:
+        out.print()
+    assert answer is not None
+    _print_answer(answer, "".join(pieces))
+    return answer
+
+
+LLM_HELP = "Answer with the configured LLM (PODRAG_LLM_*); fail if there is none. Default: the LLM when configured."
+OFFLINE_HELP = "Answer offline (extractive) even when an LLM is configured."
 
 
 @app.command()
@@ -259,32 +298,143 @@ def ask(
     speaker: Annotated[Optional[str], typer.Option("--speaker", help="Only passages where this person speaks.")] = None,
     source: Annotated[Optional[str], typer.Option("--source", help="transcript or summary.")] = None,
     batch: Annotated[Optional[Path], typer.Option("--batch", help="JSON Lines of {id, query, episode?}; '-' for stdin.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    llm: Annotated[bool, typer.Option("--llm", help=LLM_HELP)] = False,
+    offline: Annotated[bool, typer.Option("--offline", help=OFFLINE_HELP)] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (the final answer, not streamed).")] = False,
 ) -> None:
     """Answer a question, citing the moments and summary sections it comes from."""
+    _answerer_choice(llm, offline)
     assistant = State.assistant()
     if batch is not None:
         _run_batch(batch, lambda q, f: assistant.ask(q, f).to_json())
         return
     if not question or not question.strip():
         _fail("give a QUESTION (or --batch FILE)", 2)
+    filters = _filters(episode, speaker, source)
     try:
-        answer = assistant.ask(question, _filters(episode, speaker, source))
+        if as_json:
+            print(json.dumps(assistant.ask(question, filters).to_json(), indent=2, ensure_ascii=False))
+        else:
+            _ask_and_show(assistant, question, filters, [])
+    except PodragError as exc:
+        _fail(str(exc))
+
+
+_VERDICT_STYLE = {"supported": "green", "contradicted": "red", "misattributed": "yellow", "not_found": "dim"}
+
+
+@app.command()
+def check(
+    claim: Annotated[Optional[str], typer.Argument(help="What someone supposedly said, e.g. \"Dylan Patel says DeepSeek has about 50,000 GPUs\".")] = None,
+    episode: Annotated[Optional[str], typer.Option("--episode", help="Only this episode id.")] = None,
+    batch: Annotated[Optional[Path], typer.Option("--batch", help="JSON Lines of {id, claim, episode?}; '-' for stdin.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Check a claim against the transcripts: supported, contradicted, misattributed or not found."""
+    assistant = State.assistant()
+    if batch is not None:
+        _run_batch(batch, lambda c, f: assistant.check_claim(c, f.episode_ids[0] if f else None).to_json(), "claim")
+        return
+    if claim is None or not claim.strip():
+        _fail("give a CLAIM (or --batch FILE)", 2)
+    try:
+        result = assistant.check_claim(claim, episode)
     except PodragError as exc:
         _fail(str(exc))
     if as_json:
-        print(json.dumps(answer.to_json(), indent=2, ensure_ascii=False))
-    else:
-        _print_answer(answer)
+        print(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+        return
+    if result.notice:
+        err.print(f"[yellow]note:[/yellow] {escape(result.notice)}")
+    style = _VERDICT_STYLE[result.verdict]
+    out.print(f"[bold {style}]{result.verdict.upper().replace('_', ' ')}[/bold {style}]  [dim]decided by: "
+              f"{escape(result.decided_by)} · {escape(result.mode)}[/dim]")
+    out.print(escape(result.explanation))
+    for c, label in zip(result.evidence, result.labels):
+        chunk = c.passage.chunk
+        out.print(f"[bold][{c.n}][/bold] {escape(label)} · {escape(chunk.episode_id)} · {format_clock(c.start)} · "
+                  f"{escape(c.speaker or '')} · {escape(chunk.chapter or '')}")
+        out.print(f"    “{escape(c.quote)}”")
+        if c.url:
+            out.print(f"    [link={c.url}]{escape(c.url)}[/link]")
+    if result.closest:
+        out.print("[dim]closest passages:[/dim]")
+        for c in result.closest:
+            out.print(f"    {format_clock(c.start)} · {escape(c.speaker or '')}: “{escape(c.quote)}”")
+
+
+@app.command("verify-summary")
+def verify_summary_command(
+    episode: Annotated[str, typer.Argument(help="The episode id, e.g. lex-fridman-459.")],
+    summary: Annotated[Optional[Path], typer.Option("--summary", help="Check this summary file instead of the ingested one.")] = None,
+    statements: Annotated[bool, typer.Option("--statements/--no-statements", help="Also check the summary's plain statements (slower).")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV (one row per quote and statement).")] = False,
+) -> None:
+    """Check a summary against the transcript: its quotes (where, who, verbatim?), its clock, its statements."""
+    try:
+        report = State.assistant().verify_summary(episode, summary, statements)
+    except PodragError as exc:
+        _fail(str(exc))
+    if as_json:
+        print(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+        return
+    if as_csv:
+        sys.stdout.write(report.to_csv())
+        return
+    _print_summary_report(report)
+
+
+def _print_summary_report(report) -> None:
+    from rich.table import Table
+
+    counts = report.counts()
+    out.print(f"[bold]{escape(report.episode_id)}[/bold] · {escape(report.summary_path)}")
+    out.print(f"Clock: {escape(report.offset.describe())}")
+    out.print(f"Quotes: {counts['quotes']} — {counts['verbatim']} verbatim, {counts['paraphrase']} paraphrase, "
+              f"{counts['not_found']} not found; speaker as the summary says: {counts['speaker_match']}, "
+              f"another speaker: {counts['speaker_mismatch']}; cited time right: {counts['time_ok']}")
+    for label in report.sections:
+        quotes = [q for q in report.quotes if q.section == label]
+        if not quotes:
+            continue
+        table = Table("quote", "summary", "transcript", "speaker", "match", title=escape(label), title_justify="left")
+        for q in quotes:
+            transcript = q.transcript_clock()
+            who = q.speaker or "–"
+            if q.speaker_match is False:
+                who += f" (summary: {', '.join(q.named_speakers)})"
+            table.add_row(escape(_clip(q.text, 70)), escape("; ".join(q.labels)), escape(transcript), escape(who),
+                          q.kind + (" · outlier" if q.outlier else ""))
+        out.print(table)
+    for t in report.cited_times:
+        out.print(f"{escape(t.section)}: [{escape(t.label)}] → transcript {escape(t.transcript_clock())} · "
+                  f"{escape(t.speaker or '')}: “{escape(_clip(t.sentence or '', 90))}”")
+    if report.statements:
+        unbacked = [s for s in report.statements if not s.backed]
+        out.print(f"Statements: {counts['statements_backed']} of {counts['statements']} backed by the transcript; "
+                  f"not backed:")
+        for s in unbacked:
+            out.print(f"  [{_VERDICT_STYLE[s.check.verdict]}]{s.check.verdict}[/]  {escape(_clip(s.text, 110))}")
+
+
+def _clip(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
 
 
 @app.command()
 def chat(
     episode: Annotated[Optional[list[str]], typer.Option("--episode", help="Only this episode id (repeatable).")] = None,
+    llm: Annotated[bool, typer.Option("--llm", help=LLM_HELP)] = False,
+    offline: Annotated[bool, typer.Option("--offline", help=OFFLINE_HELP)] = False,
 ) -> None:
-    """Ask questions one after another in the terminal (empty line or Ctrl-D to quit)."""
+    """Ask questions one after another in the terminal; follow-ups may refer to earlier ones (empty line or
+    Ctrl-D to quit)."""
+    _answerer_choice(llm, offline)
     assistant = State.assistant()
     filters = _filters(episode, None, None)
+    err.print(f"[dim]answers: {escape(assistant.mode_label())}[/dim]")
+    history: list[Turn] = []
     while True:
         try:
             question = input("you> ").strip()
@@ -293,7 +443,8 @@ def chat(
         if not question:
             break
         try:
-            _print_answer(assistant.ask(question, filters))
+            answer = _ask_and_show(assistant, question, filters, history)
+            history.append(Turn(question, answer.answer))
         except PodragError as exc:
             err.print(f"[red]error:[/red] {escape(str(exc))}")
         out.print()
@@ -353,15 +504,16 @@ def serve(
     host: Annotated[Optional[str], typer.Option("--host", help="Address to bind (default 127.0.0.1).")] = None,
     port: Annotated[Optional[int], typer.Option("--port", help="Port (default 7860).")] = None,
     auth: Annotated[Optional[str], typer.Option("--auth", help="user:password (or $PODRAG_AUTH).")] = None,
+    insecure: Annotated[bool, typer.Option("--insecure", help="Allow a non-loopback --host without --auth.")] = False,
 ) -> None:
-    """Start the web app."""
+    """Start the web app (127.0.0.1 unless --host; another address needs --auth or --insecure)."""
     try:
         from ui.app import launch
     except ImportError:
         err.print("The web app is not installed; starting the terminal chat instead.")
         chat(None)
         return
-    launch(State.assistant(), host=host, port=port, auth=auth)
+    launch(State.assistant(), host=host, port=port, auth=auth, insecure=insecure)
 
 
 def main() -> None:

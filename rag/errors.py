@@ -25,3 +25,7 @@ class SourceError(PodragError):
 
 class IndexUnavailableError(PodragError):
     """The index is missing, unreadable or out of reach (e.g. the Chroma server is down)."""
+
+
+class UnknownEpisodeError(PodragError):
+    """An episode id that is not in the index."""

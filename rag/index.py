@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from rag.errors import IndexUnavailableError
-from rag.models import Chapter, Chunk, EpisodeMeta, Filters, Moment
+from rag.models import Chapter, Chunk, EpisodeMeta, Filters, Moment, TranscriptSentence
 from rag.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,8 @@ class EpisodeRecord:
     transcript_format: str | None = None
     has_summary: bool = False
     ingested_at: str = ""
+    # Summary clock minus transcript clock, estimated from the summary's quotes at ingest (None: unknown).
+    summary_offset: float | None = None
 
     @property
     def id(self) -> str:
@@ -93,6 +95,28 @@ def chunk_from_record(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
         moments=moments,
         seq=meta.get("seq", 0),
     )
+
+
+def transcript_sentences(chunks: Sequence[Chunk]) -> list[TranscriptSentence]:
+    """Every transcript sentence of an episode's chunks once, in time order.
+
+    Chunks overlap (each starts with the tail of the previous one), so a sentence seen twice at the same moment is
+    kept once. A sentence ends where the next one starts; the last one where its chunk ends.
+    """
+    seen: set[tuple[float | None, str]] = set()
+    found: list[tuple[str, Moment, str | None, float | None]] = []
+    for chunk in sorted((c for c in chunks if c.source_type == "transcript"), key=lambda c: c.seq):
+        for text, moment in chunk.sentences():
+            if (moment.start, text) in seen:
+                continue
+            seen.add((moment.start, text))
+            found.append((text, moment, chunk.chapter, chunk.end))
+    found.sort(key=lambda f: f[1].start if f[1].start is not None else float("inf"))
+    out = []
+    for i, (text, moment, chapter, chunk_end) in enumerate(found):
+        nxt = found[i + 1][1].start if i + 1 < len(found) else None
+        out.append(TranscriptSentence(text, moment.start, nxt if nxt is not None else chunk_end, moment.speaker, chapter))
+    return out
 
 
 def where_clause(filters: Filters | None, speakers: Sequence[str] = ()) -> dict | None:
@@ -338,6 +362,14 @@ class ChromaIndex:
                 vec = np.asarray(vectors[i], dtype=np.float32) if vectors is not None else None
                 out[cid] = (chunk_from_record(cid, doc, meta), vec)
         return out
+
+    def episode_chunks(self, episode_id: str) -> list[Chunk]:
+        """All chunks of one episode (as its manifest lists them), in their order; [] for an unknown episode."""
+        record = self.records().get(episode_id)
+        if not record:
+            return []
+        found = self.get_chunks(record.chunk_ids)
+        return sorted((chunk for chunk, _ in found.values()), key=lambda c: c.seq)
 
     def iter_live_chunks(self, page: int = 2000) -> Iterator[Chunk]:
         """Every visible chunk, read in pages (for rebuilding the BM25 index)."""

@@ -17,13 +17,14 @@ from pathlib import Path
 from rag.chunking import ChunkingConfig, chunk_episode, embedding_text
 from rag.embedding import CachedEmbedder
 from rag.errors import PodragError, SourceError
-from rag.index import ChromaIndex, EpisodeRecord
+from rag.index import ChromaIndex, EpisodeRecord, transcript_sentences
 from rag.lexical import LexicalStore
 from rag.models import Chunk, Episode
 from rag.sources import EpisodeSources, discover, load_episode
+from rag.summary_check import summary_offset
 
 # Bump when parsing or chunking changes what the same files produce, so unchanged files are re-chunked once.
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"  # 2: the summary's clock offset is estimated at ingest
 
 Progress = Callable[[int, int, str], None]  # (done, total, message)
 
@@ -62,6 +63,9 @@ def fingerprint(files: Sequence[Path], cfg: ChunkingConfig, model: str) -> str:
 
 
 def _record(episode: Episode, chunks: list[Chunk], fp: str) -> EpisodeRecord:
+    # Estimated once here, from the summary's quotes matched against the transcript (well under a second), so
+    # summary citations can show the transcript's time and link to the right second.
+    offset = summary_offset(episode.summary, transcript_sentences(chunks)) if episode.summary else None
     return EpisodeRecord(
         meta=episode.meta,
         chunk_ids=[c.id for c in chunks],
@@ -72,6 +76,7 @@ def _record(episode: Episode, chunks: list[Chunk], fp: str) -> EpisodeRecord:
         transcript_format=episode.transcript.format if episode.transcript else None,
         has_summary=episode.summary is not None,
         ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        summary_offset=offset,
     )
 
 

@@ -70,6 +70,7 @@ class LexicalIndex:
         self._start = np.array([np.nan if i.start is None else i.start for i in infos], dtype=float)
         self._end = np.array([np.nan if i.end is None else i.end for i in infos], dtype=float)
         self._doc_freq = np.diff(bm25.scores["indptr"]) if infos else np.zeros(0)
+        self._prefixes: dict[int, set[str]] = {}
 
     @classmethod
     def build(cls, chunks: Iterable[Chunk], texts: Sequence[str], version: str) -> LexicalIndex:
@@ -165,6 +166,18 @@ class LexicalIndex:
             idx = vocab.get(tok)
             out[tok] = int(self._doc_freq[idx]) if idx is not None and idx < len(self._doc_freq) else 0
         return out
+
+    def has_term(self, token: str, prefix: int | None = None) -> bool:
+        """Whether any chunk contains `token` (a stemmed token); with `prefix`, any token sharing its first
+        `prefix` characters counts (other forms of a word), for tokens at least that long."""
+        vocab = self.bm25.vocab_dict or {}
+        if token in vocab and self._doc_freq[vocab[token]] > 0:
+            return True
+        if prefix is None or len(token) < prefix:
+            return False
+        if prefix not in self._prefixes:
+            self._prefixes[prefix] = {t[:prefix] for t in vocab if len(t) >= prefix}
+        return token[:prefix] in self._prefixes[prefix]
 
     def speakers(self) -> list[str]:
         return sorted({s for i in self.infos for s in i.speakers})

@@ -119,6 +119,17 @@ class Moment:
     speaker: str | None
 
 
+@dataclass(frozen=True)
+class TranscriptSentence:
+    """One sentence of an episode's transcript, in time order (see `rag.index.transcript_sentences`)."""
+
+    text: str
+    start: float | None
+    end: float | None  # when the next sentence starts (or the chunk ends)
+    speaker: str | None
+    chapter: str | None
+
+
 @dataclass
 class Chunk:
     """The unit that is embedded, indexed and retrieved."""
@@ -157,10 +168,19 @@ class Passage:
     audio_url: str | None = None
     dense_score: float | None = None  # cosine similarity, when the dense side found it
     lexical_score: float | None = None  # BM25, when the lexical side found it
+    # For a summary passage: the summary's clock minus the transcript's, when estimated (see rag/summary_check.py).
+    summary_offset: float | None = None
+
+    def transcript_time(self, t: float | None) -> float | None:
+        """A time of this passage on the transcript's clock: transcript times as they are; a summary's cited
+        time shifted by the summary's clock offset (None while that offset is unknown)."""
+        if t is None or self.chunk.source_type == "transcript":
+            return t
+        return max(0.0, t - self.summary_offset) if self.summary_offset is not None else None
 
     def to_json(self) -> dict:
         c = self.chunk
-        return {
+        out = {
             "rank": self.rank,
             "score": round(self.score, 6),
             "chunk_id": c.id,
@@ -175,6 +195,9 @@ class Passage:
             "url": self.url,
             "audio_url": self.audio_url,
         }
+        if c.source_type == "summary" and self.transcript_time(c.start) is not None:
+            out["transcript_start"] = self.transcript_time(c.start)
+        return out
 
 
 @dataclass
@@ -189,10 +212,12 @@ class Citation:
     quote: str  # the sentence the answer relies on
     url: str | None
     audio_url: str | None = None
+    # For a summary citation: its cited time on the transcript's clock, when the summary's offset is known.
+    transcript_start: float | None = None
 
     def to_json(self) -> dict:
         c = self.passage.chunk
-        return {
+        out = {
             "n": self.n,
             "episode_id": c.episode_id,
             "source_type": c.source_type,
@@ -209,6 +234,9 @@ class Citation:
             "passage_end": c.end,
             "chunk_id": c.id,
         }
+        if self.transcript_start is not None:
+            out["transcript_start"] = self.transcript_start
+        return out
 
 
 @dataclass(frozen=True)
@@ -218,6 +246,14 @@ class Evidence:
     best_cosine: float  # question vs the best sentence (with its neighbours)
     best_score: float  # the answerer's combined score of that sentence
     unknown_words: list[str] = field(default_factory=list)  # question words no passage contains
+
+
+@dataclass(frozen=True)
+class Unsupported:
+    """A sentence of a generated answer that its cited sources do not back up, and why."""
+
+    sentence: str
+    reason: str
 
 
 @dataclass
@@ -231,6 +267,10 @@ class Answer:
     notice: str | None = None  # e.g. why an LLM answer fell back to extractive
     model: str | None = None
     evidence: Evidence | None = None
+    # Checks of a generated (LLM) answer; an extractive answer quotes its sources and has none.
+    unsupported: list[Unsupported] = field(default_factory=list)
+    removed_citations: list[int] = field(default_factory=list)  # [n] naming no given source, as written
+    sentences: int = 0  # sentences checked
 
     def to_json(self) -> dict:
         out = {
@@ -250,6 +290,14 @@ class Answer:
                 "best_cosine": round(self.evidence.best_cosine, 4),
                 "best_score": round(self.evidence.best_score, 4),
                 "unknown_words": self.evidence.unknown_words,
+            }
+        if self.mode == "llm":
+            out["unsupported"] = [{"sentence": u.sentence, "reason": u.reason} for u in self.unsupported]
+            out["removed_citations"] = self.removed_citations
+            out["checks"] = {
+                "sentences": self.sentences,
+                "unsupported": len(self.unsupported),
+                "removed_citations": len(self.removed_citations),
             }
         return out
 

@@ -39,11 +39,15 @@ def rrf(rankings: Sequence[Sequence[str]], k: int = 60) -> list[tuple[str, float
 
 
 def passage_links(chunk: Chunk, record: EpisodeRecord | None) -> tuple[str | None, str | None]:
-    """Video link at the chunk's start (or the transcript page for summaries without a time), and audio link."""
+    """Video link at the chunk's start (or the transcript page for summaries without a time), and audio link.
+
+    A summary's cited time is moved to the transcript's clock when the summary's clock offset is known."""
     if record is None:
         return None, None
     meta = record.meta
     t = chunk.start
+    if chunk.source_type == "summary" and t is not None and record.summary_offset is not None:
+        t = max(0.0, t - record.summary_offset)
     url = video_link(meta.video_url, t) or audio_link(meta.audio_url, t) or meta.transcript_url
     return url, audio_link(meta.audio_url, t)
 
@@ -117,8 +121,10 @@ class Retriever:
             chunk = chunks.get(cid)
             if chunk is None:
                 continue
-            url, audio = passage_links(chunk, records.get(chunk.episode_id))
+            record = records.get(chunk.episode_id)
+            url, audio = passage_links(chunk, record)
             passages.append(
-                Passage(chunk, score, rank, url, audio, dense_score=cosine.get(cid), lexical_score=bm25.get(cid))
+                Passage(chunk, score, rank, url, audio, dense_score=cosine.get(cid), lexical_score=bm25.get(cid),
+                        summary_offset=record.summary_offset if record and chunk.source_type == "summary" else None)
             )
         return passages

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -50,25 +52,54 @@ class Settings(BaseSettings):
     eval_datasets: Path = Field(Path("eval/datasets"), description="Folder of the golden question sets (*.jsonl).")
     eval_report: Path = Field(Path("eval/reports"), description="Where `podcast-rag eval` writes its report.")
 
-    # LLM (optional; see README)
-    llm_base_url: str | None = None
-    llm_model: str | None = None
+    # LLM (optional; see README). It is used when PODRAG_LLM_BASE_URL or PODRAG_LLM_MODEL is set: an
+    # OPENAI_API_KEY alone (often set for other tools) does not switch answers to a paid API.
+    answerer: Literal["auto", "llm", "extractive"] = Field(
+        "auto", description="auto: the LLM when one is configured, else extractive; llm: require it."
+    )
+    llm_base_url: str | None = Field(None, description="e.g. http://127.0.0.1:11434/v1 (Ollama); unset: OpenAI.")
+    llm_model: str | None = Field(None, description="Model name; unset: the first one the server lists.")
     llm_api_key: SecretStr | None = Field(
         None, validation_alias=AliasChoices("PODRAG_LLM_API_KEY", "OPENAI_API_KEY")
     )
-    llm_timeout: float = 60.0
+    llm_timeout: float = Field(60.0, gt=0, description="Seconds one question may take, retries included.")
     llm_temperature: float = 0.1
+    llm_max_retries: int = Field(2, ge=0, le=10, description="Retries after HTTP 429 or 5xx, with backoff.")
+    llm_max_tokens: int = Field(700, gt=0, description="Longest answer the LLM may write (tokens).")
 
     # App
     host: str = "127.0.0.1"
     port: int = 7860
     auth: SecretStr | None = Field(None, description="user:password, required to bind beyond loopback.")
+    uploads: Path | None = Field(None, description="Episodes added in the app (default: beside the index).")
+    upload_max_mb: float = Field(25.0, description="Largest file an app upload may be, in MB.")
+    feedback: Path | None = Field(None, description="Answer ratings, SQLite (default: beside the index).")
 
     def corpus_paths(self) -> list[Path]:
         return [Path(p) for p in (self.corpus or "").split(os.pathsep) if p]
 
+    def uploads_dir(self) -> Path:
+        return self.uploads or self.index.parent / "uploads"
+
+    def feedback_path(self) -> Path:
+        return self.feedback or self.index.parent / "feedback.sqlite"
+
     def llm_key(self) -> str | None:
         return self.llm_api_key.get_secret_value() if self.llm_api_key else None
+
+    def llm_configured(self) -> bool:
+        """Whether an LLM is configured (a base URL or a model name; a key alone is not enough)."""
+        return bool(self.llm_base_url or self.llm_model)
+
+    def use_llm(self) -> bool:
+        """Whether answers come from the LLM: configured and not switched off (answerer='extractive')."""
+        return self.answerer != "extractive" and (self.answerer == "llm" or self.llm_configured())
+
+    def llm_place(self) -> str:
+        """Where the LLM is, for messages: the base URL's host:port, or OpenAI."""
+        if not self.llm_base_url:
+            return "api.openai.com"
+        return urlsplit(self.llm_base_url).netloc or self.llm_base_url
 
 
 @lru_cache(maxsize=1)

@@ -136,3 +136,12 @@ def corpus_assistant(tmp_path_factory, embedder):
     report = a.ingest([ROOT / "data" / "episodes", SHARED_CORPUS])
     assert report.ok, report.failed
     return a
+
+
+@pytest.fixture
+def openai_server():
+    """A scripted OpenAI-compatible server on 127.0.0.1 (see tests/openai_server.py), stopped after the test."""
+    from tests.openai_server import OpenAIServer
+
+    with OpenAIServer() as server:
+        yield server

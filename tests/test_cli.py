@@ -98,3 +98,116 @@ def test_ingest_of_a_broken_episode_exits_non_zero_with_a_one_line_error(index_d
     assert proc.returncode == 1
     assert "bad-ep/transcript.vtt:8: time goes backwards" in proc.stderr and "backwards" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_check_prints_the_verdict_and_its_evidence(index_dir):
+    out = json.loads(run("--index", str(index_dir), "check", "Nathan says DeepSeek has about 50,000 GPUs",
+                         "--episode", "tiny-459", "--json").stdout)
+    assert out["verdict"] == "misattributed" and out["named_speakers"] == ["Nathan Lambert"]
+    assert out["evidence"][0]["start"] == 15.0 and out["evidence"][0]["speakers"] == ["Dylan Patel"]
+    assert out["evidence"][0]["label"] == "supported" and "Dylan Patel said it" in out["explanation"]
+    text = run("--index", str(index_dir), "check", "Dylan says DeepSeek has about 20,000 GPUs").stdout
+    assert text.startswith("CONTRADICTED") and "'20,000 GPUs'" in text and "&t=15" in text
+
+
+def test_check_bad_input_and_batch(index_dir, tmp_path):
+    proc = run("--index", str(index_dir), "check", "   ", check=False)
+    assert proc.returncode == 2 and "give a CLAIM" in proc.stderr
+    proc = run("--index", str(index_dir), "check", "x" * 10_000, check=False)
+    assert proc.returncode == 1 and "10,000 characters long" in proc.stderr and "Traceback" not in proc.stderr
+    batch = tmp_path / "claims.jsonl"
+    batch.write_text('{"id": 1, "claim": "Dylan says DeepSeek has about 50,000 GPUs", "episode": "tiny-459"}\n'
+                     '{"id": 2, "query": "wrong field"}\n'
+                     '{"id": 3, "claim": "Nathan dit que le pain est bon et que la boulangerie est belle"}\n')
+    lines = [json.loads(x) for x in run("--index", str(index_dir), "check", "--batch", str(batch)).stdout.splitlines()]
+    assert [x["id"] for x in lines] == [1, 2, 3]
+    assert lines[0]["verdict"] == "supported" and 'non-empty "claim" string' in lines[1]["error"]
+    assert lines[2]["verdict"] == "not_found" and "French" in lines[2]["explanation"]
+
+
+def test_verify_summary_json_csv_and_errors(index_dir):
+    out = json.loads(run("--index", str(index_dir), "verify-summary", "tiny-459", "--json").stdout)
+    assert out["counts"]["statements_backed"] == 1 and out["offset"]["seconds"] is None
+    assert out["sections"][0]["cited_times"][0]["label"] == "0:15"
+    csv_text = run("--index", str(index_dir), "verify-summary", "tiny-459", "--csv").stdout
+    assert csv_text.splitlines()[0].startswith("kind,section,text,verdict")
+    proc = run("--index", str(index_dir), "verify-summary", "tiny-500", check=False)
+    assert proc.returncode == 1 and "no summary" in proc.stderr
+
+
+# -- answers from an LLM (a scripted OpenAI-compatible server on 127.0.0.1, see tests/openai_server.py) ----------
+
+
+def gpu_reply(request):
+    """Cite the source that holds Dylan's 50,000 GPUs sentence, and a source [9] that was never given."""
+    from tests.test_answer_llm import source_number
+
+    from tests.openai_server import Reply
+
+    n = source_number(request, "50,000 GPUs")
+    return Reply(f"Dylan Patel believes DeepSeek has closer to 50,000 GPUs [{n}][9]. They also own a bakery.")
+
+
+def test_ask_llm_json_returns_checked_citations(index_dir, openai_server):
+    openai_server.responder = gpu_reply
+    out = json.loads(run("--index", str(index_dir), "ask", "How many GPUs does DeepSeek have?", "--llm", "--json",
+                         env_extra={"PODRAG_LLM_BASE_URL": openai_server.base_url}).stdout)
+    assert out["mode"] == "llm" and out["model"] == "scripted-model" and out["abstained"] is False
+    assert out["answer"] == "Dylan Patel believes DeepSeek has closer to 50,000 GPUs [1]. They also own a bakery."
+    [c] = out["citations"]
+    assert CITATION_FIELDS <= set(c) and c["n"] == 1 and c["episode_id"] == "tiny-459"
+    if c["source_type"] == "transcript":
+        assert c["start"] == 15.0 and c["speakers"] == ["Dylan Patel"] and c["url"].endswith("&t=15")
+    assert out["removed_citations"] == [9]
+    assert out["unsupported"] == [{"sentence": "They also own a bakery.", "reason": "no citation"}]
+    assert out["checks"] == {"sentences": 2, "unsupported": 1, "removed_citations": 1}
+
+
+def test_ask_llm_streams_to_the_terminal_and_reports_the_checks(index_dir, openai_server):
+    openai_server.responder = gpu_reply
+    proc = run("--index", str(index_dir), "ask", "How many GPUs does DeepSeek have?", "--llm",
+               env_extra={"PODRAG_LLM_BASE_URL": openai_server.base_url, "COLUMNS": "200"})
+    lines = proc.stdout.splitlines()
+    assert lines[0] == "Dylan Patel believes DeepSeek has closer to 50,000 GPUs [1]. They also own a bakery."
+    assert proc.stdout.count("closer to 50,000 GPUs") == 1  # streamed once, not printed again
+    assert "[1] tiny-459 · " in proc.stdout
+    assert "1 of 2 sentences not supported by their sources:" in proc.stdout
+    assert "“They also own a bakery.” (no citation)" in proc.stdout
+    assert "removed citations of sources that were not given: [9]" in proc.stdout
+    assert "mode: llm · scripted-model" in proc.stdout
+
+
+def test_ask_llm_failure_falls_back_with_a_notice(index_dir, openai_server):
+    from tests.openai_server import Reply
+
+    openai_server.reply(*[Reply.error(503, "loading model", retry_after=0)] * 3)
+    proc = run("--index", str(index_dir), "ask", "How many GPUs does DeepSeek have?", "--llm", "--json",
+               env_extra={"PODRAG_LLM_BASE_URL": openai_server.base_url, "PODRAG_LLM_MODEL": "m",
+                          "PODRAG_LLM_MAX_RETRIES": "2"})
+    out = json.loads(proc.stdout)
+    assert out["mode"] == "extractive" and out["citations"]
+    assert "failed (HTTP 503) after 2 retries: loading model" in out["notice"]
+
+
+def test_ask_llm_without_an_llm_is_a_clear_error(index_dir):
+    proc = run("--index", str(index_dir), "ask", "How many GPUs?", "--llm", check=False)
+    assert proc.returncode == 1 and "no LLM is configured: set PODRAG_LLM_BASE_URL" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_chat_passes_the_conversation_to_follow_ups(index_dir, openai_server):
+    from tests.openai_server import Reply
+
+    openai_server.reply(Reply("Dylan Patel says closer to 50,000 GPUs [1]."),
+                        Reply("Nathan Lambert opinion on DeepSeek GPU count"),  # the condensed follow-up
+                        Reply("Nathan Lambert notes the paper only talks about 2,000 H800 chips [1]."))
+    proc = run("--index", str(index_dir), "chat", input="How many GPUs does DeepSeek have?\n"
+               "and what did Nathan think about that?\n\n",
+               env_extra={"PODRAG_LLM_BASE_URL": openai_server.base_url, "PODRAG_LLM_MODEL": "m"})
+    assert "answers: LLM: m" in proc.stderr
+    assert "Dylan Patel says closer to 50,000 GPUs [1]." in proc.stdout
+    assert "Nathan Lambert notes the paper only talks about 2,000 H800 chips [1]." in proc.stdout
+    first, condense, follow_up = openai_server.chat_requests
+    assert "Last question: and what did Nathan think about that?" in condense.text()
+    assert "User: How many GPUs does DeepSeek have?" in condense.text()
+    assert "Assistant: Dylan Patel says closer to 50,000 GPUs." in follow_up.text()  # history, citations dropped

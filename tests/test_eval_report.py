@@ -16,11 +16,11 @@ def retrieved(start, relevant, text="passage text", episode="ep-459"):
     return Retrieved(episode, "transcript", start, start + 60, "Chapter", ("Dylan Patel",), text, relevant)
 
 
-def answer(abstained, cite_start=None, best_cosine=0.6, supported=True):
+def answer(abstained, cite_start=None, best_cosine=0.6, supported=True, best_score=None):
     cites = [] if abstained else [CitedMoment(1, "ep-459", "transcript", cite_start, cite_start, cite_start + 30,
                                               supported)]
     text = "refused" if abstained else "Dylan Patel: “50,000 GPUs.” [1]"
-    return AnswerResult(text, abstained, cites, Evidence(best_cosine, best_cosine, []), 0.2, True,
+    return AnswerResult(text, abstained, cites, Evidence(best_cosine, best_cosine if best_score is None else best_score, []), 0.2, True,
                         top_citation_error=None if abstained else abs(cite_start - 100.0),
                         mention=0.0 if abstained else 1.0, support=None if abstained else float(supported))
 
@@ -38,7 +38,7 @@ def make_run() -> EvalRun:
         QuestionResult("hybrid", "ep-459", q2, [retrieved(300, False, text=EVIL)], [0], 0.15, 1700.0,
                        answer(False, 300.0, best_cosine=0.4, supported=False)),
         QuestionResult("hybrid", "unanswerable", u1, [retrieved(10, False)], [0], 0.10, None,
-                       answer(True, best_cosine=0.3)),
+                       answer(True, best_cosine=0.3, best_score=0.2)),
     ]
     datasets = [Dataset("ep-459", Path("ep-459.jsonl"), [q1, q2]), Dataset("unanswerable", Path("u.jsonl"), [u1])]
     return EvalRun(datasets, [hybrid], results, wall_seconds=1.0, started_at="2026-01-01T00:00:00+00:00",
@@ -57,12 +57,14 @@ def test_scores_aggregate_by_hand():
     rows = {(r.signal, r.threshold): r for r in sweep(run, "hybrid", thresholds=(0.35, 0.5))}
     assert rows[("best_cosine", 0.35)].recall == 1.0 and rows[("best_cosine", 0.35)].false_refusals == 0.0
     assert rows[("best_cosine", 0.5)].false_refusals == 0.5  # q2's 0.4 is below 0.5
-    # The shipped rule replayed: q2 (0.4, 0.4) is below both 0.45 and 0.42, so it would be refused too.
-    shipped = next(g for g in rule_grid(run, "hybrid") if g.current)
-    assert (shipped.precision, shipped.recall, shipped.false_refusals) == (0.5, 1.0, 0.5)
+    # The shipped rule (abstain below cosine 0.35 and score 0.30) replayed: only u1 (0.3, 0.2) is refused.
     grid = {(g.min_cosine, g.min_score, g.unknown_rule): g for g in rule_grid(run, "hybrid")}
-    looser = grid[(0.4, 0.38, "off")]
-    assert (looser.precision, looser.recall, looser.false_refusals) == (1.0, 1.0, 0.0)
+    shipped = next(g for g in grid.values() if g.current)
+    assert (shipped.min_cosine, shipped.min_score, shipped.unknown_rule) == (0.35, 0.30, "on")
+    assert (shipped.precision, shipped.recall, shipped.false_refusals) == (1.0, 1.0, 0.0)
+    # One step stricter: q2 (0.4, 0.4) is still above 0.40 / 0.35; u1 refused: unchanged. Looser: u1 escapes.
+    assert grid[(0.4, 0.35, "on")].false_refusals == 0.0
+    assert grid[(0.3, 0.25, "off")].recall == 0.0
 
 
 def test_report_lists_failures_and_keeps_hostile_text_inert(tmp_path):

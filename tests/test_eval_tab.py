@@ -43,15 +43,12 @@ def test_handler_reports_unknown_datasets(eval_assistant):
 
 
 @pytest.mark.browser
-def test_evaluate_tab_in_chromium(eval_assistant, tmp_path):
-    import gradio as gr
+def test_evaluate_tab_of_the_app_in_chromium(eval_assistant, tmp_path):
     from playwright.sync_api import sync_playwright
 
-    from ui import eval_tab
+    from ui.app import build
 
-    with gr.Blocks() as demo:
-        with gr.Tab("Evaluate"):
-            eval_tab.build(eval_assistant)
+    demo = build(eval_assistant)  # the whole app: the tab is found and placed by ui/app.py
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -62,6 +59,7 @@ def test_evaluate_tab_in_chromium(eval_assistant, tmp_path):
                                         args=["--no-sandbox", "--disable-gpu"])
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.goto(f"http://127.0.0.1:{port}/")
+            page.get_by_role("tab", name="Evaluate").click()
             page.get_by_role("button", name="Run evaluation").click()
             results = page.locator("#eval-results")
             results.locator("table").first.wait_for(timeout=240_000)

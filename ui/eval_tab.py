@@ -1,7 +1,7 @@
 """The Evaluate tab: run golden sets through chosen configurations on the library's episodes and show the summary
 table, the per-dataset tables, the plots and the full report. All the work is rag.evaluation's; this only wires it.
 
-`build(assistant)` fills the tab it is called in (ui/app.py opens the `gr.Tab`).
+`build(assistant)` adds the "Evaluate" tab to the current `gr.Blocks` (ui/app.py calls it inside its `gr.Tabs`).
 """
 
 from __future__ import annotations
@@ -62,23 +62,24 @@ def run_evaluation(assistant, datasets: list[str], configs: list[str], limit: fl
 
 
 def build(assistant) -> None:
-    """The tab's controls and outputs, in the current Blocks context."""
+    """Add the "Evaluate" tab, with its controls and outputs, to the current gr.Blocks."""
     folder = assistant.settings.eval_datasets
     choices = dataset_choices(folder)
-    gr.Markdown("Score retrieval and answers on the golden question sets, configuration by configuration, over "
-                "the episodes in your library. Each configuration builds its own index once (cached).")
-    with gr.Row():
-        datasets = gr.Dropdown(choices, value=[c for c in choices if c.endswith("459")][:1] or choices[:1],
-                               multiselect=True, label="Datasets", info=f"from {folder}")
-        configs = gr.Dropdown(list(CONFIGS), value=[c for c in DEFAULT_CONFIGS if c in CONFIGS],
-                              multiselect=True, label="Configurations")
-        limit = gr.Number(DEFAULT_LIMIT, precision=0, minimum=1, label="Questions per set (empty: all)")
-    run = gr.Button("Run evaluation", variant="primary")
-    results = gr.Markdown(elem_id="eval-results")
-    plots = gr.Gallery(label="Plots", columns=2, height="auto")
-    report = gr.File(label="Full report (HTML, Markdown)", file_count="multiple")
+    with gr.Tab(TITLE, id="evaluate"):
+        gr.Markdown("Score retrieval and answers on the golden question sets, configuration by configuration, over "
+                    "the episodes in your library. Each configuration builds its own index once (cached).")
+        with gr.Row():
+            datasets = gr.Dropdown(choices, value=[c for c in choices if c.endswith("459")][:1] or choices[:1],
+                                   multiselect=True, label="Datasets", info=f"from {folder}")
+            configs = gr.Dropdown(list(CONFIGS), value=[c for c in DEFAULT_CONFIGS if c in CONFIGS],
+                                  multiselect=True, label="Configurations")
+            limit = gr.Number(DEFAULT_LIMIT, precision=0, minimum=1, label="Questions per set (empty: all)")
+        run = gr.Button("Run evaluation", variant="primary")
+        results = gr.Markdown(elem_id="eval-results")
+        plots = gr.Gallery(label="Plots", columns=2, height="auto")
+        report = gr.File(label="Full report (HTML, Markdown)", file_count="multiple")
 
-    def on_run(ds, cs, n, progress=gr.Progress()):
+    def on_run(ds, cs, n, progress=gr.Progress()):  # noqa: B008 (Gradio injects the tracker this way)
         return run_evaluation(assistant, ds, cs, n, progress)
 
     run.click(on_run, [datasets, configs, limit], [results, plots, report])

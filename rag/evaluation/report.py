@@ -352,7 +352,7 @@ def render_markdown(run: EvalRun, command: str, plots: dict[str, Path]) -> str:
         if rows:
             out += [f"### Threshold sweep ({md_escape(primary)})", "",
                     "Abstaining when one evidence signal alone is below a threshold (the shipped rule combines "
-                    "`best_cosine`, `best_score` and unknown words).", "",
+                    "`best_cosine`, `best_score` and unknown names).", "",
                     _table(["signal", "threshold", "precision", "recall", "answerable refused"],
                            [[r.signal, f"{r.threshold:.2f}", f"{r.precision:.2f}", f"{r.recall:.2f}",
                              f"{r.false_refusals:.2f}"] for r in rows]), ""]
@@ -367,16 +367,17 @@ def render_markdown(run: EvalRun, command: str, plots: dict[str, Path]) -> str:
             for label, value in (("answerable", True), ("unanswerable", False)):
                 group = [u for a, u in unknown if a == value]
                 if group:
-                    out.append(f"- {label} questions with a word no passage contains: {sum(group)} of {len(group)}")
+                    out.append(f"- {label} questions naming something no passage contains: {sum(group)} of "
+                               f"{len(group)}")
             out.append("")
         grid = rule_grid(run, primary) if primary and run.answer_mode == "extractive" else []
         if grid:
             out += [f"### The shipped rule with other thresholds ({md_escape(primary)})", "",
                     "Abstain when `best_cosine < min_cosine` and `best_score < min_score`, or when the question has a "
-                    "word no passage contains (any such word / capitalised ones only / never) and `best_cosine` is "
-                    "below the override; replayed on this run's evidence. Each cell: precision / recall / share of "
-                    "answerable questions refused (★ = shipped).", "",
-                    _table(["min_cosine", "min_score"] + [f"unknown words: {u}" for u in UNKNOWN_RULES],
+                    "name no passage contains and `best_cosine` is below the override (that override on, as shipped, "
+                    "or off); replayed on this run's evidence. Each cell: precision / recall / share of answerable "
+                    "questions refused (★ = shipped).", "",
+                    _table(["min_cosine", "min_score"] + [f"unknown-name override {u}" for u in UNKNOWN_RULES],
                            _grid_rows(grid)), ""]
         if "evidence" in plots:
             out += [f"![evidence]({plots['evidence'].name})", ""]

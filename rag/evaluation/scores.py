@@ -141,32 +141,23 @@ def sweep(run: EvalRun, config: str, thresholds: Sequence[float] = (0.3, 0.35, 0
     return rows
 
 
-UNKNOWN_RULES = ("any", "capitalised", "off")
+UNKNOWN_RULES = ("on", "off")
 
 
 @dataclass
 class RuleRow:
     min_cosine: float
     min_score: float
-    unknown_rule: str  # which unknown words may trigger the override: any (shipped), capitalised only, none
+    unknown_rule: str  # "on": names no passage contains trigger the override (shipped); "off": they do not
     precision: float
     recall: float
     false_refusals: float
     current: bool  # the extractive answerer's shipped thresholds and rule
 
 
-def _unknown(words: Sequence[str], rule: str) -> list[str]:
-    if rule == "off":
-        return []
-    if rule == "capitalised":
-        return [w for w in words if w[:1].isupper()]
-    return list(words)
-
-
-def rule_grid(run: EvalRun, config: str, cosines: Sequence[float] = (0.40, 0.45, 0.50),
-              scores: Sequence[float] = (0.38, 0.42, 0.46)) -> list[RuleRow]:
-    """The extractive answerer's own abstention rule (`should_abstain`) replayed on the recorded evidence with other
-    thresholds, and with the unknown-word override limited to capitalised words (names) or switched off: what each
+def rule_grid(run: EvalRun, config: str, step: float = 0.05) -> list[RuleRow]:
+    """The extractive answerer's own abstention rule (`should_abstain`) replayed on the recorded evidence with
+    thresholds one `step` either side of the shipped ones, and with the unknown-name override on or off: what each
     variant would have done on this run's questions."""
     answered = [r for r in run.select(config) if r.answer and r.answer.evidence]
     if not answered or all(r.question.answerable for r in answered):
@@ -175,15 +166,14 @@ def rule_grid(run: EvalRun, config: str, cosines: Sequence[float] = (0.40, 0.45,
     ok = [r.question.answerable for r in answered]
     n_ok = sum(ok)
     rows = []
-    for c in cosines:
-        for sc in scores:
-            cfg = replace(shipped, min_cosine=c, min_score=sc)
+    for c in (shipped.min_cosine - step, shipped.min_cosine, shipped.min_cosine + step):
+        for sc in (shipped.min_score - step, shipped.min_score, shipped.min_score + step):
+            cfg = replace(shipped, min_cosine=round(c, 4), min_score=round(sc, 4))
             for rule in UNKNOWN_RULES:
-                flags = [should_abstain(replace(r.answer.evidence,
-                                                unknown_words=_unknown(r.answer.evidence.unknown_words, rule)), cfg)
-                         for r in answered]
+                flags = [should_abstain(r.answer.evidence if rule == "on"
+                                        else replace(r.answer.evidence, unknown_words=[]), cfg) for r in answered]
                 p, rec = M.abstention_scores(flags, ok)
                 refused = sum(1 for f, o in zip(flags, ok) if f and o)
-                rows.append(RuleRow(c, sc, rule, p, rec, refused / n_ok if n_ok else 0.0,
-                                    (c, sc, rule) == (shipped.min_cosine, shipped.min_score, "any")))
+                rows.append(RuleRow(cfg.min_cosine, cfg.min_score, rule, p, rec, refused / n_ok if n_ok else 0.0,
+                                    cfg == shipped and rule == "on"))
     return rows

@@ -1,0 +1,174 @@
+"""Episodes added through the app: check the uploaded files, then write them as an episode folder.
+
+Nothing is written until every check passed (id, file types, sizes, metadata). The folder is written beside the
+current one and swapped in, so a failed ingest can put the previous files back (`StagedUpload.rollback`).
+Files are saved under fixed names (transcript.<ext>, summary.<ext>, chapters.json, episode.json) so that the
+parsers recognise them whatever they were called on the uploader's disk.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from rag.errors import PodragError
+from rag.index import EpisodeRecord
+
+UploadKind = Literal["transcript", "summary", "chapters"]
+
+ALLOWED_SUFFIXES: dict[UploadKind, tuple[str, ...]] = {
+    "transcript": (".vtt", ".srt", ".html", ".htm", ".json", ".txt"),
+    "summary": (".txt", ".md"),
+    "chapters": (".json",),
+}
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}")
+_URL_FIELDS = ("video_url", "audio_url", "transcript_url")
+_TEXT_FIELDS = ("podcast", "title", "host", "published", *_URL_FIELDS)
+
+
+class UploadError(PodragError):
+    """An upload was refused; the message says why, in one line."""
+
+
+@dataclass(frozen=True)
+class EpisodeForm:
+    """The metadata typed into the app's form; empty strings mean 'not given'."""
+
+    id: str = ""
+    title: str = ""
+    podcast: str = ""
+    number: str = ""
+    host: str = ""
+    guests: str = ""  # comma-separated
+    published: str = ""
+    video_url: str = ""
+    audio_url: str = ""
+    transcript_url: str = ""
+
+
+def slugify(text: str) -> str:
+    """'Bread & Butter #12' -> 'bread-butter-12' (at most 80 characters)."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80].strip("-")
+
+
+def check_episode_id(text: str) -> str:
+    """The id if it is a safe folder name: letters, digits, '.', '_', '-', starting with a letter or digit."""
+    episode_id = text.strip()
+    if not _ID.fullmatch(episode_id) or ".." in episode_id:
+        raise UploadError(
+            f"episode id {text!r} is not allowed: use 1-80 letters, digits, '.', '_' or '-', starting with a "
+            "letter or digit (no '/' or '..')"
+        )
+    return episode_id
+
+
+def episode_json(form: EpisodeForm, episode_id: str) -> dict:
+    """The episode.json for the form, checked the way the ingest will read it."""
+    data: dict = {"id": episode_id}
+    for name in _TEXT_FIELDS:
+        value = getattr(form, name).strip()
+        if value:
+            data[name] = value
+    for name in _URL_FIELDS:
+        if name in data and not re.match(r"https?://[^\s]+$", data[name]):
+            raise UploadError(f"{name.replace('_', ' ')} {data[name]!r}: expected an http:// or https:// address")
+    if form.number.strip():
+        if not form.number.strip().isdigit():
+            raise UploadError(f"episode number {form.number!r}: expected a whole number such as 459")
+        data["number"] = int(form.number.strip())
+    guests = [g.strip() for g in form.guests.split(",") if g.strip()]
+    if guests:
+        data["guests"] = guests
+    return data
+
+
+@dataclass
+class StagedUpload:
+    """An episode folder written from an upload; `commit` after a good ingest, `rollback` after a failed one."""
+
+    episode_id: str
+    folder: Path
+    _previous: Path | None
+
+    def commit(self) -> None:
+        if self._previous is not None:
+            shutil.rmtree(self._previous, ignore_errors=True)
+            self._previous = None
+
+    def rollback(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+        if self._previous is not None:
+            self._previous.rename(self.folder)
+            self._previous = None
+
+
+def stage_upload(root: Path, form: EpisodeForm, files: Mapping[UploadKind, Path | None], max_bytes: int,
+                 indexed: Mapping[str, EpisodeRecord]) -> StagedUpload:
+    """Check an upload and write it to `root/<episode id>/`.
+
+    `files` maps each kind to the uploaded file (its original name decides the format); `indexed` is what the
+    index holds, so that an upload cannot replace an episode that was ingested from elsewhere.
+    """
+    given = {kind: Path(p) for kind, p in files.items() if p}
+    if "transcript" not in given and "summary" not in given:
+        raise UploadError("add a transcript or a summary: an episode needs text to answer from")
+    for kind, path in given.items():
+        _check_file(kind, path, max_bytes)
+
+    fallback = form.title or (given["transcript"].stem if "transcript" in given else "")
+    if not (form.id.strip() or slugify(fallback)):
+        raise UploadError("give the episode an id or a title")
+    episode_id = check_episode_id(form.id or slugify(fallback))
+    root = Path(root)
+    target = root / episode_id
+    if target.resolve().parent != root.resolve():
+        raise UploadError(f"episode id {episode_id!r} is not allowed: it must name a folder inside {root}")
+    existing = indexed.get(episode_id)
+    if existing and not all(_inside(Path(f), target) for f in existing.files):
+        raise UploadError(
+            f"episode {episode_id!r} is already indexed from other files ({existing.files[0]}): choose another id"
+        )
+    meta = episode_json(form, episode_id)
+
+    root.mkdir(parents=True, exist_ok=True)
+    fresh = root / f".new-{episode_id}-{uuid.uuid4().hex[:8]}"
+    fresh.mkdir()
+    try:
+        for kind, path in given.items():
+            name = "chapters.json" if kind == "chapters" else f"{kind}{path.suffix.lower()}"
+            shutil.copyfile(path, fresh / name)
+        (fresh / "episode.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
+    except OSError as exc:
+        shutil.rmtree(fresh, ignore_errors=True)
+        raise UploadError(f"cannot save the upload in {root}: {exc.strerror or exc}") from exc
+    previous = None
+    if target.exists():
+        previous = root / f".old-{episode_id}-{uuid.uuid4().hex[:8]}"
+        target.rename(previous)
+    fresh.rename(target)
+    return StagedUpload(episode_id, target, previous)
+
+
+def _check_file(kind: UploadKind, path: Path, max_bytes: int) -> None:
+    allowed = ALLOWED_SUFFIXES[kind]
+    if path.suffix.lower() not in allowed:
+        raise UploadError(f"{path.name}: a {kind} must be one of {', '.join(allowed)}")
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise UploadError(f"{path.name}: {size / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit")
+    if size == 0:
+        raise UploadError(f"{path.name}: the file is empty")
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+        return True
+    except ValueError:
+        return False

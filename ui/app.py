@@ -1,0 +1,105 @@
+"""The web app: a Gradio Blocks page with the Chat and Library tabs, plus any optional tabs that are installed.
+
+Optional tabs: a module listed in `OPTIONAL_TABS` that exists is imported and its `build(assistant)` is called
+inside the page's `gr.Tabs`, where it opens its own `gr.Tab`(s); a module that does not exist is skipped (one that
+exists but fails to import is an error, not silently hidden).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import sys
+
+# No usage statistics leave the machine (the app is offline by default).
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import gradio as gr  # noqa: E402
+
+from rag.assistant import Assistant  # noqa: E402
+from ui import access, chat_tab, library_tab, render  # noqa: E402
+
+# (module, position): tabs added by optional modules; positions follow the UI sketch.
+OPTIONAL_TABS = [("ui.claims_tab", "after-chat"), ("ui.eval_tab", "end")]
+
+_CSS_FILE = os.path.join(os.path.dirname(__file__), "app.css")
+
+
+def _optional_tabs(where: str):
+    for module_name, position in OPTIONAL_TABS:
+        if position != where or importlib.util.find_spec(module_name) is None:
+            continue
+        yield importlib.import_module(module_name)
+
+
+def theme() -> gr.themes.Base:
+    # System fonts: the default theme fetches Google Fonts, which an offline machine cannot reach.
+    return gr.themes.Soft(
+        font=["system-ui", "-apple-system", "Segoe UI", "Roboto", "sans-serif"],
+        font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"],
+    )
+
+
+def build(assistant: Assistant) -> gr.Blocks:
+    """The page, wired to `assistant`."""
+    with gr.Blocks(title="podcast-rag") as demo:
+        with gr.Row(elem_id="header"):
+            gr.HTML('<div class="app-title">podcast-rag</div>', js_on_load=None)
+            mode = gr.HTML(render.mode_html(assistant.mode_label()), elem_id="mode", js_on_load=None)
+        with gr.Tabs():
+            with gr.Tab("Chat", id="chat"):
+                chat = chat_tab.build(assistant)
+            for module in _optional_tabs("after-chat"):
+                module.build(assistant)
+            with gr.Tab("Library", id="library"):
+                library = library_tab.build(assistant)
+            for module in _optional_tabs("end"):
+                module.build(assistant)
+        library.added.then(chat.refresh_filters, None, chat.filter_outputs)
+        # Another session (or the CLI) may have added episodes since the page was built.
+        demo.load(chat.refresh_filters, None, chat.filter_outputs)
+        demo.load(lambda: render.mode_html(assistant.mode_label()), None, mode)
+    return demo
+
+
+def launch(assistant: Assistant, host: str | None = None, port: int | None = None, auth: str | None = None,
+           *, insecure: bool = False, block: bool = True) -> gr.Blocks:
+    """Serve the app. Defaults come from Settings (PODRAG_HOST, PODRAG_PORT, PODRAG_AUTH).
+
+    A non-loopback `host` needs `auth` ('user:password'); without it the app refuses to start unless `insecure`
+    (see ui/access.py). With `block=False` it returns once the server is up (tests).
+    """
+    settings = assistant.settings
+    host = host or settings.host
+    port = port or settings.port
+    credentials = access.parse_auth(auth if auth is not None else
+                                    (settings.auth.get_secret_value() if settings.auth else None))
+    warning = access.exposure_warning(host, credentials, insecure)
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
+    # Load the embedding model now (past the cache, which may already hold any text), so that the first question
+    # whose embedding is not cached does not wait for it.
+    assistant.embedder.inner.embed(["warm up"])
+    demo = build(assistant)
+    with open(_CSS_FILE, encoding="utf-8") as f:
+        css = f.read()
+    demo.launch(
+        server_name=host,
+        server_port=port,
+        auth=credentials,
+        share=False,
+        ssr_mode=False,
+        max_file_size=int(settings.upload_max_mb * 1_000_000),
+        theme=theme(),
+        css=css,
+        prevent_thread_lock=True,
+        quiet=True,  # Gradio's banner suggests share=True, which this app never uses
+        footer_links=[],
+        run_history=False,  # questions are not kept in the browser either
+    )
+    if block:
+        print(f"podcast-rag is serving on {demo.local_url} (answers: {assistant.mode_label()}); Ctrl-C stops it.",
+              file=sys.stderr, flush=True)
+        demo.block_thread()
+    return demo
