@@ -76,7 +76,7 @@ def build(assistant) -> None:
             limit = gr.Number(DEFAULT_LIMIT, precision=0, minimum=1, label="Questions per set (empty: all)")
         run = gr.Button("Run evaluation", variant="primary")
         results = gr.Markdown(elem_id="eval-results")
-        plots = gr.Gallery(label="Plots", columns=2, height="auto")
+        plots = gr.Gallery(label="Plots", columns=2, height=460, object_fit="contain")
         report = gr.File(label="Full report (HTML, Markdown)", file_count="multiple")
 
     def on_run(ds, cs, n, progress=gr.Progress()):  # noqa: B008 (Gradio injects the tracker this way)
