@@ -24,8 +24,15 @@ import numpy as np
 from rag.models import Chunk, Filters
 
 log = logging.getLogger(__name__)
-# bm25s sets its own logger to DEBUG, which floods the CLI's output.
-logging.getLogger("bm25s").setLevel(logging.WARNING)
+
+
+@lru_cache(maxsize=1)
+def _bm25s():
+    """bm25s, imported on first use; it sets its own logger to DEBUG on import, which floods output: undo that."""
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
 
 _POINTER = "bm25.current"
 
@@ -39,7 +46,7 @@ def _stemmer():
 
 def tokenize(texts: Sequence[str]) -> list[list[str]]:
     """Lower-cased, stop words removed, Snowball-stemmed tokens (numbers like 50,000 kept whole)."""
-    import bm25s
+    bm25s = _bm25s()
 
     # Join digit groups so "50,000" is one token, not "50" and "000".
     texts = [re.sub(r"(?<=\d),(?=\d{3})", "", t) for t in texts]
@@ -74,7 +81,7 @@ class LexicalIndex:
 
     @classmethod
     def build(cls, chunks: Iterable[Chunk], texts: Sequence[str], version: str) -> LexicalIndex:
-        import bm25s
+        bm25s = _bm25s()
 
         chunks = list(chunks)
         bm25 = bm25s.BM25()
@@ -109,7 +116,7 @@ class LexicalIndex:
         pointer = folder / _POINTER
         if not pointer.exists():
             return None
-        import bm25s
+        bm25s = _bm25s()
 
         target = folder / pointer.read_text().strip()
         try:
