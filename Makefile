@@ -35,7 +35,7 @@ chromium:
 
 # The README's picture of the chat tab, over the index `make ingest` builds.
 screenshot: ingest chromium
-	$(BIN)/python docs/screenshot.py docs/screenshot-chat.png
+	PYTHONPATH=. $(BIN)/python docs/screenshot.py docs/screenshot-chat.png
 
 test: install chromium
 	$(BIN)/python -m pytest
