@@ -9,7 +9,7 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: install demo serve ingest test test-fast chromium screenshot lock bench clean
+.PHONY: install demo serve ingest test test-fast chromium screenshot lock bench eval clean
 
 # torch first, from the CPU wheel on this machine's disk: letting the resolver pick torch pulls a multi-GB CUDA build.
 $(STAMP): pyproject.toml constraints.txt
@@ -35,13 +35,17 @@ chromium:
 
 # The README's picture of the chat tab, over the index `make ingest` builds.
 screenshot: ingest chromium
-	$(BIN)/python docs/screenshot.py docs/screenshot-chat.png
+	PYTHONPATH=. $(BIN)/python docs/screenshot.py docs/screenshot-chat.png
 
 test: install chromium
 	$(BIN)/python -m pytest
 
 test-fast: install
 	$(BIN)/python -m pytest -m "not slow and not browser and not server"
+
+# Every golden set through every configuration; report in eval/reports/ (the README's table).
+eval: install
+	$(BIN)/podcast-rag eval --corpus data/episodes $(addprefix --corpus ,$(SHARED_CORPUS))
 
 # Scale benchmark (~40 min on 2 cores; run it on a quiet machine): rewrites the results in BENCHMARKS.md.
 bench: install

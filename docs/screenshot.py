@@ -1,7 +1,8 @@
 """Screenshot of the chat tab with a cited answer and its source open, for the README (`make screenshot`).
 
 Serves the app over the configured index (PODRAG_INDEX, default data/index) on a free loopback port, asks a
-question in headless Chromium, opens the second source and saves the page.
+question in headless Chromium, opens the first source and saves the page. Run from the repository root with
+PYTHONPATH=. (the Makefile does).
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from playwright.sync_api import sync_playwright
 from rag.assistant import Assistant
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, serve
 
-QUESTION = "How many GPUs does DeepSeek really have?"
+QUESTION = "How many GPUs does SemiAnalysis think DeepSeek has?"
 
 
-def main(out: Path, question: str = QUESTION, source: int = 1) -> None:
+def main(out: Path, question: str = QUESTION, source: int = 0) -> None:
     assistant = Assistant()
     if not assistant.episodes():
         sys.exit(f"the index at {assistant.settings.index} is empty: run `make ingest` first")

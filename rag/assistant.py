@@ -32,8 +32,12 @@ from rag.summary_check import SummaryReport, verify_summary
 
 
 class Assistant:
-    def __init__(self, settings: Settings | None = None):
+    def __init__(self, settings: Settings | None = None, embedder: CachedEmbedder | None = None):
+        """`embedder` shares an already loaded model (and its cache) between several assistants, e.g. the eval's
+        one index per configuration."""
         self.settings = settings or get_settings()
+        if embedder is not None:
+            self.__dict__["embedder"] = embedder  # fills the cached_property below
         # One writer at a time in this process; readers need no lock (LexicalStore guards its own reload).
         self._write_lock = threading.Lock()
         self._sentences: dict[str, tuple[tuple[str, str], list[TranscriptSentence]]] = {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shlex
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -447,6 +448,55 @@ def chat(
         except PodragError as exc:
             err.print(f"[red]error:[/red] {escape(str(exc))}")
         out.print()
+
+
+@app.command("eval")
+def eval_(
+    dataset: Annotated[Optional[list[str]], typer.Option("--dataset", help="Golden set name (lex-fridman-459, 459, unanswerable) or path; repeatable. Default: every set in $PODRAG_EVAL_DATASETS.")] = None,
+    configs: Annotated[Optional[list[str]], typer.Option("--configs", help="Configurations, comma-separated or repeated (see --list-configs). Default: all.")] = None,
+    report: Annotated[Optional[Path], typer.Option("--report", help="Report folder (default $PODRAG_EVAL_REPORT or eval/reports).")] = None,
+    corpus: Annotated[Optional[list[Path]], typer.Option("--corpus", help="Episode folders to index (default data/episodes and $PODRAG_CORPUS); repeatable.")] = None,
+    limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="Only the first N questions of each set.")] = None,
+    episode_filter: Annotated[bool, typer.Option("--episode-filter", help="Search only each question's own episode.")] = False,
+    list_configs: Annotated[bool, typer.Option("--list-configs", help="List the configurations and exit.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Score retrieval and answers on golden question sets, per configuration; write a Markdown + HTML report."""
+    from rag.evaluation import evaluate
+    from rag.evaluation.configs import CONFIGS
+    from rag.evaluation.report import summary_table, verdict
+
+    if list_configs:
+        for c in CONFIGS.values():
+            out.print(f"{c.name:15} {escape(c.description)}")
+        return
+    assistant = State.assistant()
+    settings = assistant.settings
+    # The default folders only when they exist (run outside a checkout); folders the user names must exist.
+    paths = corpus or [p for p in (Path("data/episodes"), *settings.corpus_paths()) if p.exists()]
+    command = "podcast-rag " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    try:
+        with Progress(
+            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            console=err, disable=quiet, transient=True,
+        ) as bar:
+            task = bar.add_task("evaluating", total=None)
+
+            def progress(done: int, total: int, label: str) -> None:
+                bar.update(task, completed=done, total=total or None, description=escape(label))
+
+            run, files = evaluate(settings, dataset or [], configs or [], paths, report or settings.eval_report,
+                                  embedder=assistant.embedder, limit=limit, filter_episode=episode_filter,
+                                  progress=progress, command=command)
+    except PodragError as exc:
+        _fail(str(exc))
+    print(summary_table(run))
+    v = verdict(run)
+    if v:
+        print(f"\n{v}")
+    err.print(f"report: {files.markdown} and {files.html} ({run.wall_seconds:.0f} s)")
 
 
 @app.command()

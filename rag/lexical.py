@@ -30,8 +30,15 @@ import numpy as np
 from rag.models import Chunk, Filters
 
 log = logging.getLogger(__name__)
-# bm25s sets its own logger to DEBUG, which floods the CLI's output.
-logging.getLogger("bm25s").setLevel(logging.WARNING)
+
+
+@lru_cache(maxsize=1)
+def _bm25s():
+    """bm25s, imported on first use; it sets its own logger to DEBUG on import, which floods output: undo that."""
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
 
 _POINTER = "bm25.current"
 # Superseded copies are deleted once this old: another process sharing the folder may still be loading one.
@@ -47,7 +54,7 @@ def _stemmer():
 
 def tokenize(texts: Sequence[str]) -> list[list[str]]:
     """Lower-cased, stop words removed, Snowball-stemmed tokens (numbers like 50,000 kept whole)."""
-    import bm25s
+    bm25s = _bm25s()
 
     # Join digit groups so "50,000" is one token, not "50" and "000".
     texts = [re.sub(r"(?<=\d),(?=\d{3})", "", t) for t in texts]
@@ -105,7 +112,7 @@ class LexicalIndex:
     @classmethod
     def from_infos(cls, infos: list[ChunkInfo], texts: Iterable[str], version: str) -> LexicalIndex:
         """BM25 over `texts` (may be a generator), one per info in the same order."""
-        import bm25s
+        bm25s = _bm25s()
 
         bm25 = bm25s.BM25()
         # Token ids, not token strings: 100 strings per chunk take ~6 KB, 100 ids of one shared vocabulary ~0.8 KB.
@@ -146,7 +153,7 @@ class LexicalIndex:
             name = pointer.read_text().strip()
         except FileNotFoundError:
             return None
-        import bm25s
+        bm25s = _bm25s()
 
         target = folder / name
         try:

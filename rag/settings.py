@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     answer_passages: int = Field(6, description="Passages the answerer reads.")
     answer_sentences: int = Field(3, description="Sentences in an extractive answer.")
 
+    # Evaluation
+    eval_datasets: Path = Field(Path("eval/datasets"), description="Folder of the golden question sets (*.jsonl).")
+    eval_report: Path = Field(Path("eval/reports"), description="Where `podcast-rag eval` writes its report.")
+
     # LLM (optional; see README). It is used when PODRAG_LLM_BASE_URL or PODRAG_LLM_MODEL is set: an
     # OPENAI_API_KEY alone (often set for other tools) does not switch answers to a paid API.
     answerer: Literal["auto", "llm", "extractive"] = Field(

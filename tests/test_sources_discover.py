@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import shared_episode
+
 from rag.errors import SourceError
 from rag.sources import detect, detect_kind, discover, load_episode
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
 VTT = "WEBVTT\n\n1\n00:00:00.000 --> 00:00:02.000\n<v Lex Fridman>Hello.</v>\n"
 SUMMARY = "Episode summary\n1. Introduction\nA paragraph about chips.\n"
@@ -136,9 +137,8 @@ def test_chapters_json_wins_over_transcript_chapters(tmp_path):
 
 
 def test_shared_corpus():
-    if not CORPUS.exists():
-        pytest.skip(f"shared corpus not found at {CORPUS} (it lives beside the checkout, never in it)")
-    sources, errors = discover([CORPUS])
+    corpus = shared_episode("lex-fridman-459").parent
+    sources, errors = discover([corpus])
     assert errors == []
     assert [s.id for s in sources] == ["lex-fridman-459", "lex-fridman-491", "lex-fridman-494"]
     episodes = [load_episode(s) for s in sources]

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import shared_episode
+
 from rag.errors import SourceError
 from rag.sources.lexfridman_html import parse_lexfridman_html
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
 
 def _segment(name: str, clock: str, seconds: int, text: str) -> str:
@@ -81,9 +82,7 @@ def test_time_going_backwards(tmp_path):
 
 
 def _corpus_page(episode: str) -> Path:
-    path = CORPUS / episode / "transcript.html"
-    if not path.exists():
-        pytest.skip(f"shared corpus not found at {path} (it lives beside the checkout, never in it)")
+    path = shared_episode(episode) / "transcript.html"
     return path
 
 

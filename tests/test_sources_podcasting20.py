@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import shared_episode
+
 from rag.errors import SourceError
 from rag.sources.podcasting20 import parse_json_chapters, parse_json_transcript
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
 
 def _write(tmp_path: Path, name: str, data: object) -> Path:
@@ -99,9 +100,7 @@ def test_chapters_not_json_names_the_line(tmp_path):
 
 
 def test_shared_corpus_459_chapters():
-    path = CORPUS / "lex-fridman-459" / "chapters.json"
-    if not path.exists():
-        pytest.skip(f"shared corpus not found at {path} (it lives beside the checkout, never in it)")
+    path = shared_episode("lex-fridman-459") / "chapters.json"
     chapters = parse_json_chapters(path)
     assert len(chapters) == 25
     assert (chapters[0].start, chapters[0].title) == (0.0, "Introduction")

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import shared_episode
+
 from rag.errors import SourceError
 from rag.sources.summary import parse_summary
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
 TEXT = """Some Podcast #7 Summary: Chips and Models
 Host: Lex Fridman
@@ -104,9 +105,7 @@ def test_empty_summary_file(tmp_path):
 
 
 def test_shared_corpus_459_summary():
-    path = CORPUS / "lex-fridman-459" / "summary.txt"
-    if not path.exists():
-        pytest.skip(f"shared corpus not found at {path} (it lives beside the checkout, never in it)")
+    path = shared_episode("lex-fridman-459") / "summary.txt"
     s = parse_summary(path)
     assert s.title.startswith("Lex Fridman Podcast #459 Summary: DeepSeek")
     titles = list(dict.fromkeys(sec.title for sec in s.sections))

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import shared_episode
+
 from rag.errors import SourceError
 from rag.sources.vtt import parse_vtt
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
 GOOD = """WEBVTT
 
@@ -99,9 +100,7 @@ def test_header_only_is_an_empty_transcript(tmp_path):
 
 
 def test_shared_corpus_459():
-    path = CORPUS / "lex-fridman-459" / "transcript.vtt"
-    if not path.exists():
-        pytest.skip(f"shared corpus not found at {path} (it lives beside the checkout, never in it)")
+    path = shared_episode("lex-fridman-459") / "transcript.vtt"
     t = parse_vtt(path)
     assert len(t.segments) == 3625
     assert {s.speaker for s in t.segments} == {"Lex Fridman", "Dylan Patel", "Nathan Lambert"}

@@ -45,6 +45,17 @@ class ExtractiveConfig:
     unknown_name_cosine: float = 0.6
 
 
+def should_abstain(evidence: Evidence, cfg: ExtractiveConfig) -> bool:
+    """The abstention rule: the best sentence is both semantically far from the question and lexically thin; or a
+    name in the question (Sora, Bitcoin, Hinton) that no passage contains, in any form, is strong evidence that the
+    corpus does not cover it, which only a close semantic match overrides. Ordinary words are no such evidence:
+    listeners use their own words ("chipmaker", "bankrolling") for what was said. (A pure function of the evidence,
+    so the evaluation can replay it with other thresholds.)"""
+    weak = evidence.best_cosine < cfg.min_cosine and evidence.best_score < cfg.min_score
+    off_topic = bool(evidence.unknown_words) and evidence.best_cosine < cfg.unknown_name_cosine
+    return weak or off_topic
+
+
 @dataclass
 class _Candidate:
     passage: Passage
@@ -134,14 +145,9 @@ class ExtractiveAnswerer:
         best = cands[0] if cands else None
         unknown = self.unknown_names(question)
         evidence = Evidence(best.semantic if best else 0.0, best.score if best else 0.0, unknown)
-        weak = best is None or (best.semantic < cfg.min_cosine and best.score < cfg.min_score)
-        # A name in the question (Sora, Bitcoin, Hinton) that no passage contains, in any form, is strong evidence
-        # that the corpus does not cover it; only a close semantic match overrides that. Ordinary words are no
-        # such evidence: listeners use their own words ("chipmaker", "bankrolling") for what was said.
-        off_topic = bool(unknown) and (best is None or best.semantic < cfg.unknown_name_cosine)
-        if weak or off_topic:
+        if best is None or should_abstain(evidence, cfg):
             text = ABSTAIN_TEXT
-            if off_topic:
+            if unknown and evidence.best_cosine < cfg.unknown_name_cosine:
                 names = ", ".join(f"“{w}”" for w in unknown)
                 text = f"The episodes don't seem to cover this: no passage mentions {names}. The closest passages are listed below."
             return Answer(text, True, self.mode, [], closest=passages[:3], evidence=evidence)

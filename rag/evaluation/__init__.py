@@ -1,0 +1,35 @@
+"""Retrieval and answer evaluation: golden question sets, metrics, named configurations, runs and reports.
+
+`evaluate` is the one entry point the CLI (`podcast-rag eval`) and the UI's Evaluate tab share.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from rag.embedding import CachedEmbedder
+from rag.settings import Settings
+
+
+def evaluate(settings: Settings, datasets: Sequence[str], configs: Sequence[str], corpus: Sequence[Path],
+             report: Path, *, embedder: CachedEmbedder | None = None, limit: int | None = None,
+             filter_episode: bool = False, progress=None, command: str = "podcast-rag eval"):
+    """Load the named golden sets (all when none), run the named configurations (all when none) over `corpus`,
+    and write the report into `report`. Returns (EvalRun, ReportFiles); raises PodragError on bad input."""
+    from rag.evaluation.configs import select_configs
+    from rag.evaluation.datasets import load_dataset, resolve_datasets
+    from rag.evaluation.report import write_report
+    from rag.evaluation.runner import run_eval
+
+    chosen = select_configs(configs)
+    sets = [load_dataset(p) for p in resolve_datasets(datasets, settings.eval_datasets)]
+    run = run_eval(settings, sets, chosen, corpus, embedder=embedder, limit=limit, filter_episode=filter_episode,
+                   progress=progress)
+    return run, write_report(run, report, command)
+
+
+def library_corpus(episode_files: Sequence[Sequence[str]]) -> list[Path]:
+    """The folders holding the files of already indexed episodes (`EpisodeRecord.files`), to evaluate on what the
+    library contains."""
+    return sorted({Path(f).parent for files in episode_files for f in files if Path(f).parent.exists()})
