@@ -3,6 +3,7 @@ between processes, survives the server going away, and never sends an embedding-
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -72,6 +73,9 @@ def test_a_second_process_sees_the_first_ones_ingest_and_its_bm25_catches_up(emb
            "PODRAG_CACHE": str(TEST_CACHE)}
     proc = subprocess.run([sys.executable, "-m", "rag.cli", "ingest", "-q", str(new)], env=env,
                           capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    # That process kept its BM25 copy beside the shared test embeddings: not needed after this test.
+    shutil.rmtree(make_assistant(embedder, chroma_url=chroma_server.url, collection=name).lexical.folder,
+                  ignore_errors=True)
     assert proc.returncode == 0, proc.stderr
 
     assert [r.id for r in app.episodes()] == ["tiny-459", "tiny-500", "tiny-600"]
