@@ -519,7 +519,12 @@ def doctor(
             out.print(escape(line))
         for notice in assistant.lexical.notices:
             err.print(f"[yellow]note:[/yellow] {escape(notice)}")
-        out.print("ok" if check.ok else "[red]problems found[/red]: re-ingest the episodes named above")
+        if check.ok:
+            out.print("ok")
+        elif check.missing or check.misfiled or check.shared:
+            out.print("[red]problems found[/red]: re-ingest the episodes named above")
+        else:
+            out.print("[red]problems found[/red]: run `podcast-rag doctor --repair` to rebuild BM25")
     if not check.ok:
         raise typer.Exit(1)
 

@@ -293,14 +293,16 @@ class LexicalStore:
             self._rebuild_in_background()
             return current
         with self._lock:
-            return self._load_or_rebuild(version, repair)
+            # A writer (wait, no repair) finding no saved copy is normal: its first ingest builds the first one.
+            return self._load_or_rebuild(version, repair, missing_is_news=repair or not wait)
 
-    def _load_or_rebuild(self, version: str, repair: bool = False) -> LexicalIndex:
+    def _load_or_rebuild(self, version: str, repair: bool = False, missing_is_news: bool = True) -> LexicalIndex:
         if self._current is not None and self._current.version == version and not repair:
             return self._current  # another thread got here first
         loaded, damaged = self._load()
-        if loaded is None and not damaged and self.index.live_ids and self._current is None:
-            self._notice(f"no BM25 index at {self.folder}: building it from the vector store")
+        if loaded is None and not damaged and missing_is_news and self.index.live_ids and self._current is None:
+            # Expected in a new process on a shared server: worth a notice, not a warning.
+            self._notice(f"no BM25 index at {self.folder}: building it from the vector store", logging.INFO)
         if loaded is not None and loaded.version == version:
             problem = self._disagreement(loaded) if repair else None
             if problem is None:
@@ -386,6 +388,6 @@ class LexicalStore:
             return None
         return self._disagreement(saved)
 
-    def _notice(self, text: str) -> None:
-        log.warning(text)
+    def _notice(self, text: str, level: int = logging.WARNING) -> None:
+        log.log(level, text)
         self.notices.append(text)

@@ -251,3 +251,18 @@ def test_twenty_concurrent_questions_through_the_running_app(embedder, tmp_path,
         assert together == [alone[q] for q in questions]
     finally:
         demo.close()
+
+
+@pytest.mark.slow
+def test_doctor_reports_damaged_bm25_and_repairs_it(tmp_path, tiny_corpus):
+    index = tmp_path / "index"
+    cli("--index", str(index), "ingest", "-q", str(tiny_corpus))
+    assert cli("--index", str(index), "doctor").stdout.splitlines() == ["2 episodes, 3 chunks listed, 3 stored", "ok"]
+    current = index / "bm25" / (index / "bm25" / "bm25.current").read_text().strip()
+    (current / "chunks.json").write_text("garbage")
+    found = cli("--index", str(index), "doctor", check=False)
+    assert found.returncode == 1 and "BM25: BM25 index at" in found.stdout and "is damaged" in found.stdout
+    assert "run `podcast-rag doctor --repair` to rebuild BM25" in found.stdout
+    fixed = cli("--index", str(index), "doctor", "--repair")
+    assert fixed.stdout.splitlines()[-1] == "ok" and "rebuilding it from the vector store" in fixed.stderr
+    assert doctor(index)["clean"]
