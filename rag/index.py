@@ -251,7 +251,9 @@ class ChromaIndex:
                 prefix = self.settings.collection
                 self._chunks = self._client.get_or_create_collection(
                     f"{prefix}-chunks",
-                    configuration={"hnsw": {"space": "cosine"}},
+                    # ef_search well above the 40 candidates asked for: the approximate search then returns the
+                    # same neighbours as an exact one, run after run (the default 100 let the tail vary).
+                    configuration={"hnsw": {"space": "cosine", "ef_search": 200}},
                     metadata={"embed_model": self.embed_model},
                     embedding_function=None,
                 )
