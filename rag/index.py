@@ -547,8 +547,13 @@ class ChromaIndex:
             if len(best) >= n or over >= len(live):
                 found = self.get_chunks([cid for cid, _ in best[:n]])
                 return [(found[cid][0], 1.0 - float(d)) for cid, d in best[:n] if cid in found]
-        if filters and filters.episode_ids and (keep is not None or filters == Filters(filters.episode_ids)):
-            return self._episode_search(vector, n, filters.episode_ids, keep)
+        if filters and filters.episode_ids:
+            # Episode filters alone need no predicate (and must not use one from a BM25 copy still catching up:
+            # it would not know a just-committed episode's chunks).
+            if replace(filters, episode_ids=()) == Filters():
+                return self._episode_search(vector, n, filters.episode_ids, None)
+            if keep is not None:
+                return self._episode_search(vector, n, filters.episode_ids, keep)
         extra: dict[str, Any] = {}
         where = where_clause(filters, speakers)
         if filters and filters.episode_ids:
