@@ -24,6 +24,7 @@ from rag.index import ChromaIndex, EpisodeRecord, transcript_sentences
 from rag.ingest import IngestReport, Progress, ingest_paths, remove_episodes
 from rag.lexical import LexicalStore
 from rag.models import Answer, EpisodeMeta, Filters, Passage, TranscriptSentence, Turn
+from rag.rerank import WindowReranker
 from rag.retrieval import Mode, RetrievalConfig, Retriever
 from rag.sources import detect_kind
 from rag.sources.summary import parse_summary
@@ -71,7 +72,9 @@ class Assistant:
     @cached_property
     def retriever(self) -> Retriever:
         s = self.settings
-        return Retriever(self.index, self.lexical, self.embedder, RetrievalConfig("hybrid", s.candidates, s.rrf_k))
+        config = RetrievalConfig("hybrid", s.candidates, s.rrf_k, s.rerank_candidates)
+        reranker = WindowReranker(self.embedder, s.rrf_k) if s.rerank else None
+        return Retriever(self.index, self.lexical, self.embedder, config, reranker)
 
     @cached_property
     def answerer(self) -> Answerer:

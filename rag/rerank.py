@@ -1,8 +1,9 @@
 """Re-rank fused candidates by their best moment: each passage scored by its sentence window closest to the question.
 
 A 150-word passage's single vector blurs several topics; the sentence (with its neighbours) that answers the
-question is a sharper signal. The windows are the ones the extractive answerer embeds, so the embedding cache serves
-both. The new order is fused with the retriever's by reciprocal rank, so neither signal alone decides.
+question is a sharper signal. A window's vector is the normalised sum of its sentences' vectors, as in the extractive
+answerer, so the sentences embedded here are the ones the answerer needs next (the cache serves both). The new
+order is fused with the retriever's by reciprocal rank, so neither signal alone decides.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from rag.models import Passage
 from rag.retrieval import rrf
 
 
-def sentence_windows(passage: Passage) -> list[str]:
-    """Each sentence of the passage with the one before and after it."""
-    sentences = [s for s, _ in passage.chunk.sentences()]
-    return [" ".join(sentences[max(0, i - 1) : i + 2]) for i in range(len(sentences))]
+def window_vectors(sentence_vectors: np.ndarray) -> np.ndarray:
+    """For each sentence, the unit vector of it plus the sentence before and after (its window)."""
+    padded = np.pad(sentence_vectors, ((1, 1), (0, 0)))
+    sums = padded[:-2] + padded[1:-1] + padded[2:]
+    return sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
 
 
 class WindowReranker:
@@ -31,13 +33,14 @@ class WindowReranker:
         """The k best of `passages` after fusing their order with the order of their best window's cosine."""
         if not passages:
             return []
-        windows = [sentence_windows(p) or [p.chunk.text] for p in passages]
-        flat = [w for ws in windows for w in ws]
-        cosines = self.embedder.embed(flat) @ np.asarray(query_vector, dtype=np.float32)
+        sentences = [[s for s, _ in p.chunk.sentences()] or [p.chunk.text] for p in passages]
+        flat = [s for ss in sentences for s in ss]
+        vectors = self.embedder.embed(flat)
+        query = np.asarray(query_vector, dtype=np.float32)
         best, pos = {}, 0
-        for p, ws in zip(passages, windows):
-            best[p.chunk.id] = float(cosines[pos : pos + len(ws)].max())
-            pos += len(ws)
+        for p, ss in zip(passages, sentences):
+            best[p.chunk.id] = float((window_vectors(vectors[pos : pos + len(ss)]) @ query).max())
+            pos += len(ss)
         by_window = sorted(passages, key=lambda p: (-best[p.chunk.id], p.rank))
         fused = rrf([[p.chunk.id for p in passages], [p.chunk.id for p in by_window]], self.rrf_k)
         by_id = {p.chunk.id: p for p in passages}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Literal, Protocol
 
 import numpy as np
 
@@ -22,11 +22,16 @@ from rag.timecodes import audio_link, video_link
 Mode = Literal["hybrid", "dense", "bm25"]
 
 
+class Reranker(Protocol):
+    def rerank(self, passages: list[Passage], query_vector: np.ndarray, k: int) -> list[Passage]: ...
+
+
 @dataclass(frozen=True)
 class RetrievalConfig:
     mode: Mode = "hybrid"
     candidates: int = 40  # from each side, before fusion
     rrf_k: int = 60
+    rerank_candidates: int = 20  # how many fused passages a reranker re-orders
 
 
 def rrf(rankings: Sequence[Sequence[str]], k: int = 60) -> list[tuple[str, float]]:
@@ -54,14 +59,15 @@ def passage_links(chunk: Chunk, record: EpisodeRecord | None) -> tuple[str | Non
 
 class Retriever:
     def __init__(self, index: ChromaIndex, lexical: LexicalStore, embedder: CachedEmbedder,
-                 config: RetrievalConfig | None = None):
+                 config: RetrievalConfig | None = None, reranker: Reranker | None = None):
         self.index = index
         self.lexical = lexical
         self.embedder = embedder
         self.config = config or RetrievalConfig()
+        self.reranker = reranker  # optional: re-orders the top `rerank_candidates` (rag/rerank.py)
 
     def with_mode(self, mode: Mode) -> Retriever:
-        return Retriever(self.index, self.lexical, self.embedder, replace(self.config, mode=mode))
+        return Retriever(self.index, self.lexical, self.embedder, replace(self.config, mode=mode), self.reranker)
 
     def resolve_speaker(self, name: str | None) -> list[str]:
         """Index speaker names matching a user's 'dylan' or 'Dylan Patel' (case-insensitive, by word prefix)."""
@@ -79,12 +85,20 @@ class Retriever:
 
     def search(self, query: str, k: int = 10, filters: Filters | None = None,
                query_vector: np.ndarray | None = None) -> list[Passage]:
-        """The k best passages for `query`, best first, each with its dense cosine when known."""
+        """The k best passages for `query`, best first, each with its dense cosine when known (re-ranked when a
+        reranker is configured: the top `rerank_candidates` re-ordered, the best k kept)."""
+        vector = query_vector if query_vector is not None else self.embed_query(query)
+        if self.reranker is None:
+            return self._search(query, k, filters, vector)
+        passages = self._search(query, max(k, self.config.rerank_candidates), filters, vector)
+        return self.reranker.rerank(passages, vector, k)
+
+    def _search(self, query: str, k: int, filters: Filters | None, vector: np.ndarray) -> list[Passage]:
+        """Dense and BM25 candidates fused by reciprocal rank: the k best."""
         cfg = self.config
         speakers = self.resolve_speaker(filters.speaker) if filters and filters.speaker else []
         if filters and filters.speaker and not speakers:
             return []  # nobody of that name speaks in the index
-        vector = query_vector if query_vector is not None else self.embed_query(query)
         self.index.refresh()
         n = max(cfg.candidates, k)
 

@@ -25,8 +25,10 @@ def test_transcript_and_claim_text_is_escaped(tiny_assistant):
     result = tiny_assistant.check_claim("Dylan says DeepSeek has about 50,000 GPUs")
     result.evidence[0].quote = "<script>alert('x')</script>"
     result.explanation = "<img src=x onerror=alert(1)>"
+    result.claim = "<b onmouseover=alert(2)>Dylan</b> says so"
     html = verdict_html(result)
-    assert "<script>" not in html and "&lt;script&gt;" in html and "<img" not in html
+    assert "<script>" not in html and "&lt;script&gt;" in html and "<img" not in html and "<b onmouseover" not in html
+    assert "Claim: “&lt;b onmouseover=alert(2)&gt;Dylan&lt;/b&gt; says so”" in html
     assert "<b>" not in error_html("<b>bold</b>")
 
 

@@ -115,7 +115,7 @@ def test_endpoint_is_used_when_configured_and_cached_across_indexes(openai_serve
     corpus = write_tiny_corpus(tmp_path / "corpus")
     first = Assistant(Settings(index=tmp_path / "one", cache=tmp_path / "cache", _env_file=None,
                                embed_base_url=openai_server.base_url, embed_model="fake-embedder",
-                               embed_remote_batch=2))
+                               embed_remote_batch=2, rerank=False))  # rerank would embed sentences too
     assert isinstance(first.embedder.inner, OpenAIEmbedder) and first.embedder.name == "fake-embedder"
     report = first.ingest([corpus])
     assert report.ok and report.embedded == report.chunks > 0

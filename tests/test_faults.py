@@ -70,12 +70,19 @@ def test_ingest_killed_at_random_moments_then_rerun_leaves_every_episode_complet
     seed = random.randrange(1 << 30)
     rng = random.Random(seed)
     kills = rounds = 0
-    while kills < 5 and rounds < 12:
+    version = "corpus"
+
+    def change_two_episodes():
+        """Swap two episodes between their versions, so a kill can land in the middle of an update."""
+        nonlocal version
+        version = "changed" if version == "corpus" else "corpus"
+        for ep in ("synthetic-00002", "synthetic-00005"):
+            for name in ("transcript.json", "chapters.json"):
+                (corpus / ep / name).write_bytes((synthetic_corpus / version / ep / name).read_bytes())
+
+    while kills < 5 and rounds < 20:
         if rounds == 2:
-            # Change two episodes (committed by now, or soon), so that a kill can land in the middle of an update.
-            for ep in ("synthetic-00002", "synthetic-00005"):
-                for name in ("transcript.json", "chapters.json"):
-                    (corpus / ep / name).write_bytes((synthetic_corpus / "changed" / ep / name).read_bytes())
+            change_two_episodes()
         listed = json.loads(cli("--index", str(index), "episodes", "--json").stdout) if index.exists() else []
         commits = rng.randrange(max(1, 8 - len(listed)))
         delay = rng.uniform(0.0, 0.6) if commits else rng.uniform(0.5, 4.0)
@@ -92,6 +99,8 @@ def test_ingest_killed_at_random_moments_then_rerun_leaves_every_episode_complet
         proc.wait(60)
         kills += proc.returncode == -signal.SIGKILL
         rounds += 1
+        if proc.returncode == 0:  # it finished first: give the next run work to be interrupted in
+            change_two_episodes()
         check = doctor(index)
         print(f"round {rounds}: after {seen}/{commits} commits + {delay:.2f} s: exit {proc.returncode}, "
               f"{check['episodes']} episodes, {check['orphans']} orphans")  # shown with pytest -s

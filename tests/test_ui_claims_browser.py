@@ -24,14 +24,14 @@ def url(tmp_path_factory, embedder):
 
 
 def check(page, claim: str) -> str:
-    """The verdict for `claim` (waiting until the result shows this claim's verdict, not the previous one's)."""
+    """The verdict for `claim`: waits until the result names this claim (not the previous one) with its badge."""
     page.get_by_role("tab", name="Check a claim").click()
-    page.evaluate("document.querySelector('#claim-result').dataset.before = "
-                  "document.querySelector('#claim-result').innerText")
     page.fill("#claim-box textarea", claim)
     page.click("#claim-check")
-    page.wait_for_function("(() => { const r = document.querySelector('#claim-result');"
-                           " return r.querySelector('.podrag-badge') && r.innerText !== r.dataset.before; })()")
+    page.wait_for_function(
+        "(claim) => { const r = document.querySelector('#claim-result .podrag-claim');"
+        " return r && r.innerText.includes(claim) && document.querySelector('#claim-result .podrag-badge'); }",
+        arg=claim)
     return page.inner_text("#claim-result")
 
 

@@ -60,7 +60,9 @@ def evidence_chip(c: Citation, label: str | None = None) -> str:
 def verdict_html(check: ClaimCheck) -> str:
     """The verdict badge, what decided it, the explanation and the evidence chips (or the closest passages)."""
     name, colour = _BADGE[check.verdict]
+    claim = check.claim if len(check.claim) <= 300 else check.claim[:300] + "…"
     parts = [
+        f'<p class="podrag-claim">Claim: “{_e(claim)}”</p>',
         f'<div class="podrag-verdict"><span class="podrag-badge" style="background:{colour};color:#fff;'
         f'padding:2px 10px;border-radius:12px;font-weight:600">{_e(name)}</span> '
         f'<span class="podrag-decided">decided by: {_e(check.decided_by)} · {_e(check.mode)}</span></div>',

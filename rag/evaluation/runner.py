@@ -21,7 +21,6 @@ from rag.evaluation.baseline import LlamaIndexBaseline
 from rag.evaluation.configs import EvalConfig
 from rag.evaluation.datasets import Dataset, Question
 from rag.models import Answer, Evidence, Filters, Passage
-from rag.rerank import WindowReranker
 from rag.settings import Settings
 
 Progress = Callable[[int, int, str], None]  # (done, total, message)
@@ -163,9 +162,9 @@ class _Engine:
             s = settings.model_copy(update={
                 "index": folder, "chroma_url": None, "collection": "podrag",
                 "chunk_words": c.target_words, "chunk_max_words": c.max_words, "chunk_overlap_words": c.overlap_words,
+                "rerank": config.rerank, "rerank_candidates": RERANK_CANDIDATES,
             })
             self.assistant = Assistant(s, embedder=embedder)
-        self.reranker = WindowReranker(embedder, settings.rrf_k) if config.rerank else None
 
     def prepare(self, corpus: Sequence[Path]) -> IndexInfo:
         t0 = time.perf_counter()
@@ -204,10 +203,7 @@ class _Engine:
             passages = self.baseline.search(q.question, DEPTH, filters)
         else:
             retriever = self.assistant.retriever.with_mode(self.config.mode)
-            depth = RERANK_CANDIDATES if self.reranker else DEPTH
-            passages = retriever.search(q.question, depth, filters, query_vector=vector)
-            if self.reranker:
-                passages = self.reranker.rerank(passages, vector, DEPTH)
+            passages = retriever.search(q.question, DEPTH, filters, query_vector=vector)
         retrieve_seconds = time.perf_counter() - t0
         spans = [_span(p, q.episode) for p in passages]
         rel = M.relevant(spans, q.gold, slack)
