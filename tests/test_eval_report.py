@@ -4,7 +4,7 @@ from pathlib import Path
 
 from rag.evaluation.configs import CONFIGS
 from rag.evaluation.datasets import Dataset, GoldSpan, Question
-from rag.evaluation.report import md_escape, render_html, write_report
+from rag.evaluation.report import md_escape, render_html, verdict, write_report
 from rag.evaluation.runner import AnswerResult, CitedMoment, EvalRun, QuestionResult, Retrieved
 from rag.evaluation.scores import abstention, rule_grid, score, sweep
 from rag.models import Evidence
@@ -85,3 +85,19 @@ def test_md_escape():
     assert md_escape("a | b\n[c](d) *e* <f>") == "a \\| b \\[c\\](d) \\*e\\* &lt;f&gt;"
     assert md_escape("x" * 50, 10) == "x" * 9 + "…"
     assert "<script>" not in render_html(md_escape("<script>alert(1)</script>"))
+
+
+def test_verdict_states_whether_hybrid_beats_the_baseline_in_numbers():
+    run = make_run()
+    q1, q2 = run.datasets[0].questions
+    # The baseline finds q1 at rank 5 (no top-5 miss) and q2 not at all: hit@5 0.5 vs hybrid's 0.5 → "not better".
+    run.configs.append(CONFIGS["llamaindex"])
+    run.results += [
+        QuestionResult("llamaindex", "ep-459", q1, [retrieved(s, s == 95) for s in (500, 600, 700, 800, 95)],
+                       [0, 0, 0, 0, 1], 0.05, 400.0),
+        QuestionResult("llamaindex", "ep-459", q2, [retrieved(300, False)], [0], 0.05, 1700.0),
+    ]
+    line = verdict(run)
+    assert line.startswith("On ep-459, `hybrid` does **not** beat the llama-index baseline")
+    assert "hit@5 0.50 vs 0.50 (not better)" in line and "0.50 vs 0.00 (better)" in line
+    assert "hybrid-rerank" not in line  # not in this run

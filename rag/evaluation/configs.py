@@ -57,8 +57,9 @@ CONFIGS: dict[str, EvalConfig] = {
     for c in (
         EvalConfig("bm25", "BM25 only, 150-word chunks", mode="bm25"),
         EvalConfig("dense", "dense only (cosine), 150-word chunks", mode="dense"),
-        EvalConfig("hybrid", "BM25 + dense fused by RRF, 150-word chunks (the app's default)"),
-        EvalConfig("hybrid-rerank", "hybrid, then re-ordered by each passage's best sentence window", rerank=True),
+        EvalConfig("hybrid", "BM25 + dense fused by RRF, 150-word chunks (the app with PODRAG_RERANK=false)"),
+        EvalConfig("hybrid-rerank", "hybrid, top 20 re-ordered by their best sentence window (the app's default)",
+                   rerank=True),
         EvalConfig("hybrid-75w", "hybrid, 75-word chunks", chunking=SMALL),
         EvalConfig("hybrid-300w", "hybrid, 300-word chunks (the model reads only the first ~190 words)",
                    chunking=LARGE),
