@@ -169,6 +169,11 @@ def test_upload_an_episode_and_find_it_in_the_filter(page, tmp_path):
     ask(page, "How long are the kite lines?")
     assert "ninety metres" in page.locator("#chat .message-content").last.inner_text()
 
+    # The claim checker's episode choices follow the library too.
+    page.get_by_role("tab", name="Check a claim").click()
+    page.locator("#claim-episode input").click()
+    page.locator("[role=option]", has_text="kite-flying").wait_for()
+
 
 def test_rejected_uploads_say_why(page, tmp_path):
     page.get_by_role("tab", name="Library").click()

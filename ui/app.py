@@ -33,6 +33,11 @@ def _optional_tabs(where: str):
         yield importlib.import_module(module_name)
 
 
+def _follower(tabs) -> list:
+    """An optional module's build() may return an object with `refresh()` and `outputs` to follow the library."""
+    return [(tabs.refresh, tabs.outputs)] if hasattr(tabs, "refresh") and hasattr(tabs, "outputs") else []
+
+
 def theme() -> gr.themes.Base:
     # System fonts: the default theme fetches Google Fonts, which an offline machine cannot reach.
     return gr.themes.Soft(
@@ -47,18 +52,21 @@ def build(assistant: Assistant) -> gr.Blocks:
         with gr.Row(elem_id="header"):
             gr.HTML('<div class="app-title">podcast-rag</div>', js_on_load=None)
             mode = gr.HTML(render.mode_html(assistant.mode_label()), elem_id="mode", js_on_load=None)
+        # Tabs whose episode choices follow the library: (refresh function, its outputs).
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"):
                 chat = chat_tab.build(assistant)
+            followers = [(chat.refresh_filters, chat.filter_outputs)]
             for module in _optional_tabs("after-chat"):
-                module.build(assistant)
+                followers += _follower(module.build(assistant))
             with gr.Tab("Library", id="library"):
                 library = library_tab.build(assistant)
             for module in _optional_tabs("end"):
-                module.build(assistant)
-        library.added.then(chat.refresh_filters, None, chat.filter_outputs)
-        # Another session (or the CLI) may have added episodes since the page was built.
-        demo.load(chat.refresh_filters, None, chat.filter_outputs)
+                followers += _follower(module.build(assistant))
+        for refresh, outputs in followers:
+            library.added.then(refresh, None, outputs)
+            # Another session (or the CLI) may have added episodes since the page was built.
+            demo.load(refresh, None, outputs)
         demo.load(lambda: render.mode_html(assistant.mode_label()), None, mode)
     return demo
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import json
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from rag.claims import ClaimCheck
@@ -163,23 +164,42 @@ def verify(assistant, episode: str | None, statements: bool) -> tuple[str, str |
     return summary_report_html(report), json_path, csv_path
 
 
-def build(assistant) -> None:
-    """Add the "Check a claim" and "Verify summary" tabs to the current gr.Blocks."""
-    import gradio as gr
-
+def episode_choices(assistant) -> tuple[list[str], list[str]]:
+    """Episode ids for the claim filter (all) and for the summary check (those with a summary and a transcript)."""
     try:
         records = assistant.episodes()
     except PodragError:
         records = []
-    episodes = [r.id for r in records]
-    with_summary = [r.id for r in records if r.has_summary and r.transcript_format]
+    return [r.id for r in records], [r.id for r in records if r.has_summary and r.transcript_format]
+
+
+@dataclass
+class ClaimTabs:
+    """What the page refreshes when the library changes: both tabs' episode choices."""
+
+    assistant: object
+    outputs: list
+
+    def refresh(self):
+        import gradio as gr
+
+        episodes, with_summary = episode_choices(self.assistant)
+        return gr.Dropdown(choices=[ALL_EPISODES, *episodes]), gr.Dropdown(choices=with_summary)
+
+
+def build(assistant) -> ClaimTabs:
+    """Add the "Check a claim" and "Verify summary" tabs to the current gr.Blocks."""
+    import gradio as gr
+
+    episodes, with_summary = episode_choices(assistant)
 
     with gr.Tab("Check a claim"):
         gr.Markdown(EXPLAIN_VERDICTS)
         with gr.Row():
             claim = gr.Textbox(label="Claim", placeholder="Dylan Patel says DeepSeek has about 50,000 GPUs",
                                lines=2, max_lines=6, scale=4, elem_id="claim-box")
-            episode = gr.Dropdown([ALL_EPISODES, *episodes], value=ALL_EPISODES, label="Episode", scale=1)
+            episode = gr.Dropdown([ALL_EPISODES, *episodes], value=ALL_EPISODES, label="Episode", scale=1,
+                                  elem_id="claim-episode")
         button = gr.Button("Check", variant="primary", elem_id="claim-check")
         result = gr.HTML(elem_id="claim-result")
         button.click(lambda c, e: check_claim(assistant, c, e), [claim, episode], result)
@@ -198,3 +218,4 @@ def build(assistant) -> None:
             json_file = gr.DownloadButton("Download JSON", value=None)
             csv_file = gr.DownloadButton("Download CSV", value=None)
         run.click(lambda e, s: verify(assistant, e, s), [chosen, statements], [report, json_file, csv_file])
+    return ClaimTabs(assistant, [episode, chosen])
