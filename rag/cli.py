@@ -411,7 +411,7 @@ def _print_summary_report(report) -> None:
         out.print(f"{escape(t.section)}: [{escape(t.label)}] → transcript {escape(t.transcript_clock())} · "
                   f"{escape(t.speaker or '')}: “{escape(_clip(t.sentence or '', 90))}”")
     if report.statements:
-        unbacked = [s for s in report.statements if not s.backed]
+        unbacked = report.unbacked
         out.print(f"Statements: {counts['statements_backed']} of {counts['statements']} backed by the transcript; "
                   f"not backed:")
         for s in unbacked:

@@ -56,7 +56,8 @@ class Settings(BaseSettings):
     top_k: int = 10
     candidates: int = Field(40, description="How many each retriever returns before fusion.")
     rrf_k: int = 60
-    # On by default: better on every golden set (README, Evaluation) for ~0.5 s more per new question on 2 cores.
+    # On by default: better on every golden set (README, Evaluation), for ~0.6 s more per never-seen question on
+    # 2 cores (BENCHMARKS.md).
     rerank: bool = Field(True, description="Re-order the fused top passages by their best sentence window.")
     rerank_candidates: int = 20
 

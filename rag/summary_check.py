@@ -198,6 +198,11 @@ class SummaryReport:
     cited_times: list[CitedTime] = field(default_factory=list)
     statements: list[StatementCheck] = field(default_factory=list)
 
+    @property
+    def unbacked(self) -> list[StatementCheck]:
+        """The summary's plain statements that no transcript passage backs."""
+        return [s for s in self.statements if not s.backed]
+
     def counts(self) -> dict[str, int]:
         out = {"quotes": len(self.quotes)}
         for kind in ("verbatim", "paraphrase", "not_found"):

@@ -120,7 +120,7 @@ def summary_report_html(report: SummaryReport) -> str:
             parts.append(f"<p>[{_e(t.label)}] → transcript {_link(t.url, t.transcript_clock())} · {_e(t.speaker)}: "
                          f"“{_e(t.sentence)}”</p>")
     if report.statements:
-        unbacked = [s for s in report.statements if not s.backed]
+        unbacked = report.unbacked
         parts.append(f"<h4>Statements: {counts['statements_backed']} of {counts['statements']} backed by the "
                      f"transcript</h4>")
         if unbacked:
