@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -83,15 +84,25 @@ def _server_peak_kb(pid: int) -> int:
     return 0
 
 
-def _distinct_texts(corpus: list[Path]) -> list[str]:
-    from rag.chunking import ChunkingConfig, chunk_episode, embedding_text
+def _chunks(corpus: list[Path]) -> Iterator:
+    """Every chunk of the corpus, as ingest makes them, one episode at a time (a measured run holds none)."""
+    from rag.chunking import ChunkingConfig, chunk_episode
     from rag.sources import discover, load_episode
 
-    texts: dict[str, None] = {}
     for src in discover(corpus)[0]:
-        for chunk in chunk_episode(load_episode(src), ChunkingConfig()):
-            texts[embedding_text(chunk)] = None
-    return list(texts)
+        yield from chunk_episode(load_episode(src), ChunkingConfig())
+
+
+def _distinct_texts(chunks: Iterable) -> list[str]:
+    """The texts ingest embeds, each once."""
+    from rag.chunking import embedding_text
+
+    return list(dict.fromkeys(embedding_text(c) for c in chunks))
+
+
+def _distinct_sentences(chunks: Iterable) -> list[str]:
+    """The sentences the reranker and the answerer embed (split as they split them), each once."""
+    return list(dict.fromkeys(s for c in chunks for s, _ in c.sentences()))
 
 
 def _model_alone(model, texts: list[str], batch: int) -> float:
@@ -125,7 +136,7 @@ def run_one(episodes: int, store: str, corpus: list[Path], cache: Path | None, w
         texts: list[str] = []
         if cache is None:  # (a warm ingest never loads the model: every vector comes from the cache)
             result["model_load_s"] = round(_timed(model.embed, ["warm up"]), 1)
-            texts = _distinct_texts(corpus)
+            texts = _distinct_texts(_chunks(corpus))
             before = _model_alone(model, texts, a.settings.embed_batch_size)
 
         report = a.ingest(corpus)
@@ -193,25 +204,14 @@ def corpus_for(n: int, workdir: Path) -> list[Path]:
     return [out]
 
 
-def _distinct_sentences(corpus: list[Path]) -> list[str]:
-    """The sentences the reranker and the answerer embed (split as they split them)."""
-    from rag.chunking import ChunkingConfig, chunk_episode
-    from rag.sources import discover, load_episode
-
-    sentences: dict[str, None] = {}
-    for src in discover(corpus)[0]:
-        for chunk in chunk_episode(load_episode(src), ChunkingConfig()):
-            sentences.update((s, None) for s, _ in chunk.sentences())
-    return list(sentences)
-
-
 def warm_cache(path: Path, corpus: list[Path]) -> None:
     """Every chunk text and every sentence of the real corpus, embedded once: the warm runs time everything else."""
     from rag.embedding import CachedEmbedder, EmbeddingCache, SentenceTransformerEmbedder
 
     embedder = CachedEmbedder(SentenceTransformerEmbedder(), EmbeddingCache(path))
-    embedder.embed(_distinct_texts(corpus))
-    embedder.embed(_distinct_sentences(corpus))
+    chunks = list(_chunks(corpus))
+    embedder.embed(_distinct_texts(chunks))
+    embedder.embed(_distinct_sentences(chunks))
 
 
 def spawn(n: int, store: str, corpus: list[Path], cache: Path | None, workdir: Path) -> dict:

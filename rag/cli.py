@@ -7,6 +7,7 @@ import logging
 import shlex
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -102,6 +103,23 @@ def _run_batch(path: Path, handle: Callable[[str, Filters | None], dict], field:
         print(json.dumps({"id": rid, **result}, ensure_ascii=False), flush=True)
 
 
+@contextmanager
+def _progress_bar(description: str, prefix: str, quiet: bool, *, remaining: bool) -> Iterator[Callable]:
+    """A transient progress bar on stderr; yields the `(done, total, label)` callback the library reports to."""
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                               TimeRemainingColumn)
+
+    clock = TimeRemainingColumn() if remaining else TimeElapsedColumn()
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), clock,
+                  console=err, disable=quiet, transient=True) as bar:
+        task = bar.add_task(description, total=None)
+
+        def progress(done: int, total: int, label: str) -> None:
+            bar.update(task, completed=done, total=total or None, description=prefix + escape(label))
+
+        yield progress
+
+
 # -- commands ---------------------------------------------------------------------------------------------------
 
 
@@ -112,20 +130,9 @@ def ingest(
 ) -> None:
     """Parse, chunk, embed and index episodes (default: data/episodes and $PODRAG_CORPUS)."""
     assistant = State.assistant()
-    if not paths:
-        paths = [Path("data/episodes"), *assistant.settings.corpus_paths()]
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
+    paths = paths or assistant.settings.default_corpus()
     try:
-        with Progress(
-            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-            console=err, disable=quiet, transient=True,
-        ) as bar:
-            task = bar.add_task("embedding chunks", total=None)
-
-            def progress(done: int, total: int, label: str) -> None:
-                bar.update(task, completed=done, total=total or None, description=f"embedding {label}")
-
+        with _progress_bar("embedding chunks", "embedding ", quiet, remaining=True) as progress:
             report = assistant.ingest(paths, progress)
     except PodragError as exc:
         _fail(str(exc))
@@ -473,20 +480,10 @@ def eval_(
     assistant = State.assistant()
     settings = assistant.settings
     # The default folders only when they exist (run outside a checkout); folders the user names must exist.
-    paths = corpus or [p for p in (Path("data/episodes"), *settings.corpus_paths()) if p.exists()]
+    paths = corpus or [p for p in settings.default_corpus() if p.exists()]
     command = "podcast-rag " + " ".join(shlex.quote(a) for a in sys.argv[1:])
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     try:
-        with Progress(
-            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            console=err, disable=quiet, transient=True,
-        ) as bar:
-            task = bar.add_task("evaluating", total=None)
-
-            def progress(done: int, total: int, label: str) -> None:
-                bar.update(task, completed=done, total=total or None, description=escape(label))
-
+        with _progress_bar("evaluating", "", quiet, remaining=False) as progress:
             run, files = evaluate(settings, dataset or [], configs or [], paths, report or settings.eval_report,
                                   embedder=assistant.embedder, limit=limit, filter_episode=episode_filter,
                                   progress=progress, command=command)

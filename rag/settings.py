@@ -95,6 +95,10 @@ class Settings(BaseSettings):
     def corpus_paths(self) -> list[Path]:
         return [Path(p) for p in (self.corpus or "").split(os.pathsep) if p]
 
+    def default_corpus(self) -> list[Path]:
+        """What `ingest` and `eval` read when given no folders: data/episodes, then $PODRAG_CORPUS."""
+        return [Path("data/episodes"), *self.corpus_paths()]
+
     def uploads_dir(self) -> Path:
         return self.uploads or self.index.parent / "uploads"
 
