@@ -36,6 +36,11 @@ class Settings(BaseSettings):
     # Embedding
     embed_model: str = Field(BUNDLED_MODEL, description="A sentence-transformers name or path.")
     embed_batch_size: int = 32
+    embed_backend: Literal["auto", "onnx", "torch"] = Field(
+        "auto",
+        description="auto: the bundled model through ONNX Runtime (exported once into the cache), "
+        "sentence-transformers for other models or if the export fails; onnx: require it; torch: never.",
+    )
     allow_downloads: bool = Field(False, description="Let Hugging Face download models (off: offline).")
     # Embeddings from an OpenAI-compatible /v1/embeddings endpoint (a GPU server: TEI, vLLM, Infinity) instead.
     embed_base_url: str | None = Field(None, description="e.g. http://gpu-box:8080/v1; the model is embed_model.")
