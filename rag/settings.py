@@ -14,6 +14,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
 
 
+def default_concurrency() -> int:
+    """Events the app runs at once: 8 per core (16 on 2 cores), at most 64. An answer from an LLM mostly waits on
+    the server, so many can run together; extractive answers share the cores anyway (BENCHMARKS.md, issue 12)."""
+    return min(64, 8 * (os.cpu_count() or 1))
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PODRAG_", env_file=".env", extra="ignore")
 
@@ -100,6 +106,11 @@ class Settings(BaseSettings):
     uploads: Path | None = Field(None, description="Episodes added in the app (default: beside the index).")
     upload_max_mb: float = Field(25.0, description="Largest file an app upload may be, in MB.")
     feedback: Path | None = Field(None, description="Answer ratings, SQLite (default: beside the index).")
+    concurrency: int = Field(
+        default_factory=default_concurrency, ge=1,
+        description="Chat, claim and search events the app runs at once; more wait in Gradio's queue, which "
+        "shows each user their place. Ingest and uploads run one at a time whatever this says.",
+    )
 
     def corpus_paths(self) -> list[Path]:
         return [Path(p) for p in (self.corpus or "").split(os.pathsep) if p]

@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import openai
 
 from rag.answer import final_answer
 from rag.answer.citations import Links, cite_sentence, no_links
@@ -33,8 +32,11 @@ from rag.answer.validation import (
 )
 from rag.embedding import CachedEmbedder
 from rag.errors import PodragError
+from rag.lazy import lazy_module
 from rag.models import Answer, Passage, Turn
 from rag.settings import Settings
+
+openai = lazy_module("openai")  # ~1.7 s to import: only when an LLM is really called
 
 log = logging.getLogger(__name__)
 
