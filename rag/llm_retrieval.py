@@ -24,8 +24,8 @@ from xml.sax.saxutils import quoteattr
 
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
-from rag.answer.llm import LLMClient, LLMError, without_reasoning
 from rag.answer.prompts import neutralise
+from rag.llm import LLMClient, LLMError, without_reasoning
 from rag.models import Passage
 from rag.settings import Settings
 from rag.timecodes import format_clock
