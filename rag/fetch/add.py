@@ -224,9 +224,8 @@ class Adder:
         except BaseException:
             draft.discard()
             raise
-        index = self.assistant.index
         target = self.ctx.root / draft.episode_id
-        if target.is_dir() and _same_files(draft.path, target) and draft.episode_id in index.records():
+        if target.is_dir() and _same_files(draft.path, target) and self._indexed(draft.episode_id, target):
             draft.discard()
             status = "unchanged"
         else:
@@ -246,6 +245,14 @@ class Adder:
         transcript = episode.transcript.format if episode.transcript else None
         return Added(draft.episode_id, draft.source, draft.kind, status, episode.meta.title, transcript,
                      str(target), round(time.perf_counter() - started, 2), draft.notes)
+
+    def _indexed(self, episode_id: str, folder: Path) -> bool:
+        """Whether the index holds the episode with every file of `folder` (an `ingest` of other folders alone
+        may have replaced it since)."""
+        record = self.assistant.index.records().get(episode_id)
+        listed = {Path(f).resolve() for f in record.files} if record else set()
+        return record is not None and all(p.resolve() in listed for p in folder.iterdir()
+                                          if p.is_file() and not p.name.startswith("."))
 
     def _folders(self, episode_id: str, folder: Path) -> list[Path]:
         """The new folder, with every other folder holding files of the same episode id: those the index lists

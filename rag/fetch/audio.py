@@ -90,11 +90,11 @@ def transcribe(audio: Path, settings: Settings, source: str,
                                           condition_on_previous_text=False)
         out = []
         for seg in segments:  # a generator: the work happens while iterating
-            words = [{"startTime": round(w.start, 3), "endTime": round(w.end, 3), "body": w.word.strip(),
-                      "probability": round(w.probability, 3)} for w in seg.words or [] if w.word.strip()]
+            words = [{"startTime": _t(w.start), "endTime": _t(w.end), "body": w.word.strip(),
+                      "probability": _t(w.probability)} for w in seg.words or [] if w.word.strip()]
             if seg.text.strip():
-                out.append({"startTime": round(seg.start, 3), "endTime": round(seg.end, 3),
-                            "body": seg.text.strip(), "words": words})
+                out.append({"startTime": _t(seg.start), "endTime": _t(seg.end), "body": seg.text.strip(),
+                            "words": words})
             if progress:
                 progress(int(seg.end), int(info.duration) or 1, "transcribing")
     except FetchError:
@@ -103,5 +103,9 @@ def transcribe(audio: Path, settings: Settings, source: str,
         raise FetchError(source, f"cannot transcribe the audio: {str(exc).splitlines()[0][:200]}") from exc
     if not out:
         raise FetchError(source, "the transcription found no speech in the audio")
-    return Transcription({"version": "1.0.0", "segments": out}, info.language, info.duration,
+    return Transcription({"version": "1.0.0", "segments": out}, info.language, float(info.duration),
                          time.perf_counter() - started, model_label(settings))
+
+
+def _t(value) -> float:
+    return round(float(value), 3)  # numpy floats from CTranslate2 -> plain floats for JSON
