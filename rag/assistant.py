@@ -20,10 +20,19 @@ from rag.claims import ClaimCheck, ClaimChecker, name_variants
 from rag.conversation import condense
 from rag.embedding import CachedEmbedder, make_embedder
 from rag.errors import SourceError, UnknownEpisodeError
-from rag.index import ChromaIndex, EpisodeRecord, transcript_sentences
+from rag.index import ChromaIndex
 from rag.ingest import IngestReport, Progress, ingest_paths, remove_episodes
 from rag.lexical import LexicalStore
-from rag.models import Answer, EpisodeMeta, Filters, Passage, TranscriptSentence, Turn
+from rag.models import (
+    Answer,
+    EpisodeMeta,
+    EpisodeRecord,
+    Filters,
+    Passage,
+    TranscriptSentence,
+    Turn,
+    transcript_sentences,
+)
 from rag.rerank import WindowReranker
 from rag.retrieval import Mode, RetrievalConfig, Retriever
 from rag.sources import detect_kind
