@@ -23,6 +23,7 @@ from rag.errors import SourceError, UnknownEpisodeError
 from rag.index import ChromaIndex
 from rag.ingest import IngestReport, Progress, ingest_paths, remove_episodes
 from rag.lexical import LexicalStore
+from rag.llm_retrieval import rerank_for_answer, rerank_pool
 from rag.models import (
     Answer,
     EpisodeMeta,
@@ -245,7 +246,10 @@ class Assistant:
         deadline = deadline_after(self.settings.llm_timeout) if llm else None
         query = condense(question, history, llm.client if llm else None, deadline)
         vector = self.retriever.embed_query(query)
-        passages = self.retriever.search(query, self.settings.answer_passages, filters, query_vector=vector)
+        client, keep = llm.client if llm else None, self.settings.answer_passages
+        pool = rerank_pool(self.settings, client, keep)  # more candidates when the LLM re-ranks them
+        passages = self.retriever.search(query, pool, filters, query_vector=vector)
+        passages = rerank_for_answer(client, self.settings, query, passages, deadline, keep)
         if llm is not None:
             try:
                 yield from llm.stream(question, passages, history, deadline)
