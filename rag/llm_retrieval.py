@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from xml.sax.saxutils import quoteattr
 
-from rag.answer.llm import LLMClient, LLMError, without_reasoning
+from rag.llm import LLMClient, LLMError, without_reasoning
 from rag.answer.prompts import neutralise
 from rag.models import Passage
 from rag.settings import Settings

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from rag.answer.llm import LLMClient, LLMError, without_reasoning
+from rag.llm import LLMClient, LLMError, without_reasoning
 from rag.answer.prompts import NOT_COVERED
 from rag.models import Answer, Turn
 from tests.conftest import write_episode

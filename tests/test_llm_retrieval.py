@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from rag.answer.llm import LLMClient, deadline_after
+from rag.llm import LLMClient, deadline_after
 from rag.answer.prompts import NOT_COVERED
 from rag.llm_retrieval import (
     EXCERPT_CHARS,
