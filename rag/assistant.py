@@ -8,6 +8,7 @@ methods that need them. The parts are built under a lock: the web app calls one 
 from __future__ import annotations
 
 import bisect
+import logging
 import hashlib
 import threading
 from collections.abc import Iterator, Sequence
@@ -16,6 +17,8 @@ from typing import TYPE_CHECKING
 
 from rag.answer import Answerer, final_answer
 from rag.answer.extractive import ExtractiveAnswerer
+from rag.answer.llm import LLMAnswerer
+from rag.llm import LLMClient, LLMError, LLMNotConfigured, deadline_after
 from rag.chunking import ChunkingConfig, embedding_text
 from rag.embedding import CachedEmbedder, make_embedder
 from rag.errors import SourceError, UnknownEpisodeError
@@ -38,10 +41,11 @@ from rag.retrieval import Mode, RetrievalConfig, Retriever
 from rag.settings import Settings, get_settings
 
 if TYPE_CHECKING:
-    from rag.answer.llm import LLMAnswerer, LLMError
     from rag.claims import ClaimCheck, ClaimChecker
     from rag.ingest import IngestReport, Progress
     from rag.summary_check import SummaryReport
+
+log = logging.getLogger(__name__)
 
 
 class Assistant:
@@ -101,7 +105,10 @@ class Assistant:
         if self.settings.use_llm() and self.settings.llm_configured():
             from rag.claim_judge import LLMJudge
 
-            judge = LLMJudge(self.settings)
+            try:
+                judge = LLMJudge(self.llm_client)
+            except LLMNotConfigured as exc:  # e.g. an OpenAI model named without a key: the offline checks decide
+                log.warning("no LLM judge: %s", exc)
         return ClaimChecker(
             search=lambda q, k, f: self.retriever.search(q, k, f),
             embed=self.embedder.embed,
@@ -143,8 +150,6 @@ class Assistant:
     @cached_property
     def llm(self) -> LLMAnswerer | None:
         """The LLM answerer when answers should come from an LLM (see Settings.use_llm), else None."""
-        from rag.answer.llm import LLMAnswerer, LLMClient, LLMNotConfigured
-
         s = self.settings
         if not s.use_llm():
             return None
@@ -153,7 +158,13 @@ class Assistant:
                 "no LLM is configured: set PODRAG_LLM_BASE_URL (a local server such as Ollama, e.g. "
                 "http://127.0.0.1:11434/v1) or PODRAG_LLM_MODEL with OPENAI_API_KEY (OpenAI)"
             )
-        return LLMAnswerer(LLMClient(s), self.embedder, links=self._links, titles=self._title)
+        return LLMAnswerer(self.llm_client, self.embedder, links=self._links, titles=self._title)
+
+    @cached_property
+    def llm_client(self) -> LLMClient:
+        """The one LLM client, shared by the answerer, the claim judge and follow-up condensing (raises
+        `LLMNotConfigured` when the settings cannot make one, e.g. an OpenAI model without a key)."""
+        return LLMClient(self.settings)
 
     def _meta(self, episode_id: str) -> EpisodeMeta | None:
         record = self.index.records(refresh=False).get(episode_id)
@@ -226,8 +237,6 @@ class Assistant:
 
     def mode_label(self) -> str:
         """What answers the questions, for the UI's notice: 'offline (extractive)' or 'LLM: <model>'."""
-        from rag.answer.llm import LLMError
-
         if not self.settings.use_llm():
             return "offline (extractive)"
         try:
@@ -253,7 +262,6 @@ class Assistant:
         follow-up question is first condensed with `history` into a standalone query (rag/conversation.py).
         Raises `LLMNotConfigured` when settings require an LLM (answerer='llm') and none is configured.
         """
-        from rag.answer.llm import LLMError, LLMNotConfigured, deadline_after
         from rag.conversation import condense
 
         notice = None
