@@ -57,10 +57,12 @@ class SentenceTransformerEmbedder:
                     # Must be set before transformers is imported; nothing may reach the hub by default.
                     os.environ.setdefault("HF_HUB_OFFLINE", "1")
                     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-                # transformers reads this when imported: no "Loading weights: 100%|…" bar on the user's terminal.
-                os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
                 t0 = time.perf_counter()
                 from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as transformers_logging
+
+                # No "Loading weights: 100%|…" bar on the user's terminal (it is logged under -v instead).
+                transformers_logging.disable_progress_bar()
 
                 path = self.model_ref
                 if self.model_ref == BUNDLED_MODEL:
