@@ -365,7 +365,7 @@ def report(results: dict, command: str) -> str:
     cold = results.get("cold")
     if cold:
         i, m = median(cold["ingest_s"]), median(cold["model_s"])
-        lines.append(f"| cold ingest (ONNX) ÷ the model's own time on its texts | – | {i:.1f} s ÷ {m:.1f} s | "
+        lines.append(f"| cold ingest (ONNX, {len(cold['ingest_s'])} runs) ÷ the model's own time on its texts | – | {i:.1f} s ÷ {m:.1f} s | "
                      f"{i / m:.2f}× |")
     if "onnx_export_s" in results:
         lines.append(f"| ONNX export, once per cache (`make install` or first use) | – | "
@@ -395,6 +395,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--extractive-users", type=int, default=50)
     parser.add_argument("--embed-texts", type=int, default=300, help="Chunk texts in the throughput runs.")
     parser.add_argument("--embed-sentences", type=int, default=1000, help="Sentences in the throughput runs.")
+    parser.add_argument("--cold-runs", type=int, help="Cold ingests (default: --runs); each embeds every chunk.")
+    parser.add_argument("--resume", action="store_true",
+                        help="Keep the steps already in <workdir>/results.json and run only the missing ones.")
     parser.add_argument("--write", type=Path, help="Put the table into this Markdown file (between markers).")
     args = parser.parse_args(argv)
     only = set(args.only.split(","))
@@ -404,18 +407,22 @@ def main(argv: list[str] | None = None) -> int:
     texts, sentences = chunk_texts_and_sentences()
     results: dict = {"runs": args.runs, "labels": ["baseline", "new"],
                      "machine": f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f} at start"}
-    results.update(prepare(trees, work, texts, sentences))
+    saved = work / "results.json"
+    if args.resume and saved.exists():
+        results = json.loads(saved.read_text())
+    else:
+        results.update(prepare(trees, work, texts, sentences))
     steps = [("quick", lambda: quick_commands(trees, args.runs)), ("fresh", lambda: fresh_processes(trees, args.runs)), ("serve", lambda: serve_start(trees, args.runs)),
              ("http", lambda: http_users(trees, args.runs, args.llm_users, args.extractive_users)),
              ("embedding", lambda: embedding_throughput(texts[: args.embed_texts], sentences[: args.embed_sentences],
                                                         args.runs, work / "cache-warm")),
-             ("cold", lambda: cold_ingest(texts, args.runs, work, work / "cache-warm"))]
+             ("cold", lambda: cold_ingest(texts, args.cold_runs or args.runs, work, work / "cache-warm"))]
     for name, step in steps:
-        if name in only:
+        if name in only and name not in results:
             t0 = time.perf_counter()
             results[name] = step()
             print(f"{name}: {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
-            (work / "results.json").write_text(json.dumps(results, indent=1))
+            saved.write_text(json.dumps(results, indent=1))
     results["machine"] += f", {os.getloadavg()[0]:.1f} at the end"
     command = "python eval/bench_start.py " + " ".join(argv if argv is not None else sys.argv[1:])
     text = report(results, command)
