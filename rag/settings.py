@@ -86,7 +86,7 @@ class Settings(BaseSettings):
     llm_rerank: bool = Field(
         True, description="When an LLM answers, let it first re-order the retrieved passages (rag/llm_retrieval.py)."
     )
-    llm_rerank_candidates: int = Field(12, ge=2, le=30, description="Passages the LLM re-ranks (short excerpts).")
+    llm_rerank_candidates: int = Field(10, ge=2, le=30, description="Passages the LLM re-ranks (short excerpts).")
 
     # App
     host: str = "127.0.0.1"
