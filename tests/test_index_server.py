@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from rag.errors import IndexUnavailableError
-from tests.conftest import TEST_CACHE, TINY_459, make_assistant, write_episode, write_tiny_corpus
+from tests.conftest import TEST_CACHE, TINY_459, ingest_paused, make_assistant, write_episode, write_tiny_corpus
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 
@@ -218,20 +218,8 @@ def test_two_processes_reingesting_one_episode_at_once_leave_it_complete(embedde
     second = on_server(embedder, chroma_server, tmp_path, name)
     assert first.ingest([tiny_corpus]).ok
     v2, v3 = _versions_of_459(tmp_path)
-    found_stored, release = threading.Event(), threading.Event()
-
-    def pause(done, total, label):  # called first right after the ingest looked up which chunks are stored
-        found_stored.set()
-        release.wait(60)
-
-    worker = threading.Thread(target=second.ingest, args=([v2], pause))
-    worker.start()
-    try:
-        assert found_stored.wait(60)
+    with ingest_paused(second, [v2]):  # held right after it looked up which chunks are stored
         assert first.ingest([v3]).updated == ["tiny-459"]  # commits, and drops v1's chunks
-    finally:
-        release.set()
-        worker.join(120)
     record = second.index.records()["tiny-459"]
     assert record.files[0].startswith(str(tmp_path / "v2"))  # the second commit is the visible one
     check = second.index.verify()
