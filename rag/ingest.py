@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from rag.chunking import ChunkingConfig, chunk_episode, embedding_text
-from rag.embedding import CachedEmbedder
+from rag.embedding import CachedEmbedder, EmbedCounts
 from rag.errors import PodragError, SourceError
 from rag.index import ChromaIndex, IndexCheck
 from rag.lexical import LexicalStore
@@ -185,10 +185,10 @@ def _write_episode(record: EpisodeRecord, chunks: list[Chunk], index: ChromaInde
     fresh = [c for c in chunks if c.id not in present]
     tick(len(chunks) - len(fresh))
     e0 = time.perf_counter()
-    misses = embedder.misses
-    vectors = embedder.embed([embedding_text(c) for c in fresh], progress=tick)
+    counts = EmbedCounts()  # this episode's own: chats running beside the ingest embed through the same embedder
+    vectors = embedder.embed([embedding_text(c) for c in fresh], progress=tick, counts=counts)
     report.embed_seconds += time.perf_counter() - e0
-    report.embedded += embedder.misses - misses
+    report.embedded += counts.misses
     if fresh:
         index.add_chunks(fresh, vectors)
     index.commit_episode(record)

@@ -49,10 +49,13 @@ def settings(tmp_path):
 
 @pytest.fixture(scope="session")
 def embedder():
-    """The real bundled model, loaded once per test session."""
-    from rag.embedding import CachedEmbedder, EmbeddingCache, SentenceTransformerEmbedder
+    """The real bundled model as the app runs it (ONNX, exported into the test cache on first use), loaded once
+    per test session."""
+    from rag.embedding import CachedEmbedder, EmbeddingCache, local_embedder
+    from rag.settings import BUNDLED_MODEL, Settings
 
-    return CachedEmbedder(SentenceTransformerEmbedder(), EmbeddingCache(TEST_CACHE / "embeddings.sqlite"))
+    settings = Settings(cache=TEST_CACHE, embed_model=BUNDLED_MODEL, embed_backend="auto", _env_file=None)
+    return CachedEmbedder(local_embedder(settings), EmbeddingCache(TEST_CACHE / "embeddings.sqlite"))
 
 
 @pytest.fixture
