@@ -11,7 +11,7 @@ import bisect
 import logging
 import hashlib
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -180,11 +180,14 @@ class Assistant:
 
     # -- operations ---------------------------------------------------------------------------------------------
 
-    def ingest(self, paths: Sequence[Path], progress: Progress | None = None) -> IngestReport:
+    def ingest(self, paths: Sequence[Path], progress: Progress | None = None,
+               guard: Callable[[Mapping[str, EpisodeRecord]], None] | None = None) -> IngestReport:
+        """Ingest episode folders (see rag.ingest.ingest_paths, also for `guard`)."""
         from rag.ingest import ingest_paths
 
         with self._write_lock:
-            return ingest_paths(paths, self.index, self.lexical, self.embedder, self.chunking, progress)
+            return ingest_paths(paths, self.index, self.lexical, self.embedder, self.chunking, progress,
+                                guard=guard)
 
     def remove(self, episode_ids: Sequence[str]) -> list[str]:
         from rag.ingest import remove_episodes
