@@ -24,7 +24,8 @@ from rag.index import ChromaIndex, EpisodeRecord, transcript_sentences
 from rag.ingest import IngestReport, Progress, ingest_paths, remove_episodes
 from rag.lexical import LexicalStore
 from rag.models import Answer, EpisodeMeta, Filters, Passage, TranscriptSentence, Turn
-from rag.rerank import WindowReranker
+from rag.moments import MomentStore
+from rag.rerank import MomentRanker
 from rag.retrieval import Mode, RetrievalConfig, Retriever
 from rag.sources import detect_kind
 from rag.sources.summary import parse_summary
@@ -73,8 +74,16 @@ class Assistant:
     def retriever(self) -> Retriever:
         s = self.settings
         config = RetrievalConfig("hybrid", s.candidates, s.rrf_k, s.rerank_candidates)
-        reranker = WindowReranker(self.embedder, s.rrf_k) if s.rerank else None
-        return Retriever(self.index, self.lexical, self.embedder, config, reranker)
+        retriever = Retriever(self.index, self.lexical, self.embedder, config)
+        if s.rerank:
+            retriever.reranker = MomentRanker(self.moments, self.lexical, self.embedder.embed, retriever.passage,
+                                              lambda: list(self.index.records(refresh=False)))
+        return retriever
+
+    @cached_property
+    def moments(self) -> MomentStore:
+        """Each episode's moments (sentences and their vectors), built from the index on first use."""
+        return MomentStore(self.index.episode_chunks, self.embedder.embed, self.index.version)
 
     @cached_property
     def answerer(self) -> Answerer:

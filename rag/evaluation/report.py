@@ -28,8 +28,8 @@ from rag.evaluation.scores import (
 from rag.timecodes import format_clock
 
 SUMMARY_COLUMNS = ["hit1", "hit5", "hit10", "mrr10", "ndcg10", "passage_60s", "citation_30s", "citation_60s",
-                   "mention", "abstained"]
-PRIMARY, BASELINE, APP_DEFAULT = "hybrid", "llamaindex", "hybrid-rerank"
+                   "any_citation_60s", "mention", "abstained"]
+PRIMARY, BASELINE, APP_DEFAULT = "hybrid", "llamaindex", "moments"
 
 
 @dataclass
@@ -86,10 +86,11 @@ def summary_table(run: EvalRun) -> str:
     for name in answerable_datasets(run):
         for cfg in run.configs:
             s = score(run.select(cfg.name, name))
-            a = abstention(run, cfg.name)
+            a = abstention(run, cfg.name, blind=name.startswith("blind-"))
             rows.append([name, f"`{cfg.name}`", str(s.n)] + [_fmt(getattr(s, f), share) for f, _, share in cols]
                         + [_fmt(a.precision if a else None, True), _fmt(a.recall if a else None, True)])
-    header = ["dataset", "configuration", "n"] + [label for _, label, _ in cols] + ["abstain P", "abstain R"]
+    header = (["dataset", "configuration", "n"] + [label for _, label, _ in cols]
+              + ["abstain P", "abstain R (dev or blind unanswerables)"])
     return _table(header, rows)
 
 
@@ -343,15 +344,17 @@ def render_markdown(run: EvalRun, command: str, plots: dict[str, Path]) -> str:
     if styles:
         out += ["## By question style", "", "hit@5 / top citation (or the baseline's top node) within 60 s, over "
                 "every answerable set.", "", style_table(run, styles), ""]
-    abst = [a for a in (abstention(run, c.name) for c in run.configs) if a]
+    abst = [(group, a) for c in run.configs for group, blind in (("dev", False), ("blind", True))
+            if (a := abstention(run, c.name, blind))]
     if abst:
         out += ["## Abstention", "",
-                "Abstaining as a detector of unanswerable questions, over every answered question of the run "
-                "(precision: share of refusals that were unanswerable; recall: share of unanswerable questions "
-                "refused).", "",
-                _table(["configuration", "answerable", "unanswerable", "precision", "recall", "answerable refused"],
-                       [[f"`{a.config}`", str(a.answerable), str(a.unanswerable), f"{a.precision:.2f}",
-                         f"{a.recall:.2f}", f"{a.false_refusals:.2f}"] for a in abst]), ""]
+                "Abstaining as a detector of unanswerable questions, on the development sets and on the blind sets "
+                "separately (precision: share of refusals that were unanswerable; recall: share of unanswerable "
+                "questions refused; answerable refused: false abstentions).", "",
+                _table(["configuration", "sets", "answerable", "unanswerable", "precision", "recall",
+                        "answerable refused"],
+                       [[f"`{a.config}`", group, str(a.answerable), str(a.unanswerable), f"{a.precision:.2f}",
+                         f"{a.recall:.2f}", f"{a.false_refusals:.2f}"] for group, a in abst]), ""]
         primary = _primary(run)
         rows = sweep(run, primary) if primary else []
         if rows:

@@ -25,7 +25,7 @@ from rag.settings import Settings
 
 Progress = Callable[[int, int, str], None]  # (done, total, message)
 DEPTH = 10  # ranking depth of every retrieval metric
-RERANK_CANDIDATES = 20
+RERANK_CANDIDATES = 40
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,7 @@ class AnswerResult:
     mention: float | None = None  # must-mention recall; None for unanswerable questions
     support: float | None = None  # share of citations over gold; None when nothing is cited
     top_citation_error: float | None = None
+    best_citation_error: float | None = None  # the closest of all its citations
 
 
 @dataclass
@@ -141,6 +142,8 @@ def score_answer(q: Question, answer: Answer, seconds: float, slack: float = M.S
         result.mention = 0.0 if answer.abstained else M.mentions(answer.answer, q.must_mention)
         result.support = M.share(c.supported for c in cited) if cited else None
         result.top_citation_error = M.time_error(cited[0].start, q.gold) if cited else None
+        errors = [e for e in (M.time_error(c.start, q.gold) for c in cited) if e is not None]
+        result.best_citation_error = min(errors) if errors else None
     return result
 
 
