@@ -20,10 +20,20 @@ from rag.claims import ClaimCheck, ClaimChecker, name_variants
 from rag.conversation import condense
 from rag.embedding import CachedEmbedder, make_embedder
 from rag.errors import SourceError, UnknownEpisodeError
-from rag.index import ChromaIndex, EpisodeRecord, transcript_sentences
+from rag.index import ChromaIndex
 from rag.ingest import IngestReport, Progress, ingest_paths, remove_episodes
 from rag.lexical import LexicalStore
-from rag.models import Answer, EpisodeMeta, Filters, Passage, TranscriptSentence, Turn
+from rag.llm_retrieval import rerank_for_answer, rerank_pool
+from rag.models import (
+    Answer,
+    EpisodeMeta,
+    EpisodeRecord,
+    Filters,
+    Passage,
+    TranscriptSentence,
+    Turn,
+    transcript_sentences,
+)
 from rag.moments import MomentStore
 from rag.rerank import MomentRanker
 from rag.retrieval import Mode, RetrievalConfig, Retriever
@@ -245,7 +255,10 @@ class Assistant:
         deadline = deadline_after(self.settings.llm_timeout) if llm else None
         query = condense(question, history, llm.client if llm else None, deadline)
         vector = self.retriever.embed_query(query)
-        passages = self.retriever.search(query, self.settings.answer_passages, filters, query_vector=vector)
+        client, keep = llm.client if llm else None, self.settings.answer_passages
+        pool = rerank_pool(self.settings, client, keep)  # more candidates when the LLM re-ranks them
+        passages = self.retriever.search(query, pool, filters, query_vector=vector)
+        passages = rerank_for_answer(client, self.settings, query, passages, deadline, keep)
         if llm is not None:
             try:
                 yield from llm.stream(question, passages, history, deadline)

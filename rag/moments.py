@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rag.index import transcript_sentences
+from rag.models import transcript_sentences
 from rag.lexical import tokenize
 from rag.models import Chunk, TranscriptSentence
 

@@ -29,10 +29,12 @@ def source_number(request: Request, fragment: str) -> int:
 
 
 def llm_on(assistant, server, **overrides):
-    """Point the assistant at the scripted server."""
+    """Point the assistant at the scripted server. These tests script the answer call, so the LLM re-rank before it
+    is off unless asked for (tests/test_llm_retrieval.py covers it)."""
     s = assistant.settings
     s.llm_base_url = server.base_url
     s.llm_timeout = overrides.pop("timeout", 10.0)
+    s.llm_rerank = overrides.pop("llm_rerank", False)
     for k, v in overrides.items():
         setattr(s, k, v)
     return assistant

@@ -1,11 +1,10 @@
-"""rag/index.py: the index's view of one episode (its chunks in order, its transcript sentence by sentence);
+"""rag/index/: the index's view of one episode (its chunks in order, its transcript sentence by sentence);
 filtered dense search by over-fetching agrees with Chroma's own `where`; verify() finds damage."""
 
 import pytest
 
-import rag.index
-from rag.index import transcript_sentences
-from rag.models import Chunk, Filters, Moment
+import rag.index.query
+from rag.models import Chunk, Filters, Moment, transcript_sentences
 
 
 def _chunk(seq, text, moments, source_type="transcript", chapter="Intro", end=None):
@@ -51,7 +50,7 @@ FILTERS = [
 @pytest.mark.parametrize("overfetch", [1000, 30])  # 30: few survivors, so Chroma's where takes over
 @pytest.mark.parametrize("filters", FILTERS, ids=lambda f: str(f))
 def test_overfetched_filtering_finds_what_chromas_where_finds(corpus_assistant, monkeypatch, filters, overfetch):
-    monkeypatch.setattr(rag.index, "_OVERFETCH", overfetch)
+    monkeypatch.setattr(rag.index.query, "OVERFETCH", overfetch)
     a = corpus_assistant
     vector = a.retriever.embed_query("How many GPUs does DeepSeek have, and what about export controls?")
     a.index.refresh()

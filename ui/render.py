@@ -14,8 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from rag.context import SourceContext
-from rag.index import EpisodeRecord
-from rag.models import Answer, Chunk
+from rag.models import Answer, Chunk, EpisodeRecord
 from rag.timecodes import format_clock
 
 _MARKER = re.compile(r"\[(\d{1,3})\]")
