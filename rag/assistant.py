@@ -8,6 +8,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
@@ -174,7 +175,13 @@ class Assistant:
 
     def ingest(self, paths: Sequence[Path], progress: Progress | None = None) -> IngestReport:
         with self._write_lock:
-            return ingest_paths(paths, self.index, self.lexical, self.embedder, self.chunking, progress)
+            report = ingest_paths(paths, self.index, self.lexical, self.embedder, self.chunking, progress)
+        if self.settings.rerank and (report.new or report.updated):
+            # Every sentence of the new episodes is embedded now, so no question pays for it (moment ranking).
+            t0 = time.perf_counter()
+            self.moments.prepare(report.new + report.updated)
+            report.seconds += time.perf_counter() - t0
+        return report
 
     def remove(self, episode_ids: Sequence[str]) -> list[str]:
         with self._write_lock:

@@ -26,21 +26,28 @@ from rag.models import Chunk, TranscriptSentence
 
 MIN_WORDS = 35  # a moment holds at least this many words (or MAX_SENTENCES sentences, or the chapter's end)
 MAX_SENTENCES = 4
+MAX_SECONDS = 45.0  # nor does it run on past this long after its first sentence
 
 
 def window_bounds(sentences: Sequence[TranscriptSentence], min_words: int = MIN_WORDS,
-                  max_sentences: int = MAX_SENTENCES) -> list[tuple[int, int]]:
+                  max_sentences: int = MAX_SENTENCES, max_seconds: float = MAX_SECONDS) -> list[tuple[int, int]]:
     """For each sentence i, the moment starting there: (i, j) with sentences i..j, inside one chapter."""
     words = [len(s.text.split()) for s in sentences]
     out = []
     for i, s in enumerate(sentences):
         j, n = i, words[i]
         while (n < min_words and j + 1 < len(sentences) and j + 1 - i < max_sentences
-               and sentences[j + 1].chapter == s.chapter):
+               and sentences[j + 1].chapter == s.chapter and _within(s, sentences[j + 1], max_seconds)):
             j += 1
             n += words[j]
         out.append((i, j))
     return out
+
+
+def _within(first: TranscriptSentence, later: TranscriptSentence, seconds: float) -> bool:
+    if first.start is None or later.start is None:
+        return True  # summaries cite no time per sentence
+    return later.start - first.start <= seconds
 
 
 def unit_sums(vectors: np.ndarray, bounds: Sequence[tuple[int, int]]) -> np.ndarray:

@@ -47,7 +47,7 @@ class ExtractiveConfig:
     unknown_name_cosine: float = 0.6
     # Moment answers (passages ranked by moment): the best moment, then others within this log-odds margin.
     max_moments: int = 3
-    moment_margin: float = 1.5
+    moment_margin: float = 3.0
 
 
 def should_abstain(evidence: Evidence, cfg: ExtractiveConfig) -> bool:
