@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
-from rag.answer.llm import LLMClient, LLMError
+from rag.llm import LLMClient, LLMError
 from rag.answer.prompts import clean_query, condense_messages
 from rag.models import Turn
 

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from rag.answer.llm import LLMClient, deadline_after
+from rag.llm import LLMClient, deadline_after
 from rag.answer.prompts import NOT_COVERED
 from rag.llm_retrieval import (
     EXCERPT_CHARS,
@@ -20,6 +20,7 @@ from rag.llm_retrieval import (
     RankingError,
     parse_ranking,
     rerank_for_answer,
+    rerank_messages,
     rerank_with_llm,
 )
 from rag.models import Answer, Chunk, Moment, Passage, Turn
@@ -96,6 +97,33 @@ def test_the_prompt_is_capped_in_candidates_and_characters_and_keep_cuts_the_res
     bodies = re.findall(r"<excerpt [^>]*>(.*?)</excerpt>", user)
     assert len(bodies) == 12 and all(len(b) <= EXCERPT_CHARS + 2 and b.endswith(" …") for b in bodies)
     assert len(user) < 12 * (EXCERPT_CHARS + 100) + 400  # small enough for a local model's short context
+
+
+def long_passage() -> Passage:
+    """A 20-sentence passage whose only sentence about export controls is near the end, said by Dylan at 0:03:10."""
+    lines = [("Nathan Lambert", f"Sentence {i} is about post-training recipes and reward models in general.")
+             for i in range(18)]
+    lines.insert(17, ("Dylan Patel", "Export controls limit how many advanced chips China can buy."))
+    text, moments = "", []
+    for i, (speaker, line) in enumerate(lines):
+        moments.append(Moment(len(text), 10.0 * i, speaker))
+        text += line + " "
+    chunk = Chunk("long", "ep", "transcript", text.strip(), 0.0, 200.0, ["Nathan Lambert", "Dylan Patel"], None,
+                  None, moments, 0)
+    return Passage(chunk, 1.0, 1, None)
+
+
+def test_a_long_passage_is_shown_where_it_meets_the_question_with_that_moments_time_and_speaker():
+    [(attrs, body)] = re.findall(r"<excerpt ([^>]*)>(.*?)</excerpt>",
+                                 rerank_messages("Do export controls limit the chips China can buy?",
+                                                 [long_passage()])[1]["content"])
+    assert "Export controls limit how many advanced chips China can buy." in body
+    assert body.startswith("… Sentence ") and body.endswith(" …") and len(body) <= EXCERPT_CHARS + 4
+    assert 'time="0:02:' in attrs or 'time="0:01:' in attrs  # where the shown run starts, not the passage's 0:00:00
+    assert "Dylan Patel" in attrs
+    # with nothing in common with the question: the opening of the passage
+    opening = rerank_messages("bread?", [long_passage()])[1]["content"]
+    assert '<excerpt n="1" kind="transcript" time="0:00:00" speaker="Nathan Lambert">Sentence 0 ' in opening
 
 
 def test_an_empty_ranking_keeps_the_order(client, openai_server, passages):

@@ -20,9 +20,9 @@ from rag.lexical import LexicalStore, tokenize
 from rag.models import Answer, Citation, Evidence, Moment, MomentHit, Passage
 from rag.moment_rank import ABSTAIN_BELOW, answerable_probability
 from rag.timecodes import format_clock
+from rag.numbers import has_number
 
 _QUANTITY_QUESTION = re.compile(r"\b(how (many|much|long|big|large|old|often|fast)|what (year|percentage|share|number)|when)\b", re.I)
-_NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|billion|trillion)\b", re.I)
 
 _NOT_NAMES = {"i", "i'm", "i've", "i'd", "i'll", "ok", "okay"}
 
@@ -140,7 +140,7 @@ class ExtractiveAnswerer:
                 + cfg.lexical_weight * c.lexical
                 + (1 - cfg.semantic_weight - cfg.lexical_weight) * prior
             )
-            if wants_number and _NUMBER.search(c.sentence):
+            if wants_number and has_number(c.sentence):
                 c.score += cfg.answer_type_bonus
         return sorted(cands, key=lambda c: -c.score)
 

@@ -80,22 +80,21 @@ class ChromaIndex:
     # -- writing ------------------------------------------------------------------------------------------------
 
     def existing_ids(self, ids: Sequence[str]) -> set[str]:
-        chunks = self.conn.collection("chunks")
         found: set[str] = set()
         for batch in batches(list(ids), 1000):
-            found.update(self.conn.call("read chunks", chunks.get, ids=batch, include=[])["ids"])
+            found.update(self.conn.call("read chunks", "chunks", "get", ids=batch, include=[])["ids"])
         return found
 
     def add_chunks(self, chunks_: Sequence[Chunk], vectors: np.ndarray) -> None:
         """Add chunk records (not yet visible: no manifest lists them)."""
-        chunks = self.conn.collection("chunks")
         size = min(1000, self.conn.max_batch_size())
         written = time.time()
         for i in range(0, len(chunks_), size):
             part = chunks_[i : i + size]
             self.conn.call(
                 "write chunks",
-                chunks.upsert,
+                "chunks",
+                "upsert",
                 ids=[c.id for c in part],
                 embeddings=np.asarray(vectors[i : i + size], dtype=np.float32).tolist(),
                 documents=[c.text for c in part],
@@ -121,9 +120,8 @@ class ChromaIndex:
         return True
 
     def delete_chunks(self, ids: Sequence[str]) -> None:
-        chunks = self.conn.collection("chunks")
         for batch in batches(list(ids), 1000):
-            self.conn.call("delete chunks", chunks.delete, ids=batch)
+            self.conn.call("delete chunks", "chunks", "delete", ids=batch)
 
     def collect_garbage(self, grace: float | None = None) -> int:
         """Delete chunks that no episode lists (see rag/index/garbage.py). Returns how many."""
@@ -141,11 +139,10 @@ class ChromaIndex:
         return nearest(self, vector, n, filters, speakers, keep)
 
     def get_chunks(self, ids: Sequence[str], with_vectors: bool = False) -> dict[str, tuple[Chunk, np.ndarray | None]]:
-        chunks = self.conn.collection("chunks")
         include = ["documents", "metadatas"] + (["embeddings"] if with_vectors else [])
         out: dict[str, tuple[Chunk, np.ndarray | None]] = {}
         for batch in batches(list(ids), 1000):
-            got = self.conn.call("read chunks", chunks.get, ids=batch, include=include)
+            got = self.conn.call("read chunks", "chunks", "get", ids=batch, include=include)
             vectors = got.get("embeddings") if with_vectors else None
             for i, (cid, doc, meta) in enumerate(zip(got["ids"], got["documents"], got["metadatas"])):
                 vec = np.asarray(vectors[i], dtype=np.float32) if vectors is not None else None
@@ -180,15 +177,13 @@ class ChromaIndex:
             yield from got["ids"]
 
     def _pages(self, include: list, page: int) -> Iterator[dict]:
-        chunks = self.conn.collection("chunks")
         offset = 0
         while True:
-            got = self.conn.call("list chunks", chunks.get, include=include, limit=page, offset=offset)
+            got = self.conn.call("list chunks", "chunks", "get", include=include, limit=page, offset=offset)
             if not got["ids"]:
                 return
             yield got
             offset += len(got["ids"])
 
     def count(self) -> int:
-        chunks = self.conn.collection("chunks")
-        return self.conn.call("count", chunks.count)
+        return self.conn.call("count", "chunks", "count")
