@@ -154,5 +154,13 @@ class MomentStore:
             return moments
 
     def prepare(self, episode_ids: Sequence[str]) -> int:
-        """Embed the sentences of these episodes now (at ingest), so no question pays for it; returns sentences."""
-        return sum(len(self.get(e)) for e in episode_ids)
+        """Embed the sentences of these episodes now (at ingest), so no question pays for it; returns sentences.
+        Summary sentences too: a summary passage's sentences are ranked as moments of their own."""
+        n = 0
+        for e in episode_ids:
+            moments = self.get(e)
+            summary = [s for c in self._chunks_of(e) if c.source_type == "summary" for s, _ in c.sentences()]
+            if summary:
+                self._embed(summary)
+            n += len(moments) + len(summary)
+        return n

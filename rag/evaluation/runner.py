@@ -18,8 +18,9 @@ from rag.embedding import CachedEmbedder, make_embedder
 from rag.errors import PodragError
 from rag.evaluation import metrics as M
 from rag.evaluation.baseline import LlamaIndexBaseline
-from rag.evaluation.configs import EvalConfig
-from rag.evaluation.datasets import Dataset, Question
+from rag.evaluation.claims import ClaimResult, Confusion, run_claims
+from rag.evaluation.configs import CONFIGS, EvalConfig
+from rag.evaluation.datasets import BLIND_FOLDER, Dataset, Question
 from rag.models import Answer, Evidence, Filters, Passage
 from rag.settings import Settings
 
@@ -93,6 +94,14 @@ class IndexInfo:
 
 
 @dataclass
+class ClaimSetRun:
+    name: str  # the file's stem ("blind-claims" for the blind set)
+    blind: bool
+    results: list[ClaimResult]
+    confusion: Confusion
+
+
+@dataclass
 class EvalRun:
     datasets: list[Dataset]
     configs: list[EvalConfig]
@@ -107,6 +116,7 @@ class EvalRun:
     filter_episode: bool = False
     limit: int | None = None
     slack: float = M.SLACK
+    claims: list[ClaimSetRun] = field(default_factory=list)
 
     def select(self, config: str | None = None, dataset: str | None = None) -> list[QuestionResult]:
         return [r for r in self.results
@@ -254,3 +264,29 @@ def run_eval(settings: Settings, datasets: Sequence[Dataset], configs: Sequence[
         run.run_seconds[config.name] = time.perf_counter() - c0
     run.wall_seconds = time.perf_counter() - t0
     return run
+
+
+APP_DEFAULT = "moments"  # the configuration the app runs
+
+
+def claim_files(folder: Path) -> list[tuple[Path, bool]]:
+    """The development claim sets (`claims/*.jsonl`), then the blind one (`blind/claims.jsonl`)."""
+    files = [(p, False) for p in sorted((folder / "claims").glob("*.jsonl"))]
+    blind = folder / BLIND_FOLDER / "claims.jsonl"
+    return files + ([(blind, True)] if blind.is_file() else [])
+
+
+def run_claim_sets(settings: Settings, corpus: Sequence[Path], *, embedder: CachedEmbedder | None = None,
+                   progress: Progress | None = None) -> list[ClaimSetRun]:
+    """Every claim set checked by the app's default configuration, over its own index of `corpus`."""
+    embedder = embedder or make_embedder(settings)
+    engine = _Engine(CONFIGS[APP_DEFAULT], settings, embedder)
+    engine.prepare(corpus)
+    out = []
+    for path, blind in claim_files(settings.eval_datasets):
+        name = f"blind-{path.stem}" if blind else path.stem
+        if progress:
+            progress(0, 0, f"claims: {name}")
+        results, confusion = run_claims(engine.assistant, path)
+        out.append(ClaimSetRun(name, blind, results, confusion))
+    return out
