@@ -32,7 +32,7 @@ from rag.timecodes import format_clock
 
 log = logging.getLogger(__name__)
 
-EXCERPT_CHARS = 360  # per passage: ~12 excerpts stay under ~1,500 tokens for the short windows of local models
+EXCERPT_CHARS = 450  # per passage: 10 excerpts stay under ~1,700 tokens for the short windows of local models
 RERANK_MAX_TOKENS = 100  # "{"ranking": [12, 3, 7, 1, 5]}" is ~20 tokens; more is the model rambling
 # The re-rank may use this share of the time left before the answer's deadline, so that a hung re-rank still
 # leaves the answer (and its extractive fallback) time of its own.
@@ -66,7 +66,8 @@ class Excerpt:
 
 
 def _terms(text: str) -> set[str]:
-    return {w for w in _WORD.findall(text.lower()) if len(w) > 2 and w not in STOPWORDS_EN_PLUS}
+    """Content words, crudely stemmed (first 5 letters: "trained" and "training" meet, "GPUs" and "GPU" too)."""
+    return {w[:5] for w in _WORD.findall(text.lower()) if len(w) > 2 and w not in STOPWORDS_EN_PLUS}
 
 
 def _trim(text: str, chars: int) -> str:
@@ -166,7 +167,7 @@ def reorder(passages: Sequence[Passage], ranking: Sequence[int], keep: int) -> l
 
 
 def rerank_with_llm(client: LLMClient, question: str, passages: Sequence[Passage], deadline: float,
-                    keep: int | None = None, candidates: int = 12) -> list[Passage]:
+                    keep: int | None = None, candidates: int = 10) -> list[Passage]:
     """`passages` re-ordered by the LLM's judgement of which answer `question`, the best `keep` of them.
 
     The LLM sees the first `candidates` passages; those it picks come first, best first, then the rest in the

@@ -281,3 +281,23 @@ def test_a_self_contained_question_in_a_chat_is_searched_as_asked(tiny_assistant
     ask(tiny_assistant, "How many GPUs does DeepSeek have according to Dylan Patel?", history)
     [request] = openai_server.chat_requests  # no condensing call: just the answer
     assert '<source n="1" episode="Tiny DeepSeek talk (tiny-459)"' in request.text()
+
+
+def test_a_vague_first_question_is_not_rewritten(tiny_assistant, openai_server):
+    llm_on(tiny_assistant, openai_server, timeout=30.0)
+    openai_server.reply(Reply(NOT_COVERED))
+    ask(tiny_assistant, "What did he say about it?")
+    [request] = openai_server.chat_requests  # the answer only: a rewrite without a chat could only invent a subject
+    assert request.text().rstrip().endswith("Question: What did he say about it?")
+
+
+def test_a_follow_up_is_rewritten_and_the_rerank_ranks_for_the_rewrite(tiny_assistant, openai_server):
+    llm_on(tiny_assistant, openai_server, llm_rerank=True, timeout=30.0)
+    openai_server.reply(Reply("sourdough fermentation time at the Lisbon bakery"), Reply('{"ranking": [1]}'),
+                        Reply(NOT_COVERED))
+    history = [Turn("Tell me about the bakery in Lisbon", "Ana Silva bakes sourdough every morning [1].")]
+    ask(tiny_assistant, "and how long does it ferment?", history)
+    condense, rerank, answering = openai_server.chat_requests
+    assert "Last question: and how long does it ferment?" in condense.text()
+    assert is_rerank(rerank) and "Question: sourdough fermentation time at the Lisbon bakery" in rerank.text()
+    assert answering.text().rstrip().endswith("Question: and how long does it ferment?")  # the user's words
