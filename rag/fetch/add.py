@@ -152,6 +152,8 @@ class Adder:
         kind = sniff_file(path)
         if kind == "feed":
             yield from self._feed(source, path, download, options, report)
+        elif kind == "html" and download is not None and not self.ctx.guarded and _embeds_video(path):
+            yield self._video(source, options)  # a page with a player but no transcript: the player's captions
         elif kind == "html":
             yield builders.page_draft(self.ctx, source, path, download, options.episode_id)
         elif kind == "media":
@@ -292,6 +294,12 @@ def _caption_beside(info_file: Path) -> Path | None:
         if found:
             return found[0]
     return None
+
+
+def _embeds_video(page: Path) -> bool:
+    """Whether a page without transcript markup embeds a video player (HTML5 <video>, a YouTube or Vimeo frame)."""
+    text = page.read_bytes()[:2_000_000].decode("utf-8", errors="replace").lower()
+    return "ts-segment" not in text and any(m in text for m in ("<video", "youtube.com/embed/", "player.vimeo.com"))
 
 
 def _sweep(root: Path) -> None:
