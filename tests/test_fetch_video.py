@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from rag.fetch import AddOptions, Adder
 from rag.fetch.folder import read_provenance
 from rag.fetch.video import Caption, choose_caption, extract_info, json3_transcript

@@ -48,7 +48,8 @@ class Added:
     title: str | None
     transcript: str | None  # the transcript's format
     folder: str
-    seconds: float
+    seconds: float  # from the first byte fetched to the episode indexed
+    ingest_seconds: float = 0.0  # of which parsing, chunking, embedding and indexing
     notes: list[str] = field(default_factory=list)
 
 
@@ -227,6 +228,7 @@ class Adder:
             draft.discard()
             raise
         target = self.ctx.root / draft.episode_id
+        ingest_seconds = 0.0
         if target.is_dir() and _same_files(draft.path, target) and self._indexed(draft.episode_id, target):
             draft.discard()
             status = "unchanged"
@@ -241,12 +243,13 @@ class Adder:
                 staged.rollback()
                 raise FetchError(draft.source, ingest.failed[0])
             staged.commit()
+            ingest_seconds = ingest.seconds
             status = ("new" if draft.episode_id in ingest.new else
                       "updated" if draft.episode_id in ingest.updated else "unchanged")
         draft.committed = True
         transcript = episode.transcript.format if episode.transcript else None
         return Added(draft.episode_id, draft.source, draft.kind, status, episode.meta.title, transcript,
-                     str(target), round(time.perf_counter() - started, 2), draft.notes)
+                     str(target), round(time.perf_counter() - started, 2), round(ingest_seconds, 2), draft.notes)
 
     def _indexed(self, episode_id: str, folder: Path) -> bool:
         """Whether the index holds the episode with every file of `folder` (an `ingest` of other folders alone
