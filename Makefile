@@ -16,6 +16,8 @@ $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check torch==2.13.0
 	$(BIN)/pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@# The bundled model's ONNX export (~30 s, once per cache): without it the first command would make it.
+	$(BIN)/python -m rag.onnx_export || echo "note: no ONNX model; embeddings will use sentence-transformers"
 	touch $(STAMP)
 
 install: $(STAMP)
