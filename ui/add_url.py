@@ -66,5 +66,6 @@ def build(assistant: Assistant, table: gr.HTML) -> AddFromUrl:
         html, changed = add_from_url(assistant, url_, latest_, tick)
         return html, (render.library_html(assistant.episodes()) if changed else gr.skip())
 
-    added = button.click(fetch, [url, latest], [status, table], show_progress="full")
+    added = button.click(fetch, [url, latest], [status, table], show_progress="full",
+                         concurrency_limit=1, concurrency_id="index-writer")  # one writer at a time, as uploads
     return AddFromUrl(added)
