@@ -66,7 +66,8 @@ class Excerpt:
 
 
 def _terms(text: str) -> set[str]:
-    return {w for w in _WORD.findall(text.lower()) if len(w) > 2 and w not in STOPWORDS_EN_PLUS}
+    """Content words, crudely stemmed (first 5 letters: "trained" and "training" meet, "GPUs" and "GPU" too)."""
+    return {w[:5] for w in _WORD.findall(text.lower()) if len(w) > 2 and w not in STOPWORDS_EN_PLUS}
 
 
 def _trim(text: str, chars: int) -> str:
