@@ -19,6 +19,7 @@ from rag.answer.llm import LLMAnswerer
 from rag.llm import LLMClient, LLMError, LLMNotConfigured, deadline_after
 from rag.chunking import ChunkingConfig, embedding_text
 from rag.claims import ClaimCheck, ClaimChecker, name_variants
+from rag.claims.entities import frequent_names
 from rag.conversation import condense
 from rag.embedding import CachedEmbedder, make_embedder
 from rag.errors import SourceError, UnknownEpisodeError
@@ -56,6 +57,7 @@ class Assistant:
         # One writer at a time in this process; readers need no lock (LexicalStore guards its own reload).
         self._write_lock = threading.Lock()
         self._sentences: dict[str, tuple[tuple[str, str], list[TranscriptSentence]]] = {}
+        self._topics: dict[str, tuple[tuple[str, str], str]] = {}
 
     # -- parts --------------------------------------------------------------------------------------------------
 
@@ -111,6 +113,7 @@ class Assistant:
             people=self._people,
             links=self._links,
             context=self._context,
+            topic=self._topic,
             judge=judge,
         )
 
@@ -123,6 +126,14 @@ class Assistant:
         sentences = transcript_sentences(self.index.episode_chunks(episode_id))
         self._sentences[episode_id] = (key, sentences)
         return sentences
+
+    def _topic(self, episode_id: str) -> str:
+        """What an episode is about, for the claim checker: its title and the names it keeps coming back to."""
+        key = (episode_id, self.index.version())
+        if self._topics.get(episode_id, (None,))[0] != key:
+            names = frequent_names([s.text for s in self.transcript_sentences(episode_id)])
+            self._topics[episode_id] = (key, " ".join([self._title(episode_id) or "", *names]))
+        return self._topics[episode_id][1]
 
     def _context(self, episode_id: str, t: float | None, before: float = 120.0, after: float = 30.0) -> str:
         """What was said from `before` seconds before `t` to `after` seconds after it."""
