@@ -1,6 +1,8 @@
 """The one object the CLI and the UI talk to: it wires settings -> embedder -> index -> retrieval -> answerer.
 
-Everything is created on first use, so `podcast-rag --help` or `episodes` do not load the embedding model.
+Everything is created on first use, so `podcast-rag --help` or `episodes` do not load the embedding model, and
+modules only some commands need (ingest, claims, summaries, the LLM client, BM25's stop words) are imported by the
+methods that need them. The parts are built under a lock: the web app calls one Assistant from many threads.
 """
 
 from __future__ import annotations
@@ -10,21 +12,18 @@ import logging
 import hashlib
 import threading
 from collections.abc import Iterator, Sequence
-from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rag.answer import Answerer, final_answer
 from rag.answer.extractive import ExtractiveAnswerer
 from rag.answer.llm import LLMAnswerer
 from rag.llm import LLMClient, LLMError, LLMNotConfigured, deadline_after
 from rag.chunking import ChunkingConfig, embedding_text
-from rag.claims import ClaimCheck, ClaimChecker, name_variants
-from rag.claims.entities import frequent_names
-from rag.conversation import condense
 from rag.embedding import CachedEmbedder, make_embedder
 from rag.errors import SourceError, UnknownEpisodeError
 from rag.index import ChromaIndex
-from rag.ingest import IngestReport, Progress, ingest_paths, remove_episodes
+from rag.lazy import locked_cached_property as cached_property
 from rag.lexical import LexicalStore
 from rag.llm_retrieval import rerank_for_answer, rerank_pool
 from rag.models import (
@@ -39,10 +38,12 @@ from rag.models import (
 )
 from rag.rerank import WindowReranker
 from rag.retrieval import Mode, RetrievalConfig, Retriever
-from rag.sources import detect_kind
-from rag.sources.summary import parse_summary
 from rag.settings import Settings, get_settings
-from rag.summary_check import SummaryReport, verify_summary
+
+if TYPE_CHECKING:
+    from rag.claims import ClaimCheck, ClaimChecker
+    from rag.ingest import IngestReport, Progress
+    from rag.summary_check import SummaryReport
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +100,8 @@ class Assistant:
 
     @cached_property
     def claim_checker(self) -> ClaimChecker:
+        from rag.claims import ClaimChecker
+
         judge = None
         if self.settings.use_llm() and self.settings.llm_configured():
             from rag.claim_judge import LLMJudge
@@ -131,6 +134,8 @@ class Assistant:
         """What an episode is about, for the claim checker: its title and the names it keeps coming back to."""
         key = (episode_id, self.index.version())
         if self._topics.get(episode_id, (None,))[0] != key:
+            from rag.claims.entities import frequent_names
+
             names = frequent_names([s.text for s in self.transcript_sentences(episode_id)])
             self._topics[episode_id] = (key, " ".join([self._title(episode_id) or "", *names]))
         return self._topics[episode_id][1]
@@ -188,10 +193,14 @@ class Assistant:
     # -- operations ---------------------------------------------------------------------------------------------
 
     def ingest(self, paths: Sequence[Path], progress: Progress | None = None) -> IngestReport:
+        from rag.ingest import ingest_paths
+
         with self._write_lock:
             return ingest_paths(paths, self.index, self.lexical, self.embedder, self.chunking, progress)
 
     def remove(self, episode_ids: Sequence[str]) -> list[str]:
+        from rag.ingest import remove_episodes
+
         with self._write_lock:
             return remove_episodes(episode_ids, self.index, self.lexical)
 
@@ -214,6 +223,11 @@ class Assistant:
         """Check an episode's summary (or another summary file of it) against its transcript: where each quote
         is, said by whom, the summary's clock offset, and (with `statements`) which statements the transcript
         does not back."""
+        from rag.claims import name_variants
+        from rag.sources import detect_kind
+        from rag.sources.summary import parse_summary
+        from rag.summary_check import verify_summary
+
         record = self.index.records().get(episode_id)
         if record is None:
             raise UnknownEpisodeError(f"no episode {episode_id!r} in the index (see `podcast-rag episodes`)")
@@ -260,6 +274,8 @@ class Assistant:
         follow-up question is first condensed with `history` into a standalone query (rag/conversation.py).
         Raises `LLMNotConfigured` when settings require an LLM (answerer='llm') and none is configured.
         """
+        from rag.conversation import condense
+
         notice = None
         try:
             llm = self.llm

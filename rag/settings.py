@@ -14,6 +14,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
 
 
+def default_concurrency() -> int:
+    """Events the app runs at once: 8 per core (16 on 2 cores), at most 64. An answer from an LLM mostly waits on
+    the server, so many can run together; extractive answers share the cores anyway (BENCHMARKS.md, issue 12)."""
+    return min(64, 8 * (os.cpu_count() or 1))
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PODRAG_", env_file=".env", extra="ignore")
 
@@ -36,6 +42,11 @@ class Settings(BaseSettings):
     # Embedding
     embed_model: str = Field(BUNDLED_MODEL, description="A sentence-transformers name or path.")
     embed_batch_size: int = 32
+    embed_backend: Literal["auto", "onnx", "torch"] = Field(
+        "auto",
+        description="auto: the bundled model through ONNX Runtime (exported once into the cache), "
+        "sentence-transformers for other models or if the export fails; onnx: require it; torch: never.",
+    )
     allow_downloads: bool = Field(False, description="Let Hugging Face download models (off: offline).")
     # Embeddings from an OpenAI-compatible /v1/embeddings endpoint (a GPU server: TEI, vLLM, Infinity) instead.
     embed_base_url: str | None = Field(None, description="e.g. http://gpu-box:8080/v1; the model is embed_model.")
@@ -86,7 +97,7 @@ class Settings(BaseSettings):
     llm_rerank: bool = Field(
         True, description="When an LLM answers, let it first re-order the retrieved passages (rag/llm_retrieval.py)."
     )
-    llm_rerank_candidates: int = Field(12, ge=2, le=30, description="Passages the LLM re-ranks (short excerpts).")
+    llm_rerank_candidates: int = Field(10, ge=2, le=30, description="Passages the LLM re-ranks (short excerpts).")
 
     # App
     host: str = "127.0.0.1"
@@ -95,16 +106,47 @@ class Settings(BaseSettings):
     uploads: Path | None = Field(None, description="Episodes added in the app (default: beside the index).")
     upload_max_mb: float = Field(25.0, description="Largest file an app upload may be, in MB.")
     feedback: Path | None = Field(None, description="Answer ratings, SQLite (default: beside the index).")
+    concurrency: int = Field(
+        default_factory=default_concurrency, ge=1,
+        description="Chat, claim and search events the app runs at once; more wait in Gradio's queue, which "
+        "shows each user their place. Ingest and uploads run one at a time whatever this says.",
+    )
+
+    # Fetching episodes (`podcast-rag add` / `sync`, the Library tab's "add by URL"); see README "Adding episodes".
+    fetched: Path | None = Field(None, description="Episode folders made by `add` (default: beside the index).")
+    fetch_timeout: float = Field(20.0, gt=0, description="Seconds to wait for a server to connect or send data.")
+    fetch_deadline: float = Field(120.0, gt=0, description="Seconds one page, feed or transcript may take in all.")
+    fetch_max_mb: float = Field(50.0, gt=0, description="Largest page, feed or transcript to download, in MB.")
+    audio_max_mb: float = Field(1000.0, gt=0, description="Largest audio file to download, in MB.")
+    audio_deadline: float = Field(3600.0, gt=0, description="Seconds one audio download may take in all.")
+    # The web app never fetches from this machine's own network (loopback, private, link-local, metadata
+    # addresses) unless this is set: a URL typed into a form must not reach services behind the firewall.
+    fetch_allow_private: bool = Field(False, description="Let the app fetch from loopback/private addresses.")
+    # "PREFIX=REPLACEMENT" pairs, space-separated: URLs starting with PREFIX are fetched from REPLACEMENT instead
+    # (a local mirror; tests serve the demo pages on 127.0.0.1). Provenance keeps both addresses.
+    fetch_mirrors: str | None = Field(None, description="e.g. 'https://lexfridman.com=http://127.0.0.1:8000'.")
+    whisper_model: str = Field("base", description="faster-whisper model: a size name (base, small...) or a folder.")
+    whisper_compute_type: str = Field("int8", description="CTranslate2 compute type on the CPU.")
 
     def corpus_paths(self) -> list[Path]:
         return [Path(p) for p in (self.corpus or "").split(os.pathsep) if p]
 
     def default_corpus(self) -> list[Path]:
-        """What `ingest` and `eval` read when given no folders: data/episodes, then $PODRAG_CORPUS."""
-        return [Path("data/episodes"), *self.corpus_paths()]
+        """What `ingest` and `eval` read when given no folders: data/episodes, then $PODRAG_CORPUS, then the
+        episodes `add` fetched (when there are any)."""
+        fetched = [self.fetched_dir()] if self.fetched_dir().is_dir() else []
+        return [Path("data/episodes"), *self.corpus_paths(), *fetched]
 
     def uploads_dir(self) -> Path:
         return self.uploads or self.index.parent / "uploads"
+
+    def fetched_dir(self) -> Path:
+        return self.fetched or self.index.parent / "fetched"
+
+    def mirrors(self) -> list[tuple[str, str]]:
+        """(prefix, replacement) pairs from `fetch_mirrors`, longest prefix first."""
+        pairs = [item.split("=", 1) for item in (self.fetch_mirrors or "").split() if "=" in item]
+        return sorted(((a, b) for a, b in pairs if a and b), key=lambda p: -len(p[0]))
 
     def feedback_path(self) -> Path:
         return self.feedback or self.index.parent / "feedback.sqlite"

@@ -6,7 +6,6 @@ passage, so a reply can cite "the source that has the 50,000 GPUs sentence" what
 """
 
 import re
-import socket
 import time
 
 import pytest
@@ -15,6 +14,7 @@ from rag.llm import LLMClient, LLMError, without_reasoning
 from rag.answer.prompts import NOT_COVERED
 from rag.models import Answer, Turn
 from tests.conftest import write_episode
+from tests.net import free_port
 from tests.openai_server import Reply, Request
 
 QUESTION = "How many GPUs does DeepSeek have?"
@@ -183,12 +183,6 @@ def assert_fell_back(answer, *fragments):
     for fragment in fragments:
         assert fragment in answer.notice, answer.notice
     assert answer.citations and "50,000" in answer.citations[0].quote  # still a useful answer
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_connection_refused(tiny_assistant):

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import logging
 import os
 import sys
+import threading
 
 # No usage statistics leave the machine (the app is offline by default).
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -36,6 +38,14 @@ def _optional_tabs(where: str):
 def _follower(tabs) -> list:
     """An optional module's build() may return an object with `refresh()` and `outputs` to follow the library."""
     return [(tabs.refresh, tabs.outputs)] if hasattr(tabs, "refresh") and hasattr(tabs, "outputs") else []
+
+
+def _warm_up(assistant: Assistant) -> None:
+    try:
+        assistant.embedder.inner.embed(["warm up"])
+        assistant.lexical.sync()
+    except Exception as exc:  # noqa: BLE001  (the first question reports the same problem to the user)
+        logging.getLogger(__name__).warning("warming up failed: %s", exc)
 
 
 def theme() -> gr.themes.Base:
@@ -86,10 +96,13 @@ def launch(assistant: Assistant, host: str | None = None, port: int | None = Non
     warning = access.exposure_warning(host, credentials, insecure)
     if warning:
         print(warning, file=sys.stderr, flush=True)
-    # Load the embedding model now (past the cache, which may already hold any text), so that the first question
-    # whose embedding is not cached does not wait for it.
-    assistant.embedder.inner.embed(["warm up"])
+    # Load the embedding model and open the index beside building the page (the server answers sooner), so that
+    # the first question whose embedding is not cached does not wait for them either.
+    threading.Thread(target=_warm_up, args=(assistant,), name="warm-up", daemon=True).start()
     demo = build(assistant)
+    # Chat, claim and search events run side by side up to PODRAG_CONCURRENCY; the Library's upload and the
+    # Evaluate run set their own limit of 1 (one writer). Gradio shows a queued user their place.
+    demo.queue(default_concurrency_limit=settings.concurrency)
     with open(_CSS_FILE, encoding="utf-8") as f:
         css = f.read()
     demo.launch(
@@ -104,6 +117,7 @@ def launch(assistant: Assistant, host: str | None = None, port: int | None = Non
         prevent_thread_lock=True,
         quiet=True,  # Gradio's banner suggests share=True, which this app never uses
         footer_links=[],
+        max_threads=max(40, settings.concurrency + 8),  # sync handlers run in this pool: never the bottleneck
         run_history=False,  # questions are not kept in the browser either
     )
     if block:

@@ -90,5 +90,6 @@ def build(assistant: Assistant) -> LibraryTab:
         return render.status_html(message), render.library_html(assistant.episodes()), None, None, None
 
     uploads = [transcript, summary, chapters]
-    added = add.click(add_episode, [*uploads, *fields.values()], [status, table, *uploads], show_progress="full")
+    added = add.click(add_episode, [*uploads, *fields.values()], [status, table, *uploads], show_progress="full",
+                      concurrency_limit=1, concurrency_id="index-writer")  # one writer at a time
     return LibraryTab(table, added)

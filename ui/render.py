@@ -210,7 +210,8 @@ def source_panel_html(context: SourceContext, source: Source, number: str | None
         if c.chapter:
             out.append(f'<div class="src-where">Chapter: {esc(c.chapter)}</div>')
         span = format_clock(t0) + (f" – {format_clock(t1)}" if t1 is not None else "")
-        who = source.speaker or ", ".join(c.speakers)
+        # Transcripts from Whisper or automatic captions name nobody: say so rather than show a blank.
+        who = source.speaker or ", ".join(c.speakers) or "Speakers unknown (automatic transcript)"
         out.append(f'<div class="src-who">{esc(who)} · {esc(span)}</div>')
     out.append('<div class="src-turns">')
     for turn in context.turns:

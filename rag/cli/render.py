@@ -186,3 +186,28 @@ def print_doctor(check, notices: list[str]) -> None:
         out.print("[red]problems found[/red]: re-ingest the episodes named above")
     else:
         out.print("[red]problems found[/red]: run `podcast-rag doctor --repair` to rebuild BM25")
+
+
+def print_add_report(report, *, command: str = "add") -> None:
+    """What `add` / `sync` did: one line per episode on stdout; notes, failures and a summary on stderr. A machine
+    that reached no server at all gets one line saying how to add episodes instead of one error per source."""
+    for a in report.added:
+        title = f" · {a.title}" if a.title else ""
+        transcript = f" · transcript: {a.transcript}" if a.transcript else ""
+        out.print(f"{a.status:9} {escape(a.episode_id)}{escape(title)}{escape(transcript)} [dim]({a.kind}, "
+                  f"{a.seconds:.1f} s)[/dim]")
+        for note in a.notes:
+            out.print(f"          [dim]{escape(note)}[/dim]")
+    for note in report.notes:
+        print_note(note)
+    if report.offline:
+        print_error(f"no network ({report.failed[0]}): add episodes once online with `podcast-rag add URL` (a "
+                    "transcript page, podcast feed, video or audio), or put episode folders in data/episodes and "
+                    "run `podcast-rag ingest`")
+        return
+    for line in report.failed:
+        print_error(line)
+    if command == "add" or report.added or report.failed:
+        err.print(report.summary_line())
+    else:
+        err.print("no feeds to sync: add one with `podcast-rag add FEED_URL`")

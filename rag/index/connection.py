@@ -1,13 +1,15 @@
-"""The connection to Chroma: an embedded store (`PersistentClient`) or a server (`HttpClient`), its two
-collections, and what its failures mean to a user.
+"""The connection to Chroma: an embedded store (`PersistentClient`) or a server (`HttpClient`), its collections,
+and what its failures mean to a user.
 
-Failures are classified by exception type: a transport error (refused, reset, timed out) means the server did not
-answer; chromadb's `NotFoundError` on a server means the collections are gone. Either resets the connection, so the
-next call reconnects. Anything else is not the store being unreachable and propagates as it is.
+Failures are classified by exception type: on a server, a transport error (refused, reset, timed out) means it did
+not answer and chromadb's `NotFoundError` means the collections are gone; either resets the connection, so the next
+call reconnects. On the embedded store, chromadb's `InternalError` means this process's view is older than the
+files (see `reopen`). Anything else propagates as it is.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,7 +30,9 @@ class ChromaConnection:
         self.embed_model = embed_model
         self.location = settings.chroma_url or str(settings.index / "chroma")
         self._client = None
+        # kind -> collection; replaced whole (never mutated), so a reader sees all of them or none.
         self._open: dict[str, Any] = {}
+        self._open_lock = threading.Lock()
         # Called when a server no longer has the collections: whatever was read from them is void.
         self.on_lost: Callable[[], None] = lambda: None
 
@@ -39,7 +43,14 @@ class ChromaConnection:
     def collection(self, kind: str):
         """The `<prefix>-<kind>` collection (a kind of `COLLECTIONS`); all are opened, and created when missing,
         on first use."""
-        if not self._open:
+        opened = self._open  # one read: a reset in another thread must not empty it between check and use
+        return (opened or self._opened())[kind]
+
+    def _opened(self) -> dict[str, Any]:
+        # One thread connects; threads arriving meanwhile wait for its connection instead of opening their own.
+        with self._open_lock:
+            if self._open:
+                return self._open
             try:
                 self._client = self._connect()
                 opened = {kind: self._get_or_create(kind, vectors) for kind, vectors in COLLECTIONS.items()}
@@ -53,7 +64,7 @@ class ChromaConnection:
                         f"{self.embed_model!r}: use another --index folder, or set PODRAG_EMBED_MODEL={built_with}"
                     )
             self._open = opened
-        return self._open[kind]
+            return opened
 
     def _get_or_create(self, kind: str, vectors: bool):
         name = f"{self.settings.collection}-{kind}"
@@ -74,17 +85,51 @@ class ChromaConnection:
 
     def reset(self) -> None:
         """Forget the client and collections: the next call opens them again."""
-        self._open = {}
+        self._client, self._open = None, {}
 
-    def call(self, what: str, fn: Callable[..., Any], *args, **kwargs):
-        """Run a Chroma call, turning a lost server into one clear error (and reconnecting on the next call)."""
+    def reopen(self) -> None:
+        """Open the embedded store afresh, to see another process's commits.
+
+        Chroma's embedded store reads another process's records from SQLite at once, but keeps the vector index it
+        loaded: asked for the vectors of chunks another process added, it fails ("Error finding id"), and its
+        searches never return them. A new client loads both from disk. chromadb shares one client state per path
+        within a process, so that state is taken out of its registry (not stopped: other threads may be in a call
+        on it; it is freed once nobody uses it) before the next call opens a new one.
+        """
+        client = self._client
+        self.reset()
+        if client is not None and not self.is_server:
+            from chromadb.api.shared_system_client import SharedSystemClient
+
+            with SharedSystemClient._refcount_lock:
+                SharedSystemClient._identifier_to_system.pop(client._identifier, None)
+                SharedSystemClient._identifier_to_refcount.pop(client._identifier, None)
+
+    def call(self, what: str, kind: str, method: str, **kwargs):
+        """`<kind collection>.<method>(**kwargs)`, turning failures into one clear error.
+
+        Server: a lost server or lost collections become `IndexUnavailableError` (and the next call reconnects).
+        Embedded: Chroma's `InternalError` is retried once on a freshly opened store (a commit by another process
+        between this process's look at the manifest and this call); a second one is an `IndexUnavailableError`.
+        """
         try:
-            return fn(*args, **kwargs)
+            return getattr(self.collection(kind), method)(**kwargs)
         except IndexUnavailableError:
             raise
         except Exception as exc:
             if not self.is_server:
-                raise
+                if not is_internal_error(exc):
+                    raise
+                self.reopen()
+                try:
+                    return getattr(self.collection(kind), method)(**kwargs)
+                except Exception as again:
+                    if not is_internal_error(again):
+                        raise
+                    raise IndexUnavailableError(
+                        f"the index at {self.location} cannot be read ({what}): {one_line(again)}; "
+                        "`podcast-rag doctor` checks it"
+                    ) from again
             if is_connection_error(exc):
                 self.reset()
                 raise IndexUnavailableError(
@@ -144,6 +189,12 @@ def is_connection_error(exc: Exception) -> bool:
     import httpx
 
     return isinstance(exc, (httpx.TransportError, ConnectionError, TimeoutError))
+
+
+def is_internal_error(exc: Exception) -> bool:
+    from chromadb.errors import InternalError
+
+    return isinstance(exc, InternalError)
 
 
 def is_missing_collection(exc: Exception) -> bool:

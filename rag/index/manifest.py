@@ -7,6 +7,10 @@ sees the same episodes.
 
 Each record carries a stamp, and a `__version__` record changes with every commit, so a process re-reads only the
 records that changed since it last looked (one small read per query when nothing did).
+
+Readers of an embedded store in another process than the writer (the app while `podcast-rag ingest` runs) see a
+commit whole or not at all: a version this process did not write makes it open the store afresh before it reads
+the new records (see ChromaConnection.reopen), so a listed chunk is always one it can read and search.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import json
 import threading
 import uuid
+from collections import deque
 
 from rag.index.connection import ChromaConnection, batches
 from rag.models import EpisodeRecord
@@ -33,6 +38,7 @@ class Manifest:
         self._stamps: dict[str, str] = {}
         self._live: set[str] = set()
         self._lock = threading.Lock()
+        self._written: deque[str] = deque(maxlen=16)  # versions this process wrote: not news to reopen for
         conn.on_lost = self.forget
 
     def forget(self) -> None:
@@ -41,8 +47,7 @@ class Manifest:
 
     def version(self) -> str:
         """A token that changes whenever any episode is committed or removed."""
-        episodes = self.conn.collection("episodes")
-        got = self.conn.call("read version", episodes.get, ids=[VERSION_ID], include=["documents"])
+        got = self.conn.call("read version", "episodes", "get", ids=[VERSION_ID], include=["documents"])
         return got["documents"][0] if got["ids"] else ""
 
     @property
@@ -70,8 +75,9 @@ class Manifest:
             version = self.version()
             if version == self._version:
                 return False
-            episodes = self.conn.collection("episodes")
-            got = self.conn.call("read episode stamps", episodes.get, include=["metadatas"])
+            if self._version is not None and version not in self._written and not self.conn.is_server:
+                self.conn.reopen()  # before the new records are published: queries that see them can read them
+            got = self.conn.call("read episode stamps", "episodes", "get", include=["metadatas"])
             stamps = {
                 rid: str((meta or {}).get("stamp", ""))
                 for rid, meta in zip(got["ids"], got["metadatas"])
@@ -82,7 +88,7 @@ class Manifest:
             gone = [rid for rid in self._records if rid not in stamps]
             records = {rid: rec for rid, rec in self._records.items() if rid in stamps}
             for batch in batches(changed, 200):
-                docs = self.conn.call("read episodes", episodes.get, ids=batch, include=["documents"])
+                docs = self.conn.call("read episodes", "episodes", "get", ids=batch, include=["documents"])
                 for rid, doc in zip(docs["ids"], docs["documents"]):
                     records[rid] = EpisodeRecord.from_json(json.loads(doc))
             live = set(self._live)
@@ -99,10 +105,10 @@ class Manifest:
 
     def write(self, record: EpisodeRecord) -> None:
         """Make `record` its episode's visible version (the commit point)."""
-        episodes = self.conn.collection("episodes")
         self.conn.call(
             "write episode",
-            episodes.upsert,
+            "episodes",
+            "upsert",
             ids=[record.id],
             embeddings=[_NO_VECTOR],
             documents=[json.dumps(record.to_json())],
@@ -111,13 +117,12 @@ class Manifest:
         self._bump_version()
 
     def delete(self, episode_id: str) -> None:
-        episodes = self.conn.collection("episodes")
-        self.conn.call("remove episode", episodes.delete, ids=[episode_id])
+        self.conn.call("remove episode", "episodes", "delete", ids=[episode_id])
         self._bump_version()
 
     def _bump_version(self) -> None:
-        episodes = self.conn.collection("episodes")
-        self.conn.call(
-            "write version", episodes.upsert, ids=[VERSION_ID], embeddings=[_NO_VECTOR], documents=[uuid.uuid4().hex]
-        )
+        token = uuid.uuid4().hex
+        self._written.append(token)
+        self.conn.call("write version", "episodes", "upsert", ids=[VERSION_ID], embeddings=[_NO_VECTOR],
+                       documents=[token])
 

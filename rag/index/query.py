@@ -55,11 +55,10 @@ def nearest(index: ChromaIndex, vector: np.ndarray, n: int, filters: Filters | N
     live = index.live_ids
     if not live:
         return []
-    chunks = index.conn.collection("chunks")
     vec = [np.asarray(vector, dtype=np.float32).tolist()]
     if filters and keep is not None and not filters.episode_ids:
         over = min(max(OVERFETCH, 25 * n), len(live))
-        got = index.conn.call("query", chunks.query, query_embeddings=vec, n_results=over, include=["distances"])
+        got = index.conn.call("query", "chunks", "query", query_embeddings=vec, n_results=over, include=["distances"])
         best = [(cid, 1.0 - float(d)) for cid, d in zip(got["ids"][0], got["distances"][0])
                 if cid in live and keep(cid)]
         if len(best) >= n or over >= len(live):
@@ -83,7 +82,8 @@ def nearest(index: ChromaIndex, vector: np.ndarray, n: int, filters: Filters | N
         extra["ids"] = ids
     got = index.conn.call(
         "query",
-        chunks.query,
+        "chunks",
+        "query",
         query_embeddings=vec,
         # Dead (orphan) chunks can only exist after a crash; asking for a few more covers them.
         n_results=n + 8,

@@ -19,7 +19,7 @@ import numpy as np
 
 from rag.index.connection import ChromaConnection, batches
 from rag.index.encoding import chunk_from_record, chunk_metadata
-from rag.index.garbage import collect_garbage
+from rag.index.garbage import collect_garbage, drop_unlisted
 from rag.index.lock import write_lock
 from rag.index.manifest import Manifest
 from rag.index.query import nearest
@@ -80,50 +80,53 @@ class ChromaIndex:
     # -- writing ------------------------------------------------------------------------------------------------
 
     def existing_ids(self, ids: Sequence[str]) -> set[str]:
-        chunks = self.conn.collection("chunks")
         found: set[str] = set()
         for batch in batches(list(ids), 1000):
-            found.update(self.conn.call("read chunks", chunks.get, ids=batch, include=[])["ids"])
+            found.update(self.conn.call("read chunks", "chunks", "get", ids=batch, include=[])["ids"])
         return found
 
     def add_chunks(self, chunks_: Sequence[Chunk], vectors: np.ndarray) -> None:
         """Add chunk records (not yet visible: no manifest lists them)."""
-        chunks = self.conn.collection("chunks")
         size = min(1000, self.conn.max_batch_size())
         written = time.time()
         for i in range(0, len(chunks_), size):
             part = chunks_[i : i + size]
             self.conn.call(
                 "write chunks",
-                chunks.upsert,
+                "chunks",
+                "upsert",
                 ids=[c.id for c in part],
                 embeddings=np.asarray(vectors[i : i + size], dtype=np.float32).tolist(),
                 documents=[c.text for c in part],
                 metadatas=[chunk_metadata(c, written) for c in part],
             )
 
+    def claim(self, ids: Sequence[str]) -> None:
+        """Mark stored chunks as about to be listed by this process's commit: on a server, another process's
+        commit or garbage collection then leaves them alone (see rag/index/garbage.py). Ids not stored are
+        ignored."""
+        now = time.time()
+        for batch in batches(list(ids), 1000):
+            self.conn.call("claim chunks", "chunks", "update", ids=batch, metadatas=[{"claimed": now}] * len(batch))
+
     def commit_episode(self, record: EpisodeRecord) -> list[str]:
-        """Make `record` the episode's visible version. Returns the chunk ids it no longer uses."""
+        """Make `record` the episode's visible version. Returns the chunk ids it no longer uses that were deleted."""
         old = self.records().get(record.id)
         self.manifest.write(record)
         stale = sorted(set(old.chunk_ids) - set(record.chunk_ids)) if old else []
-        self.delete_chunks(stale)
-        self.refresh()
-        return stale
+        return drop_unlisted(self, stale)
 
     def remove_episode(self, episode_id: str) -> bool:
         old = self.records().get(episode_id)
         if not old:
             return False
         self.manifest.delete(episode_id)
-        self.delete_chunks(old.chunk_ids)
-        self.refresh()
+        drop_unlisted(self, old.chunk_ids)
         return True
 
     def delete_chunks(self, ids: Sequence[str]) -> None:
-        chunks = self.conn.collection("chunks")
         for batch in batches(list(ids), 1000):
-            self.conn.call("delete chunks", chunks.delete, ids=batch)
+            self.conn.call("delete chunks", "chunks", "delete", ids=batch)
 
     def collect_garbage(self, grace: float | None = None) -> int:
         """Delete chunks that no episode lists (see rag/index/garbage.py). Returns how many."""
@@ -141,11 +144,10 @@ class ChromaIndex:
         return nearest(self, vector, n, filters, speakers, keep)
 
     def get_chunks(self, ids: Sequence[str], with_vectors: bool = False) -> dict[str, tuple[Chunk, np.ndarray | None]]:
-        chunks = self.conn.collection("chunks")
         include = ["documents", "metadatas"] + (["embeddings"] if with_vectors else [])
         out: dict[str, tuple[Chunk, np.ndarray | None]] = {}
         for batch in batches(list(ids), 1000):
-            got = self.conn.call("read chunks", chunks.get, ids=batch, include=include)
+            got = self.conn.call("read chunks", "chunks", "get", ids=batch, include=include)
             vectors = got.get("embeddings") if with_vectors else None
             for i, (cid, doc, meta) in enumerate(zip(got["ids"], got["documents"], got["metadatas"])):
                 vec = np.asarray(vectors[i], dtype=np.float32) if vectors is not None else None
@@ -170,6 +172,14 @@ class ChromaIndex:
             for chunk, _ in self.get_chunks(batch).values():
                 yield chunk
 
+    def chunk_metadata(self, ids: Sequence[str]) -> dict[str, dict]:
+        """The stored metadata of these chunks, by id (ids not stored are left out)."""
+        out: dict[str, dict] = {}
+        for batch in batches(list(ids), 1000):
+            got = self.conn.call("read chunks", "chunks", "get", ids=batch, include=["metadatas"])
+            out.update(zip(got["ids"], (m or {} for m in got["metadatas"])))
+        return out
+
     def all_chunk_metadata(self, page: int = 5000) -> Iterator[tuple[str, dict]]:
         """Every stored chunk's (id, metadata), listed or not, in pages."""
         for got in self._pages(["metadatas"], page):
@@ -180,15 +190,13 @@ class ChromaIndex:
             yield from got["ids"]
 
     def _pages(self, include: list, page: int) -> Iterator[dict]:
-        chunks = self.conn.collection("chunks")
         offset = 0
         while True:
-            got = self.conn.call("list chunks", chunks.get, include=include, limit=page, offset=offset)
+            got = self.conn.call("list chunks", "chunks", "get", include=include, limit=page, offset=offset)
             if not got["ids"]:
                 return
             yield got
             offset += len(got["ids"])
 
     def count(self) -> int:
-        chunks = self.conn.collection("chunks")
-        return self.conn.call("count", chunks.count)
+        return self.conn.call("count", "chunks", "count")
