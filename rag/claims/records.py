@@ -26,7 +26,7 @@ class ClaimError(PodragError):
 class Check:
     """One heuristic's finding about a candidate passage."""
 
-    name: str  # "similarity", "entities", "numbers", "negation", "speaker", "llm"
+    name: str  # "similarity", "entities", "numbers", "negation", "roles", "order", "speaker", "llm"
     outcome: Outcome
     detail: str
 
