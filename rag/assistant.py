@@ -11,6 +11,7 @@ import bisect
 import logging
 import hashlib
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,7 +37,8 @@ from rag.models import (
     Turn,
     transcript_sentences,
 )
-from rag.rerank import WindowReranker
+from rag.moments import MomentStore
+from rag.rerank import MomentRanker
 from rag.retrieval import Mode, RetrievalConfig, Retriever
 from rag.settings import Settings, get_settings
 
@@ -90,8 +92,16 @@ class Assistant:
     def retriever(self) -> Retriever:
         s = self.settings
         config = RetrievalConfig("hybrid", s.candidates, s.rrf_k, s.rerank_candidates)
-        reranker = WindowReranker(self.embedder, s.rrf_k) if s.rerank else None
-        return Retriever(self.index, self.lexical, self.embedder, config, reranker)
+        retriever = Retriever(self.index, self.lexical, self.embedder, config)
+        if s.rerank:
+            retriever.reranker = MomentRanker(self.moments, self.lexical, self.embedder.embed, retriever.passage,
+                                              lambda: list(self.index.records(refresh=False)))
+        return retriever
+
+    @cached_property
+    def moments(self) -> MomentStore:
+        """Each episode's moments (sentences and their vectors), built from the index on first use."""
+        return MomentStore(self.index.episode_chunks, self.embedder.embed, self.index.version)
 
     @cached_property
     def answerer(self) -> Answerer:
@@ -196,7 +206,13 @@ class Assistant:
         from rag.ingest import ingest_paths
 
         with self._write_lock:
-            return ingest_paths(paths, self.index, self.lexical, self.embedder, self.chunking, progress)
+            report = ingest_paths(paths, self.index, self.lexical, self.embedder, self.chunking, progress)
+        if self.settings.rerank and (report.new or report.updated):
+            # Every sentence of the new episodes is embedded now, so no question pays for it (moment ranking).
+            t0 = time.perf_counter()
+            self.moments.prepare(report.new + report.updated)
+            report.seconds += time.perf_counter() - t0
+        return report
 
     def remove(self, episode_ids: Sequence[str]) -> list[str]:
         from rag.ingest import remove_episodes
