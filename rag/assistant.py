@@ -12,7 +12,7 @@ import logging
 import hashlib
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -202,11 +202,14 @@ class Assistant:
 
     # -- operations ---------------------------------------------------------------------------------------------
 
-    def ingest(self, paths: Sequence[Path], progress: Progress | None = None) -> IngestReport:
+    def ingest(self, paths: Sequence[Path], progress: Progress | None = None,
+               guard: Callable[[Mapping[str, EpisodeRecord]], None] | None = None) -> IngestReport:
+        """Ingest episode folders (see rag.ingest.ingest_paths, also for `guard`)."""
         from rag.ingest import ingest_paths
 
         with self._write_lock:
-            report = ingest_paths(paths, self.index, self.lexical, self.embedder, self.chunking, progress)
+            report = ingest_paths(paths, self.index, self.lexical, self.embedder, self.chunking, progress,
+                                  guard=guard)
         if self.settings.rerank and (report.new or report.updated):
             # Every sentence of the new episodes is embedded now, so no question pays for it (moment ranking).
             t0 = time.perf_counter()
