@@ -174,6 +174,9 @@ class Adder:
         from rag.fetch.video import choose_caption, extract_info
 
         self.ctx.report(0, 0, "reading the video's page")
+        if self.ctx.guarded:
+            # yt-dlp connects by itself, so its connections cannot be pinned; at least the address is checked.
+            self.ctx.downloader.guard.pin(source)
         info = extract_info(source, self.ctx.settings.fetch_timeout, generic=not self.ctx.guarded)
         caption = choose_caption(info)
         if caption is not None:
