@@ -184,6 +184,8 @@ class Adder:
         return builders.video_draft(self.ctx, source, info, options.episode_id, caption=caption)
 
     def _feed(self, source: str, path: Path, download: Download | None, options: AddOptions, report: AddReport):
+        if download is None:  # a local feed file: `sync` re-reads it from wherever it is run
+            source = str(path.resolve())
         feed = parse_feed(path, source)
         items = feed.select(options.latest, options.episode)
         if options.episode_id and len(items) > 1:
@@ -196,7 +198,10 @@ class Adder:
         if download is not None:
             state.etag, state.last_modified = download.etag, download.last_modified
         state.checked_at = now()
-        state.seen = list(dict.fromkeys([*state.seen, *(i.guid for i in feed.items)]))
+        # Items not chosen now count as seen (`sync` fetches only what appears later); chosen ones once added, so
+        # that one that failed (no transcript yet, a server error) is tried again by the next `sync`.
+        chosen = {i.guid for i in items}
+        state.seen = list(dict.fromkeys([*state.seen, *(i.guid for i in feed.items if i.guid not in chosen)]))
         del feed.items[:]  # only the chosen ones are needed from here on
         try:
             yield from self.feed_items(feed, items, options.episode_id, state, report)
@@ -213,6 +218,13 @@ class Adder:
             yield draft
             if draft.committed:
                 state.episodes[item.guid] = draft.episode_id
+                if item.guid not in state.seen:
+                    state.seen.append(item.guid)
+        for item in items:  # what failed is tried again by `sync`, even if the feed itself does not change
+            if item.guid in state.episodes:
+                state.pending.pop(item.guid, None)
+            else:
+                state.pending[item.guid] = item.to_json()
 
     # -- committing an episode ----------------------------------------------------------------------------------
 

@@ -40,10 +40,14 @@ def sync_feeds(adder: Adder) -> AddReport:
 def _sync_one(adder: Adder, state: FeedState, tmp: Path, report: AddReport) -> None:
     feed, fresh = _read_feed(adder, state, tmp)
     current = {i.guid: i for i in feed.items} if fresh else {}
-    new = [i for i in feed.items if i.guid not in set(state.seen)]
+    seen = set(state.seen)
     if fresh:
-        state.seen = list(dict.fromkeys([*state.seen, *current]))
+        # Items become seen once added, so one that fails (no transcript yet) is tried again next time.
+        new = [i for i in feed.items if i.guid not in seen and i.guid not in state.episodes]
+        state.pending = {g: item for g, item in state.pending.items() if g in current}
         remember_channel(state, feed)
+    else:
+        new = [FeedItem.from_json(item) for item in state.pending.values()]
     state.checked_at = now()
     # Items added before: as the feed now describes them, else as their provenance kept them.
     known = []
