@@ -59,6 +59,7 @@ class AddReport:
     failed: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     unreachable: int = 0  # failures that never reached a server
+    feeds: int | None = None  # `sync`: how many feeds were read
 
     @property
     def ok(self) -> bool:
@@ -71,11 +72,15 @@ class AddReport:
 
     def summary_line(self) -> str:
         counts = {s: sum(a.status == s for a in self.added) for s in ("new", "updated", "unchanged")}
+        if self.feeds is not None:
+            return (f"{self.feeds} feeds synced: {counts['new']} new episodes, {counts['updated']} updated, "
+                    f"{counts['unchanged']} unchanged, {len(self.failed)} failed")
         return (f"{len(self.added)} episodes added ({counts['new']} new, {counts['updated']} updated, "
                 f"{counts['unchanged']} unchanged), {len(self.failed)} failed")
 
     def to_json(self) -> dict:
-        return {"added": [asdict(a) for a in self.added], "failed": self.failed, "notes": self.notes}
+        return {"added": [asdict(a) for a in self.added], "failed": self.failed, "notes": self.notes,
+                **({"feeds": self.feeds} if self.feeds is not None else {})}
 
 
 class Adder:

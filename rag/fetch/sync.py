@@ -24,8 +24,9 @@ from rag.fetch.http import now
 
 def sync_feeds(adder: Adder) -> AddReport:
     """Sync every added feed; one report for all (a feed that fails is one line, the others go on)."""
-    report = AddReport()
-    for state in load_feeds(adder.ctx.root):
+    states = load_feeds(adder.ctx.root)
+    report = AddReport(feeds=len(states))
+    for state in states:
         tmp = adder.ctx.root / f".tmp-{uuid.uuid4().hex[:8]}"
         try:
             _sync_one(adder, state, tmp, report)
