@@ -15,7 +15,7 @@ import numpy as np
 
 from rag.models import Chunk, Filters, MomentHit, Passage, TranscriptSentence
 from rag.moment_rank import AROUND_SECONDS, FEATURES, GLOBAL_MOMENTS, NAMES_SECONDS, ChunkSignal, QuestionTerms, features, question_terms, score
-from rag.moments import EpisodeMoments, MomentStore, build_moments
+from rag.moments import MAX_SECONDS, EpisodeMoments, MomentStore, build_moments
 
 # Above this many episodes in scope the moment-level search covers only the episodes the chunk search found.
 GLOBAL_EPISODES = 20
@@ -41,6 +41,23 @@ def _spoken(sentences: Sequence[TranscriptSentence]) -> str:
             speaker = s.speaker
         parts.append(s.text)
     return " ".join(parts)
+
+
+def _answer_start(moments: EpisodeMoments, i: int) -> tuple[int, int]:
+    """The moment's sentences from where its answer starts: a question someone else answers inside the moment
+    ("So how many GPUs? — We believe closer to 50,000") is skipped, so the citation opens at the answer, and the
+    moment runs on by as many sentences (within its chapter and MAX_SECONDS)."""
+    a, b = moments.bounds[i]
+    s = moments.sentences
+    skipped = 0
+    while a < b and s[a].text.rstrip().endswith("?") and s[a + 1].speaker != s[a].speaker:
+        a += 1
+        skipped += 1
+    while skipped and b + 1 < len(s) and s[b + 1].chapter == s[a].chapter and (
+            s[a].start is None or s[b + 1].start is None or s[b + 1].start - s[a].start <= MAX_SECONDS):
+        b += 1
+        skipped -= 1
+    return a, b
 
 
 class MomentRanker:
@@ -135,7 +152,7 @@ class MomentRanker:
         return [_Candidate(p.chunk.episode_id, i, 0.0, p, moments, vector) for i in ids], rows
 
     def _hit(self, c: _Candidate, terms: QuestionTerms) -> MomentHit:
-        a, b = c.moments.bounds[c.index]
+        a, b = _answer_start(c.moments, c.index)
         first = c.moments.sentences[a]
         around = c.moments.terms_around(c.index, AROUND_SECONDS)
         near = c.moments.terms_around(c.index, NAMES_SECONDS)

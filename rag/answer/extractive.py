@@ -18,7 +18,7 @@ from rag.answer.citations import Links, cite, no_links, sentence_end
 from rag.embedding import CachedEmbedder
 from rag.lexical import LexicalStore, tokenize
 from rag.models import Answer, Citation, Evidence, Moment, MomentHit, Passage
-from rag.moment_rank import ABSTAIN_BELOW, answerable_probability
+from rag.moment_rank import ABSTAIN_BELOW, WEAK_SCORE, answerable_probability
 from rag.timecodes import format_clock
 from rag.numbers import has_number
 
@@ -158,7 +158,7 @@ class ExtractiveAnswerer:
         missing_all = set(best.missing).intersection(*(m.missing for m in tops))
         probability = answerable_probability(best.score, bool(best.missing), bool(missing_all), bool(best.unknown))
         evidence = Evidence(best.cosine, probability, sorted(missing_all or best.missing))
-        if probability < ABSTAIN_BELOW:
+        if probability < ABSTAIN_BELOW or best.score < WEAK_SCORE:
             text = ABSTAIN_TEXT
             if evidence.unknown_words:
                 names = ", ".join(f"“{w}”" for w in _surface(question, evidence.unknown_words))
