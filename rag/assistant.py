@@ -65,6 +65,7 @@ class Assistant:
         self._write_lock = threading.Lock()
         # episode id -> (index version, its sentences), for the most recently used episodes
         self._sentences: LRU[str, tuple[str, list[TranscriptSentence]]] = LRU(SENTENCE_CACHE_EPISODES)
+        self._topics: dict[str, tuple[tuple[str, str], str]] = {}
 
     # -- parts --------------------------------------------------------------------------------------------------
 
@@ -105,7 +106,9 @@ class Assistant:
     @cached_property
     def moments(self) -> MomentStore:
         """Each episode's moments (sentences and their vectors), built from the index on first use."""
-        return MomentStore(self.index.episode_chunks, self.embedder.embed, self.index.version)
+        # The version retrieval last refreshed (it refreshes before every search): no store round trip per episode.
+        return MomentStore(self.index.episode_chunks, self.embedder.embed,
+                           lambda: self.index.seen_version or self.index.version())
 
     @cached_property
     def answerer(self) -> Answerer:
@@ -130,6 +133,7 @@ class Assistant:
             people=self._people,
             links=self._links,
             context=self._context,
+            topic=self._topic,
             judge=judge,
         )
 
@@ -140,6 +144,16 @@ class Assistant:
         if cached:
             return cached[1]
         return self._sentences.put(episode_id, (version, transcript_sentences(self.index.episode_chunks(episode_id))))[1]
+
+    def _topic(self, episode_id: str) -> str:
+        """What an episode is about, for the claim checker: its title and the names it keeps coming back to."""
+        key = (episode_id, self.index.version())
+        if self._topics.get(episode_id, (None,))[0] != key:
+            from rag.claims.entities import frequent_names
+
+            names = frequent_names([s.text for s in self.transcript_sentences(episode_id)])
+            self._topics[episode_id] = (key, " ".join([self._title(episode_id) or "", *names]))
+        return self._topics[episode_id][1]
 
     def _context(self, episode_id: str, t: float | None, before: float = 120.0, after: float = 30.0) -> str:
         """What was said from `before` seconds before `t` to `after` seconds after it."""
