@@ -101,7 +101,9 @@ class Assistant:
     @cached_property
     def moments(self) -> MomentStore:
         """Each episode's moments (sentences and their vectors), built from the index on first use."""
-        return MomentStore(self.index.episode_chunks, self.embedder.embed, self.index.version)
+        # The version retrieval last refreshed (it refreshes before every search): no store round trip per episode.
+        return MomentStore(self.index.episode_chunks, self.embedder.embed,
+                           lambda: self.index.seen_version or self.index.version())
 
     @cached_property
     def answerer(self) -> Answerer:
