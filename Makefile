@@ -56,7 +56,7 @@ test-fast: install
 
 # Every golden set through every configuration; report in eval/reports/ (the README's table).
 eval: install
-	$(BIN)/podcast-rag eval --corpus data/episodes $(addprefix --corpus ,$(SHARED_CORPUS))
+	$(BIN)/podcast-rag eval --claims --corpus data/episodes $(addprefix --corpus ,$(SHARED_CORPUS))
 
 # Scale benchmark (~40 min on 2 cores; run it on a quiet machine): rewrites the results in BENCHMARKS.md.
 bench: install

@@ -11,7 +11,8 @@ import bisect
 import logging
 import hashlib
 import threading
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,7 @@ from rag.errors import SourceError, UnknownEpisodeError
 from rag.index import ChromaIndex
 from rag.lazy import locked_cached_property as cached_property
 from rag.lexical import LexicalStore
+from rag.lru import LRU
 from rag.llm_retrieval import rerank_for_answer, rerank_pool
 from rag.models import (
     Answer,
@@ -36,7 +38,8 @@ from rag.models import (
     Turn,
     transcript_sentences,
 )
-from rag.rerank import WindowReranker
+from rag.moments import MomentStore
+from rag.rerank import MomentRanker
 from rag.retrieval import Mode, RetrievalConfig, Retriever
 from rag.settings import Settings, get_settings
 
@@ -46,6 +49,9 @@ if TYPE_CHECKING:
     from rag.summary_check import SummaryReport
 
 log = logging.getLogger(__name__)
+
+# Episodes whose transcript sentences stay in memory (a 5-hour episode has ~4,000 sentences, ~2 MB).
+SENTENCE_CACHE_EPISODES = 16
 
 
 class Assistant:
@@ -57,7 +63,9 @@ class Assistant:
             self.__dict__["embedder"] = embedder  # fills the cached_property below
         # One writer at a time in this process; readers need no lock (LexicalStore guards its own reload).
         self._write_lock = threading.Lock()
-        self._sentences: dict[str, tuple[tuple[str, str], list[TranscriptSentence]]] = {}
+        # episode id -> (index version, its sentences), for the most recently used episodes
+        self._sentences: LRU[str, tuple[str, list[TranscriptSentence]]] = LRU(SENTENCE_CACHE_EPISODES)
+        self._topics: dict[str, tuple[tuple[str, str], str]] = {}
 
     # -- parts --------------------------------------------------------------------------------------------------
 
@@ -89,8 +97,18 @@ class Assistant:
     def retriever(self) -> Retriever:
         s = self.settings
         config = RetrievalConfig("hybrid", s.candidates, s.rrf_k, s.rerank_candidates)
-        reranker = WindowReranker(self.embedder, s.rrf_k) if s.rerank else None
-        return Retriever(self.index, self.lexical, self.embedder, config, reranker)
+        retriever = Retriever(self.index, self.lexical, self.embedder, config)
+        if s.rerank:
+            retriever.reranker = MomentRanker(self.moments, self.lexical, self.embedder.embed, retriever.passage,
+                                              lambda: list(self.index.records(refresh=False)))
+        return retriever
+
+    @cached_property
+    def moments(self) -> MomentStore:
+        """Each episode's moments (sentences and their vectors), built from the index on first use."""
+        # The version retrieval last refreshed (it refreshes before every search): no store round trip per episode.
+        return MomentStore(self.index.episode_chunks, self.embedder.embed,
+                           lambda: self.index.seen_version or self.index.version())
 
     @cached_property
     def answerer(self) -> Answerer:
@@ -115,18 +133,27 @@ class Assistant:
             people=self._people,
             links=self._links,
             context=self._context,
+            topic=self._topic,
             judge=judge,
         )
 
     def transcript_sentences(self, episode_id: str) -> list[TranscriptSentence]:
         """The episode's transcript, sentence by sentence in time order (cached until the index changes)."""
-        key = (episode_id, self.index.version())
-        cached = self._sentences.get(episode_id)
-        if cached and cached[0] == key:
+        version = self.index.version()
+        cached = self._sentences.get(episode_id, valid=lambda entry: entry[0] == version)
+        if cached:
             return cached[1]
-        sentences = transcript_sentences(self.index.episode_chunks(episode_id))
-        self._sentences[episode_id] = (key, sentences)
-        return sentences
+        return self._sentences.put(episode_id, (version, transcript_sentences(self.index.episode_chunks(episode_id))))[1]
+
+    def _topic(self, episode_id: str) -> str:
+        """What an episode is about, for the claim checker: its title and the names it keeps coming back to."""
+        key = (episode_id, self.index.version())
+        if self._topics.get(episode_id, (None,))[0] != key:
+            from rag.claims.entities import frequent_names
+
+            names = frequent_names([s.text for s in self.transcript_sentences(episode_id)])
+            self._topics[episode_id] = (key, " ".join([self._title(episode_id) or "", *names]))
+        return self._topics[episode_id][1]
 
     def _context(self, episode_id: str, t: float | None, before: float = 120.0, after: float = 30.0) -> str:
         """What was said from `before` seconds before `t` to `after` seconds after it."""
@@ -180,11 +207,20 @@ class Assistant:
 
     # -- operations ---------------------------------------------------------------------------------------------
 
-    def ingest(self, paths: Sequence[Path], progress: Progress | None = None) -> IngestReport:
+    def ingest(self, paths: Sequence[Path], progress: Progress | None = None,
+               guard: Callable[[Mapping[str, EpisodeRecord]], None] | None = None) -> IngestReport:
+        """Ingest episode folders (see rag.ingest.ingest_paths, also for `guard`)."""
         from rag.ingest import ingest_paths
 
         with self._write_lock:
-            return ingest_paths(paths, self.index, self.lexical, self.embedder, self.chunking, progress)
+            report = ingest_paths(paths, self.index, self.lexical, self.embedder, self.chunking, progress,
+                                  guard=guard)
+        if self.settings.rerank and (report.new or report.updated):
+            # Every sentence of the new episodes is embedded now, so no question pays for it (moment ranking).
+            t0 = time.perf_counter()
+            self.moments.prepare(report.new + report.updated)
+            report.seconds += time.perf_counter() - t0
+        return report
 
     def remove(self, episode_ids: Sequence[str]) -> list[str]:
         from rag.ingest import remove_episodes

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -93,7 +94,8 @@ def _record(episode: Episode, chunks: list[Chunk], fp: str) -> EpisodeRecord:
         fingerprint=fp,
         chapters=sorted(episode.chapters, key=lambda c: c.start),
         duration=episode.duration,
-        files=[str(p) for p in episode.files],
+        # Absolute: verify-summary and the app read them again from wherever they were started.
+        files=[os.path.abspath(p) for p in episode.files],
         transcript_format=episode.transcript.format if episode.transcript else None,
         has_summary=episode.summary is not None,
         ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -109,11 +111,14 @@ def ingest_paths(
     cfg: ChunkingConfig,
     progress: Progress | None = None,
     max_file_mb: float | None = None,
+    guard: Callable[[Mapping[str, EpisodeRecord]], None] | None = None,
 ) -> IngestReport:
     """Ingest every episode found under `paths`. Never raises for a bad episode: see `IngestReport.failed`.
 
     Raises `IndexUnavailableError` when the index cannot be written (another writer holds the embedded store,
-    or the Chroma server is gone); episodes committed before that stay committed.
+    or the Chroma server is gone); episodes committed before that stay committed. `guard`, given the indexed
+    episodes once the write lock is held, may refuse the whole ingest by raising a `PodragError` (nothing is
+    written then).
     """
     t0 = time.perf_counter()
     report = IngestReport()
@@ -122,6 +127,8 @@ def ingest_paths(
         sources, errors = discover(list(paths))
         report.failed.extend(str(e) for e in errors)
         known = index.records()
+        if guard is not None:
+            guard(known)
 
         todo: list[tuple[EpisodeSources, str]] = []
         for src in sources:
@@ -132,7 +139,8 @@ def ingest_paths(
                 report.failed.append(_failure(src, exc))
                 continue
             old = known.get(src.id)
-            if old and old.fingerprint == fp:
+            # Records from before file paths were stored absolute are written again (nothing is re-embedded).
+            if old and old.fingerprint == fp and all(os.path.isabs(f) for f in old.files):
                 report.unchanged.append(src.id)
             else:
                 todo.append((src, fp))
@@ -175,8 +183,13 @@ def ingest_paths(
 def _write_episode(record: EpisodeRecord, chunks: list[Chunk], index: ChromaIndex, embedder: CachedEmbedder,
                    report: IngestReport, tick: Callable[[int], None]) -> None:
     """Embed and add the episode's chunks (invisible so far), then commit its manifest record (visible at once)."""
-    # Chunks already stored (an interrupted earlier run) are neither embedded nor written again.
-    present = index.existing_ids([c.id for c in chunks])
+    # Chunks already stored (an interrupted earlier run, the previous version) are neither embedded nor written
+    # again. On a server they are claimed first, so that another process committing this episode meanwhile does
+    # not delete them (see rag/index/garbage.py).
+    ids = [c.id for c in chunks]
+    if index.is_server:
+        index.claim(ids)
+    present = index.existing_ids(ids)
     fresh = [c for c in chunks if c.id not in present]
     tick(len(chunks) - len(fresh))
     e0 = time.perf_counter()
@@ -187,8 +200,22 @@ def _write_episode(record: EpisodeRecord, chunks: list[Chunk], index: ChromaInde
     if fresh:
         index.add_chunks(fresh, vectors)
     index.commit_episode(record)
+    if index.is_server:
+        _restore_lost(record, chunks, index, embedder)
     report.chunks += len(fresh)
     log.info("committed %s: %d chunks (%d written)", record.id, len(chunks), len(fresh))
+
+
+def _restore_lost(record: EpisodeRecord, chunks: list[Chunk], index: ChromaIndex, embedder: CachedEmbedder) -> None:
+    """Write back chunks of the just-committed version that another process deleted after this one found them
+    stored and before it claimed them (a narrow race the claim leaves), while this version is the visible one."""
+    lost = set(record.chunk_ids) - index.existing_ids(record.chunk_ids)
+    current = index.records().get(record.id)
+    if not lost or current is None or current.chunk_ids != record.chunk_ids:
+        return
+    again = [c for c in chunks if c.id in lost]
+    index.add_chunks(again, embedder.embed([embedding_text(c) for c in again]))
+    log.warning("%s: %d chunks deleted by another process's commit were written again", record.id, len(again))
 
 
 def remove_episodes(ids: Sequence[str], index: ChromaIndex, lexical: LexicalStore) -> list[str]:

@@ -23,7 +23,8 @@ Mode = Literal["hybrid", "dense", "bm25"]
 
 
 class Reranker(Protocol):
-    def rerank(self, passages: list[Passage], query_vector: np.ndarray, k: int) -> list[Passage]: ...
+    def rerank(self, query: str, passages: list[Passage], query_vector: np.ndarray, k: int,
+               filters: Filters | None = None, speakers: Sequence[str] = ()) -> list[Passage]: ...
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ class RetrievalConfig:
     mode: Mode = "hybrid"
     candidates: int = 40  # from each side, before fusion
     rrf_k: int = 60
-    rerank_candidates: int = 20  # how many fused passages a reranker re-orders
+    rerank_candidates: int = 40  # how many fused passages a reranker re-orders
 
 
 def rrf(rankings: Sequence[Sequence[str]], k: int = 60) -> list[tuple[str, float]]:
@@ -57,6 +58,24 @@ def passage_links(chunk: Chunk, record: EpisodeRecord | None) -> tuple[str | Non
     return url, audio_link(meta.audio_url, t)
 
 
+def matching_speakers(name: str, known: Sequence[str]) -> list[str]:
+    """The names in `known` that `name` means, case-insensitively: the exact name if there is one, else those in
+    which `name`'s words start consecutive words ('dylan', 'patel', 'dylan p' -> Dylan Patel). Never inside a
+    word: 'an' is Ana Silva, not Nathan or Dylan."""
+    wanted = name.lower().split()
+    if not wanted:
+        return []
+    exact = [s for s in known if s.lower().split() == wanted]
+    if exact:
+        return exact
+
+    def starts_words(words: list[str]) -> bool:
+        return any(all(w.startswith(p) for w, p in zip(words[i:], wanted))
+                   for i in range(len(words) - len(wanted) + 1))
+
+    return [s for s in known if starts_words(s.lower().split())]
+
+
 class Retriever:
     def __init__(self, index: ChromaIndex, lexical: LexicalStore, embedder: CachedEmbedder,
                  config: RetrievalConfig | None = None, reranker: Reranker | None = None):
@@ -73,12 +92,7 @@ class Retriever:
         """Index speaker names matching a user's 'dylan' or 'Dylan Patel' (case-insensitive, by word prefix)."""
         if not name:
             return []
-        wanted = name.strip().lower()
-        known = self.lexical.sync().speakers()
-        exact = [s for s in known if s.lower() == wanted]
-        if exact:
-            return exact
-        return [s for s in known if any(w.startswith(wanted) for w in s.lower().split()) or wanted in s.lower()]
+        return matching_speakers(name, self.lexical.sync().speakers())
 
     def embed_query(self, query: str) -> np.ndarray:
         return self.embedder.embed([query])[0]
@@ -91,7 +105,17 @@ class Retriever:
         if self.reranker is None:
             return self._search(query, k, filters, vector)
         passages = self._search(query, max(k, self.config.rerank_candidates), filters, vector)
-        return self.reranker.rerank(passages, vector, k)
+        speakers = self.resolve_speaker(filters.speaker) if filters and filters.speaker else []
+        if filters and filters.speaker and not speakers:
+            return []
+        return self.reranker.rerank(query, passages, vector, k, filters, speakers)
+
+    def passage(self, chunk: Chunk, score: float, rank: int) -> Passage:
+        """A Passage of `chunk` with its links (for a chunk a reranker brings in)."""
+        record = self.index.records(refresh=False).get(chunk.episode_id)
+        url, audio = passage_links(chunk, record)
+        return Passage(chunk, score, rank, url, audio,
+                       summary_offset=record.summary_offset if record and chunk.source_type == "summary" else None)
 
     def _search(self, query: str, k: int, filters: Filters | None, vector: np.ndarray) -> list[Passage]:
         """Dense and BM25 candidates fused by reciprocal rank: the k best."""

@@ -69,8 +69,8 @@ class Settings(BaseSettings):
     rrf_k: int = 60
     # On by default: better on every golden set (README, Evaluation), for ~0.6 s more per never-seen question on
     # 2 cores (BENCHMARKS.md).
-    rerank: bool = Field(True, description="Re-order the fused top passages by their best sentence window.")
-    rerank_candidates: int = 20
+    rerank: bool = Field(True, description="Rank passages by their best moment (a few sentences) and cite it.")
+    rerank_candidates: int = 40
 
     # Answers
     answer_passages: int = Field(6, description="Passages the answerer reads.")

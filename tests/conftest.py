@@ -4,6 +4,9 @@ the embedding cache, which is keyed by (model, text) and so safe to share betwee
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -73,6 +76,26 @@ def make_assistant(embedder, **settings):
     a = Assistant(Settings(**{"cache": TEST_CACHE, "_env_file": None, **settings}))
     a.__dict__["embedder"] = embedder
     return a
+
+
+@contextmanager
+def ingest_paused(assistant, paths: list[Path]) -> Iterator[threading.Thread]:
+    """`assistant.ingest(paths)` in a thread, held at its first progress call (it holds the write lock and has
+    looked up which chunks are stored) for the duration of the block; it finishes after the block."""
+    reached, release = threading.Event(), threading.Event()
+
+    def pause(done, total, label):
+        reached.set()
+        release.wait(60)
+
+    worker = threading.Thread(target=assistant.ingest, args=(paths, pause))
+    worker.start()
+    try:
+        assert reached.wait(60), "the ingest never reached its first progress call"
+        yield worker
+    finally:
+        release.set()
+        worker.join(120)
 
 
 def write_episode(folder: Path, vtt_cues: list[tuple[str, str, str, str]] | None = None,

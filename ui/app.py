@@ -75,6 +75,8 @@ def build(assistant: Assistant) -> gr.Blocks:
                 followers += _follower(module.build(assistant))
         for refresh, outputs in followers:
             library.added.then(refresh, None, outputs)
+            if library.fetched is not None:
+                library.fetched.then(refresh, None, outputs)
             # Another session (or the CLI) may have added episodes since the page was built.
             demo.load(refresh, None, outputs)
         demo.load(lambda: render.mode_html(assistant.mode_label()), None, mode)

@@ -11,7 +11,7 @@ from gradio.events import Dependency
 from rag.assistant import Assistant
 from rag.errors import PodragError
 from rag.uploads import ALLOWED_SUFFIXES, EpisodeForm, stage_upload
-from ui import render
+from ui import add_url, render
 
 _FORM_FIELDS = ("id", "title", "podcast", "number", "host", "guests", "published", "video_url", "audio_url")
 
@@ -20,6 +20,7 @@ _FORM_FIELDS = ("id", "title", "podcast", "number", "host", "guests", "published
 class LibraryTab:
     table: gr.HTML
     added: Dependency  # the upload event: chain `.then(...)` to refresh what depends on the episode list
+    fetched: Dependency | None = None  # the same for "Add from a URL" (ui/add_url.py)
 
 
 def build(assistant: Assistant) -> LibraryTab:
@@ -92,4 +93,5 @@ def build(assistant: Assistant) -> LibraryTab:
     uploads = [transcript, summary, chapters]
     added = add.click(add_episode, [*uploads, *fields.values()], [status, table, *uploads], show_progress="full",
                       concurrency_limit=1, concurrency_id="index-writer")  # one writer at a time
-    return LibraryTab(table, added)
+    fetched = add_url.build(assistant, table)
+    return LibraryTab(table, added, fetched.added)

@@ -48,7 +48,8 @@ class Added:
     title: str | None
     transcript: str | None  # the transcript's format
     folder: str
-    seconds: float
+    seconds: float  # from the first byte fetched to the episode indexed
+    ingest_seconds: float = 0.0  # of which parsing, chunking, embedding and indexing
     notes: list[str] = field(default_factory=list)
 
 
@@ -58,6 +59,7 @@ class AddReport:
     failed: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     unreachable: int = 0  # failures that never reached a server
+    feeds: int | None = None  # `sync`: how many feeds were read
 
     @property
     def ok(self) -> bool:
@@ -70,11 +72,15 @@ class AddReport:
 
     def summary_line(self) -> str:
         counts = {s: sum(a.status == s for a in self.added) for s in ("new", "updated", "unchanged")}
+        if self.feeds is not None:
+            return (f"{self.feeds} feeds synced: {counts['new']} new episodes, {counts['updated']} updated, "
+                    f"{counts['unchanged']} unchanged, {len(self.failed)} failed")
         return (f"{len(self.added)} episodes added ({counts['new']} new, {counts['updated']} updated, "
                 f"{counts['unchanged']} unchanged), {len(self.failed)} failed")
 
     def to_json(self) -> dict:
-        return {"added": [asdict(a) for a in self.added], "failed": self.failed, "notes": self.notes}
+        return {"added": [asdict(a) for a in self.added], "failed": self.failed, "notes": self.notes,
+                **({"feeds": self.feeds} if self.feeds is not None else {})}
 
 
 class Adder:
@@ -152,6 +158,8 @@ class Adder:
         kind = sniff_file(path)
         if kind == "feed":
             yield from self._feed(source, path, download, options, report)
+        elif kind == "html" and download is not None and not self.ctx.guarded and _embeds_video(path):
+            yield self._video(source, options)  # a page with a player but no transcript: the player's captions
         elif kind == "html":
             yield builders.page_draft(self.ctx, source, path, download, options.episode_id)
         elif kind == "media":
@@ -171,6 +179,9 @@ class Adder:
         from rag.fetch.video import choose_caption, extract_info
 
         self.ctx.report(0, 0, "reading the video's page")
+        if self.ctx.guarded:
+            # yt-dlp connects by itself, so its connections cannot be pinned; at least the address is checked.
+            self.ctx.downloader.guard.pin(source)
         info = extract_info(source, self.ctx.settings.fetch_timeout, generic=not self.ctx.guarded)
         caption = choose_caption(info)
         if caption is not None:
@@ -178,6 +189,8 @@ class Adder:
         return builders.video_draft(self.ctx, source, info, options.episode_id, caption=caption)
 
     def _feed(self, source: str, path: Path, download: Download | None, options: AddOptions, report: AddReport):
+        if download is None:  # a local feed file: `sync` re-reads it from wherever it is run
+            source = str(path.resolve())
         feed = parse_feed(path, source)
         items = feed.select(options.latest, options.episode)
         if options.episode_id and len(items) > 1:
@@ -190,7 +203,10 @@ class Adder:
         if download is not None:
             state.etag, state.last_modified = download.etag, download.last_modified
         state.checked_at = now()
-        state.seen = list(dict.fromkeys([*state.seen, *(i.guid for i in feed.items)]))
+        # Items not chosen now count as seen (`sync` fetches only what appears later); chosen ones once added, so
+        # that one that failed (no transcript yet, a server error) is tried again by the next `sync`.
+        chosen = {i.guid for i in items}
+        state.seen = list(dict.fromkeys([*state.seen, *(i.guid for i in feed.items if i.guid not in chosen)]))
         del feed.items[:]  # only the chosen ones are needed from here on
         try:
             yield from self.feed_items(feed, items, options.episode_id, state, report)
@@ -207,6 +223,13 @@ class Adder:
             yield draft
             if draft.committed:
                 state.episodes[item.guid] = draft.episode_id
+                if item.guid not in state.seen:
+                    state.seen.append(item.guid)
+        for item in items:  # what failed is tried again by `sync`, even if the feed itself does not change
+            if item.guid in state.episodes:
+                state.pending.pop(item.guid, None)
+            else:
+                state.pending[item.guid] = item.to_json()
 
     # -- committing an episode ----------------------------------------------------------------------------------
 
@@ -225,6 +248,7 @@ class Adder:
             draft.discard()
             raise
         target = self.ctx.root / draft.episode_id
+        ingest_seconds = 0.0
         if target.is_dir() and _same_files(draft.path, target) and self._indexed(draft.episode_id, target):
             draft.discard()
             status = "unchanged"
@@ -239,12 +263,13 @@ class Adder:
                 staged.rollback()
                 raise FetchError(draft.source, ingest.failed[0])
             staged.commit()
+            ingest_seconds = ingest.seconds
             status = ("new" if draft.episode_id in ingest.new else
                       "updated" if draft.episode_id in ingest.updated else "unchanged")
         draft.committed = True
         transcript = episode.transcript.format if episode.transcript else None
         return Added(draft.episode_id, draft.source, draft.kind, status, episode.meta.title, transcript,
-                     str(target), round(time.perf_counter() - started, 2), draft.notes)
+                     str(target), round(time.perf_counter() - started, 2), round(ingest_seconds, 2), draft.notes)
 
     def _indexed(self, episode_id: str, folder: Path) -> bool:
         """Whether the index holds the episode with every file of `folder` (an `ingest` of other folders alone
@@ -292,6 +317,12 @@ def _caption_beside(info_file: Path) -> Path | None:
         if found:
             return found[0]
     return None
+
+
+def _embeds_video(page: Path) -> bool:
+    """Whether a page without transcript markup embeds a video player (HTML5 <video>, a YouTube or Vimeo frame)."""
+    text = page.read_bytes()[:2_000_000].decode("utf-8", errors="replace").lower()
+    return "ts-segment" not in text and any(m in text for m in ("<video", "youtube.com/embed/", "player.vimeo.com"))
 
 
 def _sweep(root: Path) -> None:
