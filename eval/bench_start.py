@@ -367,7 +367,7 @@ def report(results: dict, command: str) -> str:
         i, m = median(cold["ingest_s"]), median(cold["model_s"])
         lines.append(f"| cold ingest (ONNX, {len(cold['ingest_s'])} runs) ÷ the model's own time on its texts | – | {i:.1f} s ÷ {m:.1f} s | "
                      f"{i / m:.2f}× |")
-    if "onnx_export_s" in results:
+    if "onnx_export_s" in results and not any("already there" in line for line in results.get("onnx_export_said", [])):
         lines.append(f"| ONNX export, once per cache (`make install` or first use) | – | "
                      f"{results['onnx_export_s']:.1f} s | – |")
     lines += ["", MARK_END]
