@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from ui.claims_tab import ALL_EPISODES, check_claim, error_html, export_files, summary_report_html, verdict_html, verify
+from ui.claims_tab import ALL_EPISODES, check_claim, export_files, verify
+from ui.render import error_html, summary_report_html, verdict_html
 
 
 def test_verdict_html_shows_badge_explanation_and_evidence_chips(tiny_assistant):
@@ -35,7 +36,7 @@ def test_transcript_and_claim_text_is_escaped(tiny_assistant):
 def test_verify_tab_renders_tables_and_writes_json_and_csv(tiny_assistant, tmp_path):
     html, json_path, csv_path = verify(tiny_assistant, "tiny-459", True)
     assert "Statements: 1 of 1 backed" in html
-    assert "[0:15] → transcript" in html and "0:00:15 (the summary&#x27;s clock: offset unknown)" in html
+    assert "[0:15] → transcript" in html and "0:00:15 (the summary&#39;s clock: offset unknown)" in html
     assert json.loads(open(json_path).read())["episode_id"] == "tiny-459"
     assert open(csv_path).read().startswith("kind,section,text,verdict")
     html, json_path, csv_path = verify(tiny_assistant, "tiny-500", False)

@@ -114,7 +114,7 @@ def test_filters_restrict_the_answer_to_an_episode(page):
     answer = ask(page, "How many GPUs does DeepSeek really have?")
     # the bread episode never mentions GPUs: an abstention, shown as information, not as an error
     assert page.locator("#chat .answer.abstained").count() == 1
-    assert page.locator("#chat .answer-error").count() == 0
+    assert page.locator("#chat .podrag-error").count() == 0
     assert "Closest moments" in answer.inner_text()
 
 

@@ -22,6 +22,8 @@ from rag.errors import PodragError
 from rag.examples import example_questions
 from rag.feedback import FeedbackStore
 from rag.models import Answer, Filters, Turn
+from rag.presentation.answers import Source, sources_of
+from rag.presentation.labels import episode_label, episode_title
 from ui import render
 
 ALL_EPISODES = ""
@@ -52,7 +54,7 @@ class ChatTurn:
     answer: Answer | None  # None when asking failed
     filters: Filters | None
     html: str
-    sources: list[render.Source] = field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)
 
 
 @dataclass
@@ -76,16 +78,10 @@ class ChatTab:
 
 def _choices(assistant: Assistant) -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[list[str]]]:
     records = assistant.episodes()
-    episodes = [("All episodes", ALL_EPISODES)] + [
-        (_shorten(f"{render.episode_label(r, r.id)} · {r.meta.title or r.id}", 70), r.id) for r in records
-    ]
+    episodes = [("All episodes", ALL_EPISODES)] + [(episode_title(r, 70), r.id) for r in records]
     speakers = [("Anyone", ANYONE)] + [(s, s) for s in assistant.lexical.sync().speakers()]
     examples = [[q] for q in example_questions(records, k=3)]
     return episodes, speakers, examples
-
-
-def _shorten(text: str, n: int) -> str:
-    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
 
 
 def _filters(episode: str | None, speaker: str | None, kinds: list[str] | None) -> Filters | None:
@@ -123,15 +119,16 @@ def stream_turn(assistant: Assistant, question: str, filters: Filters | None,
                 last = time.monotonic()
                 yield _messages(turns, (question, render.streaming_html(text[:cut]))), None
     except PodragError as exc:
-        turn = ChatTurn(question, None, filters, render.error_html(str(exc)))
+        turn = ChatTurn(question, None, filters, render.error_html(f"Something went wrong: {exc}"))
     else:
         if answer is None:
-            turn = ChatTurn(question, None, filters, render.error_html("the answerer ended without an answer"))
+            turn = ChatTurn(question, None, filters,
+                            render.error_html("Something went wrong: the answerer ended without an answer"))
         else:
             records = assistant.index.records(refresh=False)
-            labels = {eid: render.episode_label(r, eid) for eid, r in records.items()}
+            labels = {eid: episode_label(r, eid) for eid, r in records.items()}
             turn = ChatTurn(question, answer, filters, render.answer_html(answer, len(turns), labels),
-                            render.sources_of(answer))
+                            sources_of(answer))
     yield _messages(turns + [turn]), turn
 
 

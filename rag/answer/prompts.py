@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Sequence
 from xml.sax.saxutils import quoteattr
 
-from rag.answer.validation import CITATION, strip_citations
+from rag.answer.markers import CITATION, strip_citations
 from rag.models import Passage, Turn
 from rag.timecodes import format_clock
 

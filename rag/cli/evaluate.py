@@ -8,10 +8,9 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.markup import escape
 
 from rag.cli.base import State, app, fail
-from rag.cli.render import err, out, progress_bar
+from rag.cli.render import err, line, out, progress_bar
 from rag.errors import PodragError
 
 
@@ -33,7 +32,7 @@ def eval_(
 
     if list_configs:
         for c in CONFIGS.values():
-            out.print(f"{c.name:15} {escape(c.description)}")
+            out.print(line(f"{c.name:15} {c.description}"))
         return
     assistant = State.assistant()
     settings = assistant.settings
@@ -51,4 +50,4 @@ def eval_(
     v = verdict(run)
     if v:
         print(f"\n{v}")
-    err.print(f"report: {files.markdown} and {files.html} ({run.wall_seconds:.0f} s)")
+    err.print(line(f"report: {files.markdown} and {files.html} ({run.wall_seconds:.0f} s)"))

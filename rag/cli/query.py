@@ -6,10 +6,9 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.markup import escape
 
 from rag.cli.base import State, app, fail, filters_of, print_json, run_batch
-from rag.cli.render import err, out, print_error, print_passage, stream_answer
+from rag.cli.render import err, line, out, print_error, print_passage, stream_answer
 from rag.errors import PodragError
 from rag.models import Turn
 
@@ -100,7 +99,7 @@ def chat(
     answerer_choice(llm, offline)
     assistant = State.assistant()
     filters = filters_of(episode, None, None)
-    err.print(f"[dim]answers: {escape(assistant.mode_label())}[/dim]")
+    err.print(line(("answers: " + assistant.mode_label(), "dim")))
     history: list[Turn] = []
     while True:
         try:
