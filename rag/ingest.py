@@ -23,6 +23,7 @@ from rag.errors import PodragError, SourceError
 from rag.index import ChromaIndex, EpisodeRecord, IndexCheck, transcript_sentences
 from rag.lexical import LexicalStore
 from rag.models import Chunk, Episode
+from rag.settings import MB
 from rag.sources import EpisodeSources, discover, load_episode
 from rag.summary_check import summary_offset
 
@@ -71,8 +72,8 @@ def check_sizes(src: EpisodeSources, max_mb: float) -> None:
     """Reject a source file above the size limit before reading it (a 5-hour episode's transcript is < 1 MB)."""
     for path in src.files:
         size = path.stat().st_size
-        if size > max_mb * 1024 * 1024:
-            raise SourceError(path, f"file too large ({size / 1024 / 1024:.1f} MB): expected at most {max_mb:g} MB "
+        if size > max_mb * MB:
+            raise SourceError(path, f"file too large ({size / MB:.1f} MB): expected at most {max_mb:g} MB "
                                     "(PODRAG_MAX_FILE_MB)")
 
 

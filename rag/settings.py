@@ -12,6 +12,7 @@ from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
+MB = 1024 * 1024  # the one unit of every file-size limit: "25 MB" is 25 MiB for ingest and uploads alike
 
 
 class Settings(BaseSettings):
@@ -98,6 +99,12 @@ class Settings(BaseSettings):
     def default_corpus(self) -> list[Path]:
         """What `ingest` and `eval` read when given no folders: data/episodes, then $PODRAG_CORPUS."""
         return [Path("data/episodes"), *self.corpus_paths()]
+
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * MB)
+
+    def upload_max_bytes(self) -> int:
+        return int(self.upload_max_mb * MB)
 
     def uploads_dir(self) -> Path:
         return self.uploads or self.index.parent / "uploads"

@@ -62,8 +62,10 @@ def test_build_adds_both_tabs_inside_a_blocks(tiny_assistant):
 
     with gr.Blocks() as demo:
         with gr.Tabs():
-            build(tiny_assistant)
+            tabs = build(tiny_assistant)
     labels = [b.label for b in demo.blocks.values() if isinstance(b, gr.Tab)]
     assert labels == ["Check a claim", "Verify summary"]
-    dropdowns = [b for b in demo.blocks.values() if isinstance(b, gr.Dropdown)]
-    assert ["tiny-459"] == [c[0] for c in dropdowns[1].choices]  # only episodes with a summary and a transcript
+    claim_episodes, chosen = tabs.refresh(None)  # what the page loads
+    assert [c[0] for c in claim_episodes.choices] == [ALL_EPISODES, "tiny-459", "tiny-500"]
+    assert [c[0] for c in chosen.choices] == ["tiny-459"]  # only episodes with a summary and a transcript
+    assert chosen.value == "tiny-459"

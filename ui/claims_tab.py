@@ -67,30 +67,31 @@ def episode_choices(assistant) -> tuple[list[str], list[str]]:
 
 @dataclass
 class ClaimTabs:
-    """What the page refreshes when the library changes: both tabs' episode choices."""
+    """What the page refreshes when it loads and when the library changes: both tabs' episode choices."""
 
     assistant: object
+    inputs: list  # the episode chosen for the summary check, kept when it is still there
     outputs: list
 
-    def refresh(self):
+    def refresh(self, chosen: str | None):
         import gradio as gr
 
         episodes, with_summary = episode_choices(self.assistant)
-        return gr.Dropdown(choices=[ALL_EPISODES, *episodes]), gr.Dropdown(choices=with_summary)
+        keep = chosen if chosen in with_summary else (with_summary[0] if with_summary else None)
+        return gr.Dropdown(choices=[ALL_EPISODES, *episodes]), gr.Dropdown(choices=with_summary, value=keep)
 
 
 def build(assistant) -> ClaimTabs:
-    """Add the "Check a claim" and "Verify summary" tabs to the current gr.Blocks."""
+    """Add the "Check a claim" and "Verify summary" tabs to the current gr.Blocks. Their episode choices come
+    from the index when the page loads (`ClaimTabs.refresh`), never from the page as built."""
     import gradio as gr
-
-    episodes, with_summary = episode_choices(assistant)
 
     with gr.Tab("Check a claim"):
         gr.Markdown(EXPLAIN_VERDICTS)
         with gr.Row():
             claim = gr.Textbox(label="Claim", placeholder="Dylan Patel says DeepSeek has about 50,000 GPUs",
                                lines=2, max_lines=6, scale=4, elem_id="claim-box")
-            episode = gr.Dropdown([ALL_EPISODES, *episodes], value=ALL_EPISODES, label="Episode", scale=1,
+            episode = gr.Dropdown([ALL_EPISODES], value=ALL_EPISODES, label="Episode", scale=1,
                                   elem_id="claim-episode")
         button = gr.Button("Check", variant="primary", elem_id="claim-check")
         result = gr.HTML(elem_id="claim-result")
@@ -101,8 +102,7 @@ def build(assistant) -> ClaimTabs:
         gr.Markdown("Where each quote of an episode's summary really is (time, speaker, chapter), whether it is "
                     "verbatim, and how far the summary's clock is from the transcript's.")
         with gr.Row():
-            chosen = gr.Dropdown(with_summary, value=with_summary[0] if with_summary else None,
-                                 label="Episode", scale=3)
+            chosen = gr.Dropdown([], value=None, label="Episode", scale=3, elem_id="verify-episode")
             statements = gr.Checkbox(value=False, label="Also check the plain statements (slower)", scale=2)
             run = gr.Button("Verify", variant="primary", scale=1, elem_id="verify-run")
         report = gr.HTML(elem_id="verify-report")
@@ -110,4 +110,4 @@ def build(assistant) -> ClaimTabs:
             json_file = gr.DownloadButton("Download JSON", value=None)
             csv_file = gr.DownloadButton("Download CSV", value=None)
         run.click(lambda e, s: verify(assistant, e, s), [chosen, statements], [report, json_file, csv_file])
-    return ClaimTabs(assistant, [episode, chosen])
+    return ClaimTabs(assistant, [chosen], [episode, chosen])

@@ -145,6 +145,8 @@ def print_answer(a: Answer, streamed: str | None = None) -> None:
         out.print(line(a.answer))
     out.print()
     if a.abstained:
+        if not a.closest:
+            print_note("no indexed passage matches the filters (episode, speaker, source)")
         for p in a.closest:
             print_passage(p)
     else:
