@@ -6,6 +6,7 @@ Everything is created on first use, so `podcast-rag --help` or `episodes` do not
 from __future__ import annotations
 
 import bisect
+import logging
 import hashlib
 import threading
 from collections.abc import Iterator, Sequence
@@ -14,22 +15,35 @@ from pathlib import Path
 
 from rag.answer import Answerer, final_answer
 from rag.answer.extractive import ExtractiveAnswerer
-from rag.answer.llm import LLMAnswerer, LLMClient, LLMError, LLMNotConfigured, deadline_after
+from rag.answer.llm import LLMAnswerer
+from rag.llm import LLMClient, LLMError, LLMNotConfigured, deadline_after
 from rag.chunking import ChunkingConfig, embedding_text
 from rag.claims import ClaimCheck, ClaimChecker, name_variants
 from rag.conversation import condense
 from rag.embedding import CachedEmbedder, make_embedder
 from rag.errors import SourceError, UnknownEpisodeError
-from rag.index import ChromaIndex, EpisodeRecord, transcript_sentences
+from rag.index import ChromaIndex
 from rag.ingest import IngestReport, Progress, ingest_paths, remove_episodes
 from rag.lexical import LexicalStore
-from rag.models import Answer, EpisodeMeta, Filters, Passage, TranscriptSentence, Turn
+from rag.llm_retrieval import rerank_for_answer, rerank_pool
+from rag.models import (
+    Answer,
+    EpisodeMeta,
+    EpisodeRecord,
+    Filters,
+    Passage,
+    TranscriptSentence,
+    Turn,
+    transcript_sentences,
+)
 from rag.rerank import WindowReranker
 from rag.retrieval import Mode, RetrievalConfig, Retriever
 from rag.sources import detect_kind
 from rag.sources.summary import parse_summary
 from rag.settings import Settings, get_settings
 from rag.summary_check import SummaryReport, verify_summary
+
+log = logging.getLogger(__name__)
 
 
 class Assistant:
@@ -87,7 +101,10 @@ class Assistant:
         if self.settings.use_llm() and self.settings.llm_configured():
             from rag.claim_judge import LLMJudge
 
-            judge = LLMJudge(self.settings)
+            try:
+                judge = LLMJudge(self.llm_client)
+            except LLMNotConfigured as exc:  # e.g. an OpenAI model named without a key: the offline checks decide
+                log.warning("no LLM judge: %s", exc)
         return ClaimChecker(
             search=lambda q, k, f: self.retriever.search(q, k, f),
             embed=self.embedder.embed,
@@ -137,7 +154,13 @@ class Assistant:
                 "no LLM is configured: set PODRAG_LLM_BASE_URL (a local server such as Ollama, e.g. "
                 "http://127.0.0.1:11434/v1) or PODRAG_LLM_MODEL with OPENAI_API_KEY (OpenAI)"
             )
-        return LLMAnswerer(LLMClient(s), self.embedder, links=self._links, titles=self._title)
+        return LLMAnswerer(self.llm_client, self.embedder, links=self._links, titles=self._title)
+
+    @cached_property
+    def llm_client(self) -> LLMClient:
+        """The one LLM client, shared by the answerer, the claim judge and follow-up condensing (raises
+        `LLMNotConfigured` when the settings cannot make one, e.g. an OpenAI model without a key)."""
+        return LLMClient(self.settings)
 
     def _meta(self, episode_id: str) -> EpisodeMeta | None:
         record = self.index.records(refresh=False).get(episode_id)
@@ -236,7 +259,10 @@ class Assistant:
         deadline = deadline_after(self.settings.llm_timeout) if llm else None
         query = condense(question, history, llm.client if llm else None, deadline)
         vector = self.retriever.embed_query(query)
-        passages = self.retriever.search(query, self.settings.answer_passages, filters, query_vector=vector)
+        client, keep = llm.client if llm else None, self.settings.answer_passages
+        pool = rerank_pool(self.settings, client, keep)  # more candidates when the LLM re-ranks them
+        passages = self.retriever.search(query, pool, filters, query_vector=vector)
+        passages = rerank_for_answer(client, self.settings, query, passages, deadline, keep)
         if llm is not None:
             try:
                 yield from llm.stream(question, passages, history, deadline)

@@ -1,10 +1,10 @@
 """An LLM as the judge of claims: for each candidate passage, does it support the statement, contradict it, or
 neither? It plugs into rag.claims as a `Judge`; the speaker check stays rag.claims' own.
 
-Any OpenAI-compatible server works (PODRAG_LLM_BASE_URL, PODRAG_LLM_MODEL, PODRAG_LLM_API_KEY,
-PODRAG_LLM_TIMEOUT). Transcript text goes to the model as quoted data under a system prompt that says so; the
-reply must be JSON naming passages by number, and anything else is an error (rag.claims then falls back to the
-offline checks and says so).
+It talks to the model through the one LLM client (rag/llm.py), the answerer's: the same configuration (a base URL
+alone finds the model on the server, as Ollama's setup needs), deadline and retries. Transcript text goes to the
+model as quoted data under a system prompt that says so; the reply must be JSON naming passages by number, and
+anything else is an `LLMJudgeError` (rag.claims then falls back to the offline checks and says so).
 """
 
 from __future__ import annotations
@@ -17,8 +17,7 @@ from typing import Literal
 from pydantic import BaseModel, ValidationError
 
 from rag.claims import Candidate, Judgment
-from rag.errors import PodragError
-from rag.settings import Settings
+from rag.llm import LLMClient, LLMError, without_reasoning
 from rag.timecodes import format_clock
 
 SYSTEM_PROMPT = """You check a statement against passages from a podcast transcript.
@@ -31,8 +30,8 @@ Reply with JSON only, in this form:
 {"judgments": [{"passage": 1, "label": "supported" | "contradicted" | "unrelated", "reason": "one short sentence"}]}"""
 
 
-class LLMJudgeError(PodragError):
-    """The LLM's reply could not be used."""
+class LLMJudgeError(LLMError):
+    """The LLM answered, but its reply could not be used."""
 
 
 class _Item(BaseModel):
@@ -73,33 +72,23 @@ def parse_reply(text: str, count: int) -> list[Judgment]:
 
 
 class LLMJudge:
-    """Judges candidates with one chat completion per claim."""
+    """Judges candidates with one chat completion per claim, through the shared LLM client."""
 
-    def __init__(self, settings: Settings, max_passages: int = 8):
-        if not settings.llm_model:
-            raise LLMJudgeError("no LLM configured: set PODRAG_LLM_MODEL (and PODRAG_LLM_BASE_URL for a local server)")
-        self.settings = settings
-        self.name = settings.llm_model
+    def __init__(self, client: LLMClient, max_passages: int = 8):
+        self.client = client
         self.max_passages = max_passages
-        self._client = None
 
-    def _chat(self):
-        if self._client is None:
-            from openai import OpenAI
-
-            s = self.settings
-            self._client = OpenAI(base_url=s.llm_base_url, api_key=s.llm_key() or "unused", timeout=s.llm_timeout,
-                                  max_retries=1)
-        return self._client
+    @property
+    def name(self) -> str:
+        """The model, as the verdict's mode shows it ('llm: NAME'): found on the server by the first call when no
+        model is configured."""
+        return self.client.label()
 
     def __call__(self, statement: str, candidates: Sequence[Candidate]) -> list[Judgment]:
         shown = list(candidates[: self.max_passages])
-        response = self._chat().chat.completions.create(
-            model=self.settings.llm_model,
-            messages=build_messages(statement, shown),
-            temperature=self.settings.llm_temperature,
-        )
-        return parse_reply(response.choices[0].message.content or "", len(shown))
+        reply = self.client.complete(build_messages(statement, shown))
+        # A reasoning model served as plain chat writes its <think> block first; braces in it are not the reply.
+        return parse_reply("".join(without_reasoning([reply.text])), len(shown))
 
 
 def _clip(text: str, n: int = 160) -> str:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rag.index import ChromaIndex, EpisodeRecord
-from rag.models import Chunk
+from rag.index import ChromaIndex
+from rag.models import Chunk, EpisodeRecord
 
 
 @dataclass(frozen=True)

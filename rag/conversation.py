@@ -1,7 +1,7 @@
 """Follow-up questions: turn "and what did Nathan think about that?" plus the chat so far into a query that
 retrieval can use on its own.
 
-With an LLM, the LLM rewrites the question (rag/answer/prompts.py, CONDENSE_SYSTEM). Without one, or when that
+With an LLM, the LLM rewrites a follow-up (rag/answer/prompts.py, CONDENSE_SYSTEM). Without one, or when that
 call fails, a follow-up (one that points back with "that", "it", "he", starts with "and", or is very short) gets the
 subject of the previous questions carried over: their content words are appended to it, so the retrievers see
 "what did Nathan think about that? GPUs DeepSeek" and find the passages about the earlier subject.
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
-from rag.answer.llm import LLMClient, LLMError
+from rag.llm import LLMClient, LLMError
 from rag.answer.prompts import clean_query, condense_messages
 from rag.models import Turn
 
@@ -71,10 +71,11 @@ def condense(question: str, history: Sequence[Turn], client: LLMClient | None = 
              deadline: float | None = None) -> str:
     """A standalone search query for `question` given the chat so far.
 
-    With a `client`, the LLM rewrites the question; if it fails or writes something unusable, the offline
-    carry-over is used instead (the answer step reports an LLM failure if it persists).
+    With a `client`, the LLM rewrites a follow-up; if it fails or writes something unusable, the offline
+    carry-over is used instead (the answer step reports an LLM failure if it persists). A question that stands
+    on its own is searched as asked: a rewrite could only drift from the user's words, and costs a call.
     """
-    if not history:
+    if not history or not is_follow_up(question):
         return question
     if client is not None:
         try:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from rag.index import EpisodeRecord
+from rag.models import EpisodeRecord
+
 
 # Chapters that are about the show rather than a topic make poor questions.
 _NOT_A_TOPIC = re.compile(r"^(intro(duction)?|episode highlights?|outro|conclusion|sponsors?|ad read|break)\b", re.I)

@@ -1,10 +1,10 @@
 """Ingest: episode folders -> parsed episodes -> chunks -> vectors -> committed to the index, one episode at a time.
 
 Each episode is all-or-nothing: it is parsed completely before anything is written, its chunks are added invisibly,
-and one manifest write makes it visible (see rag/index.py). A broken episode is reported and skipped; the others
-still ingest. Unchanged episodes (same files, same settings) are skipped without parsing. Chunks an interrupted run
-left behind are reused when the run is repeated (no re-embedding, no re-writing), and what is left unlisted at the
-end is collected.
+and one manifest write makes it visible (see rag/index/manifest.py). A broken episode is reported and skipped; the
+others still ingest. Unchanged episodes (same files, same settings) are skipped without parsing. Chunks an interrupted
+run left behind are reused when the run is repeated (no re-embedding, no re-writing), and what is left unlisted at
+the end is collected.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from pathlib import Path
 from rag.chunking import ChunkingConfig, chunk_episode, embedding_text
 from rag.embedding import CachedEmbedder
 from rag.errors import PodragError, SourceError
-from rag.index import ChromaIndex, EpisodeRecord, IndexCheck, transcript_sentences
+from rag.index import ChromaIndex, IndexCheck
 from rag.lexical import LexicalStore
-from rag.models import Chunk, Episode
+from rag.models import Chunk, Episode, EpisodeRecord, transcript_sentences
 from rag.settings import MB
 from rag.sources import EpisodeSources, discover, load_episode
 from rag.summary_check import summary_offset

@@ -169,7 +169,7 @@ class LexicalIndex:
     # -- querying -----------------------------------------------------------------------------------------------
 
     def mask(self, filters: Filters | None, speakers: Sequence[str] = ()) -> np.ndarray | None:
-        """Which chunks pass `filters` (None: all); the same rules as rag.index.where_clause applies in Chroma."""
+        """Which chunks pass `filters` (None: all); the same rules as rag.index.query.where_clause applies in Chroma."""
         if not filters:
             return None
         keep = np.ones(len(self.infos), dtype=bool)

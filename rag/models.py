@@ -6,7 +6,8 @@ Times are seconds on the transcript's clock unless a field says otherwise.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -110,6 +111,37 @@ class Episode:
         return last.end if last.end is not None else last.start
 
 
+@dataclass
+class EpisodeRecord:
+    """What the index knows about one ingested episode: its manifest record (see rag/index/manifest.py)."""
+
+    meta: EpisodeMeta
+    chunk_ids: list[str]
+    fingerprint: str  # of the source files and the chunking settings; unchanged means nothing to do
+    chapters: list[Chapter] = field(default_factory=list)
+    duration: float | None = None
+    files: list[str] = field(default_factory=list)
+    transcript_format: str | None = None
+    has_summary: bool = False
+    ingested_at: str = ""
+    # Summary clock minus transcript clock, estimated from the summary's quotes at ingest (None: unknown).
+    summary_offset: float | None = None
+
+    @property
+    def id(self) -> str:
+        return self.meta.id
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> EpisodeRecord:
+        data = dict(data)
+        data["meta"] = EpisodeMeta(**data["meta"])
+        data["chapters"] = [Chapter(**c) for c in data.get("chapters", [])]
+        return cls(**data)
+
+
 @dataclass(frozen=True)
 class Moment:
     """Where a sentence starts inside a chunk's text, and when and by whom it was said."""
@@ -121,7 +153,7 @@ class Moment:
 
 @dataclass(frozen=True)
 class TranscriptSentence:
-    """One sentence of an episode's transcript, in time order (see `rag.index.transcript_sentences`)."""
+    """One sentence of an episode's transcript, in time order (see `transcript_sentences`)."""
 
     text: str
     start: float | None
@@ -155,6 +187,28 @@ class Chunk:
             if sentence:
                 out.append((sentence, m))
         return out
+
+
+def transcript_sentences(chunks: Sequence[Chunk]) -> list[TranscriptSentence]:
+    """Every transcript sentence of an episode's chunks once, in time order.
+
+    Chunks overlap (each starts with the tail of the previous one), so a sentence seen twice at the same moment is
+    kept once. A sentence ends where the next one starts; the last one where its chunk ends.
+    """
+    seen: set[tuple[float | None, str]] = set()
+    found: list[tuple[str, Moment, str | None, float | None]] = []
+    for chunk in sorted((c for c in chunks if c.source_type == "transcript"), key=lambda c: c.seq):
+        for text, moment in chunk.sentences():
+            if (moment.start, text) in seen:
+                continue
+            seen.add((moment.start, text))
+            found.append((text, moment, chunk.chapter, chunk.end))
+    found.sort(key=lambda f: f[1].start if f[1].start is not None else float("inf"))
+    out = []
+    for i, (text, moment, chapter, chunk_end) in enumerate(found):
+        nxt = found[i + 1][1].start if i + 1 < len(found) else None
+        out.append(TranscriptSentence(text, moment.start, nxt if nxt is not None else chunk_end, moment.speaker, chapter))
+    return out
 
 
 @dataclass

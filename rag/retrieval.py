@@ -14,9 +14,9 @@ from typing import Literal, Protocol
 import numpy as np
 
 from rag.embedding import CachedEmbedder
-from rag.index import ChromaIndex, EpisodeRecord
+from rag.index import ChromaIndex
 from rag.lexical import LexicalStore
-from rag.models import Chunk, Filters, Passage
+from rag.models import Chunk, EpisodeRecord, Filters, Passage
 from rag.timecodes import audio_link, video_link
 
 Mode = Literal["hybrid", "dense", "bm25"]

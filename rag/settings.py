@@ -84,6 +84,10 @@ class Settings(BaseSettings):
     llm_temperature: float = 0.1
     llm_max_retries: int = Field(2, ge=0, le=10, description="Retries after HTTP 429 or 5xx, with backoff.")
     llm_max_tokens: int = Field(700, gt=0, description="Longest answer the LLM may write (tokens).")
+    llm_rerank: bool = Field(
+        True, description="When an LLM answers, let it first re-order the retrieved passages (rag/llm_retrieval.py)."
+    )
+    llm_rerank_candidates: int = Field(12, ge=2, le=30, description="Passages the LLM re-ranks (short excerpts).")
 
     # App
     host: str = "127.0.0.1"

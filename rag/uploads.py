@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Literal
 
 from rag.errors import PodragError
-from rag.index import EpisodeRecord
+from rag.models import EpisodeRecord
 from rag.settings import MB
 
 UploadKind = Literal["transcript", "summary", "chapters"]

@@ -6,15 +6,15 @@ passage, so a reply can cite "the source that has the 50,000 GPUs sentence" what
 """
 
 import re
-import socket
 import time
 
 import pytest
 
-from rag.answer.llm import LLMClient, LLMError, without_reasoning
+from rag.llm import LLMClient, LLMError, without_reasoning
 from rag.answer.prompts import NOT_COVERED
 from rag.models import Answer, Turn
 from tests.conftest import write_episode
+from tests.net import free_port
 from tests.openai_server import Reply, Request
 
 QUESTION = "How many GPUs does DeepSeek have?"
@@ -29,10 +29,12 @@ def source_number(request: Request, fragment: str) -> int:
 
 
 def llm_on(assistant, server, **overrides):
-    """Point the assistant at the scripted server."""
+    """Point the assistant at the scripted server. These tests script the answer call, so the LLM re-rank before it
+    is off unless asked for (tests/test_llm_retrieval.py covers it)."""
     s = assistant.settings
     s.llm_base_url = server.base_url
     s.llm_timeout = overrides.pop("timeout", 10.0)
+    s.llm_rerank = overrides.pop("llm_rerank", False)
     for k, v in overrides.items():
         setattr(s, k, v)
     return assistant
@@ -181,12 +183,6 @@ def assert_fell_back(answer, *fragments):
     for fragment in fragments:
         assert fragment in answer.notice, answer.notice
     assert answer.citations and "50,000" in answer.citations[0].quote  # still a useful answer
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_connection_refused(tiny_assistant):

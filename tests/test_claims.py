@@ -1,5 +1,5 @@
 """Claim checking: each offline check on its own, the decision, the checker on the tiny corpus, bad input, and the
-real #459 case sets (tests/data/claims_459*.jsonl) with the verdict and the minute of the evidence."""
+real dev claim sets (eval/datasets/claims/*.jsonl) with the verdict and the minute of the evidence."""
 
 import json
 from collections import Counter
@@ -13,7 +13,7 @@ from rag.claims import (
 )
 from rag.models import Chunk, Moment, Passage
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "eval" / "datasets" / "claims"
 PEOPLE = name_variants(["Dylan Patel", "Lex Fridman", "Nathan Lambert"], guests=["Dylan Patel", "Nathan Lambert"])
 
 

@@ -137,6 +137,9 @@ def test_verify_summary_json_csv_and_errors(index_dir):
 
 # -- answers from an LLM (a scripted OpenAI-compatible server on 127.0.0.1, see tests/openai_server.py) ----------
 
+# These tests script the answer call; the LLM re-rank before it is tested in tests/test_llm_retrieval.py.
+NO_RERANK = {"PODRAG_LLM_RERANK": "false"}
+
 
 def gpu_reply(request):
     """Cite the source that holds Dylan's 50,000 GPUs sentence, and a source [9] that was never given."""
@@ -151,7 +154,7 @@ def gpu_reply(request):
 def test_ask_llm_json_returns_checked_citations(index_dir, openai_server):
     openai_server.responder = gpu_reply
     out = json.loads(run("--index", str(index_dir), "ask", "How many GPUs does DeepSeek have?", "--llm", "--json",
-                         env_extra={"PODRAG_LLM_BASE_URL": openai_server.base_url}).stdout)
+                         env_extra={**NO_RERANK, "PODRAG_LLM_BASE_URL": openai_server.base_url}).stdout)
     assert out["mode"] == "llm" and out["model"] == "scripted-model" and out["abstained"] is False
     assert out["answer"] == "Dylan Patel believes DeepSeek has closer to 50,000 GPUs [1]. They also own a bakery."
     [c] = out["citations"]
@@ -166,7 +169,7 @@ def test_ask_llm_json_returns_checked_citations(index_dir, openai_server):
 def test_ask_llm_streams_to_the_terminal_and_reports_the_checks(index_dir, openai_server):
     openai_server.responder = gpu_reply
     proc = run("--index", str(index_dir), "ask", "How many GPUs does DeepSeek have?", "--llm",
-               env_extra={"PODRAG_LLM_BASE_URL": openai_server.base_url, "COLUMNS": "200"})
+               env_extra={**NO_RERANK, "PODRAG_LLM_BASE_URL": openai_server.base_url, "COLUMNS": "200"})
     lines = proc.stdout.splitlines()
     assert lines[0] == "Dylan Patel believes DeepSeek has closer to 50,000 GPUs [1]. They also own a bakery."
     assert proc.stdout.count("closer to 50,000 GPUs") == 1  # streamed once, not printed again
@@ -182,7 +185,7 @@ def test_ask_llm_failure_falls_back_with_a_notice(index_dir, openai_server):
 
     openai_server.reply(*[Reply.error(503, "loading model", retry_after=0)] * 3)
     proc = run("--index", str(index_dir), "ask", "How many GPUs does DeepSeek have?", "--llm", "--json",
-               env_extra={"PODRAG_LLM_BASE_URL": openai_server.base_url, "PODRAG_LLM_MODEL": "m",
+               env_extra={**NO_RERANK, "PODRAG_LLM_BASE_URL": openai_server.base_url, "PODRAG_LLM_MODEL": "m",
                           "PODRAG_LLM_MAX_RETRIES": "2"})
     out = json.loads(proc.stdout)
     assert out["mode"] == "extractive" and out["citations"]
@@ -203,7 +206,7 @@ def test_chat_passes_the_conversation_to_follow_ups(index_dir, openai_server):
                         Reply("Nathan Lambert notes the paper only talks about 2,000 H800 chips [1]."))
     proc = run("--index", str(index_dir), "chat", input="How many GPUs does DeepSeek have?\n"
                "and what did Nathan think about that?\n\n",
-               env_extra={"PODRAG_LLM_BASE_URL": openai_server.base_url, "PODRAG_LLM_MODEL": "m"})
+               env_extra={**NO_RERANK, "PODRAG_LLM_BASE_URL": openai_server.base_url, "PODRAG_LLM_MODEL": "m"})
     assert "answers: LLM: m" in proc.stderr
     assert "Dylan Patel says closer to 50,000 GPUs [1]." in proc.stdout
     assert "Nathan Lambert notes the paper only talks about 2,000 H800 chips [1]." in proc.stdout

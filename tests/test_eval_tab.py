@@ -1,10 +1,10 @@
 """The Evaluate tab: its handler on the tiny library, and the tab driven in headless Chromium."""
 
 import json
-import socket
 
 import pytest
 
+from tests.net import free_port
 from tests.test_eval_runner import QUESTIONS
 
 pytestmark = pytest.mark.slow
@@ -49,9 +49,7 @@ def test_evaluate_tab_of_the_app_in_chromium(eval_assistant, tmp_path):
     from ui.app import build
 
     demo = build(eval_assistant)  # the whole app: the tab is found and placed by ui/app.py
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, share=False)
     try:
         with sync_playwright() as p:

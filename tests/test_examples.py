@@ -1,7 +1,7 @@
 """rag/examples.py: example questions come from the indexed episodes' chapters."""
 
 from rag.examples import example_questions
-from rag.index import EpisodeRecord
+from rag.models import EpisodeRecord
 from rag.models import Chapter, EpisodeMeta
 
 

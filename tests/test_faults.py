@@ -226,7 +226,7 @@ def test_twenty_concurrent_questions_through_the_running_app(embedder, tmp_path,
     """Twenty users at once, each with their own session, through the app's HTTP API (gradio_client)."""
     from gradio_client import Client
 
-    from tests.chroma_server import free_port
+    from tests.net import free_port
     from ui.app import launch
 
     monkeypatch.setenv("GRADIO_ANALYTICS_ENABLED", "False")

@@ -1,11 +1,10 @@
-"""rag/index.py: the index's view of one episode (its chunks in order, its transcript sentence by sentence);
+"""rag/index/: the index's view of one episode (its chunks in order, its transcript sentence by sentence);
 filtered dense search by over-fetching agrees with Chroma's own `where`; verify() finds damage."""
 
 import pytest
 
-import rag.index
-from rag.index import transcript_sentences
-from rag.models import Chunk, Filters, Moment
+import rag.index.query
+from rag.models import Chunk, Filters, Moment, transcript_sentences
 
 
 def _chunk(seq, text, moments, source_type="transcript", chapter="Intro", end=None):
@@ -51,7 +50,7 @@ FILTERS = [
 @pytest.mark.parametrize("overfetch", [1000, 30])  # 30: few survivors, so Chroma's where takes over
 @pytest.mark.parametrize("filters", FILTERS, ids=lambda f: str(f))
 def test_overfetched_filtering_finds_what_chromas_where_finds(corpus_assistant, monkeypatch, filters, overfetch):
-    monkeypatch.setattr(rag.index, "_OVERFETCH", overfetch)
+    monkeypatch.setattr(rag.index.query, "OVERFETCH", overfetch)
     a = corpus_assistant
     vector = a.retriever.embed_query("How many GPUs does DeepSeek have, and what about export controls?")
     a.index.refresh()
@@ -85,3 +84,47 @@ def test_verify_finds_missing_misfiled_and_orphan_chunks(tiny_assistant):
     chunk.id, chunk.episode_id = "stray", "tiny-459"
     a.index.add_chunks([chunk], vec[None, :])
     assert a.index.verify().orphans == 1 and a.index.collect_garbage() == 1
+
+
+# Another process commits an episode (chunks with made-up 4-d vectors: no model needed) into an embedded store.
+OTHER_WRITER = """
+import sys
+import numpy as np
+from rag.index import ChromaIndex
+from rag.models import Chunk, EpisodeMeta, EpisodeRecord, Moment
+from rag.settings import Settings
+
+index = ChromaIndex(Settings(index=sys.argv[1], _env_file=None), "fake-model")
+with index.writing():
+    chunk = Chunk("new-0", "new", "transcript", "Bees make honey.", 0.0, 5.0, ["Maria"], None, None,
+                  [Moment(0, 0.0, "Maria")], 0)
+    index.add_chunks([chunk], np.array([[0.0, 0.0, 1.0, 0.0]]))
+    index.commit_episode(EpisodeRecord(EpisodeMeta("new"), ["new-0"], "fp"))
+"""
+
+
+def test_a_commit_by_another_process_is_read_and_searched_whole(tmp_path):
+    import subprocess
+    import sys
+
+    import numpy as np
+
+    from rag.index import ChromaIndex
+    from rag.models import EpisodeMeta, EpisodeRecord
+    from rag.settings import Settings
+
+    index = ChromaIndex(Settings(index=tmp_path / "index", _env_file=None), "fake-model")
+    old = _chunk(0, "Hello there.", [(0, 0.0, "Lex")])
+    with index.writing():
+        index.add_chunks([old], np.array([[1.0, 0.0, 0.0, 0.0]]))
+        index.commit_episode(EpisodeRecord(EpisodeMeta("ep"), ["c0"], "fp"))
+    assert [c.id for c, _ in index.query(np.array([0.0, 0.0, 1.0, 0.0]), 5)] == ["c0"]  # its vectors are loaded
+
+    subprocess.run([sys.executable, "-c", OTHER_WRITER, str(tmp_path / "index")], check=True, timeout=120)
+
+    assert index.refresh()
+    bees = np.array([0.0, 0.0, 1.0, 0.0])
+    assert [c.id for c, _ in index.query(bees, 5)] == ["new-0", "c0"]
+    assert [c.id for c, _ in index.query(bees, 5, Filters(episode_ids=("new",)))] == ["new-0"]
+    chunk, vector = index.get_chunks(["new-0"], with_vectors=True)["new-0"]
+    assert chunk.text == "Bees make honey." and vector.tolist() == [0.0, 0.0, 1.0, 0.0]

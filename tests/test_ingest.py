@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from rag.index import chunk_from_record
+from rag.index.encoding import chunk_from_record
 from tests.conftest import TINY_459, write_episode, write_tiny_corpus
 
 

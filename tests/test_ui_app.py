@@ -9,7 +9,7 @@ import urllib.request
 
 import pytest
 
-from tests.browser import free_port
+from tests.net import free_port
 from tests.conftest import TEST_CACHE, write_tiny_corpus
 
 pytestmark = pytest.mark.slow

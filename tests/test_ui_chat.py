@@ -6,8 +6,8 @@ import time
 
 from rag.assistant import Assistant
 from rag.settings import Settings
-from tests.browser import free_port
 from tests.conftest import TEST_CACHE
+from tests.net import free_port
 from ui import chat_tab
 
 

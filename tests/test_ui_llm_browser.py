@@ -20,7 +20,8 @@ def test_llm_answer_streams_with_model_name_checked_citations(tmp_path, embedder
     from rag.settings import Settings
 
     settings = Settings(index=tmp_path / "index", cache=TEST_CACHE, _env_file=None,
-                        llm_base_url=openai_server.base_url, llm_timeout=30.0)
+                        llm_base_url=openai_server.base_url, llm_timeout=30.0,
+                        llm_rerank=False)  # the answer call is scripted
     assistant = Assistant(settings)
     assistant.__dict__["embedder"] = embedder
     assert assistant.ingest([write_tiny_corpus(tmp_path / "corpus")]).ok

@@ -1,7 +1,7 @@
 """ui/render.py: what the page shows for answers, sources and the library, and that text stays text."""
 
 from rag.context import ContextSentence, ContextTurn, SourceContext
-from rag.index import EpisodeRecord
+from rag.models import EpisodeRecord
 from rag.models import Answer, Chapter, Chunk, Citation, EpisodeMeta, Moment, Passage, Unsupported
 from ui import render
 

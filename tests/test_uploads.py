@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from rag.index import EpisodeRecord
+from rag.models import EpisodeRecord
 from rag.models import EpisodeMeta
 from rag.uploads import EpisodeForm, UploadError, check_episode_id, slugify, stage_upload
 

@@ -11,23 +11,19 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from rag.answer.markers import CITATION, numbers_in
 from rag.context import SourceContext
-from rag.models import Answer
+from rag.models import Answer, EpisodeRecord
 from rag.presentation.answers import Source, removed_text, sources_of, unsupported_text
 from rag.presentation.labels import episode_title
 from rag.presentation.library import episode_rows
 from rag.presentation.reports import claim_view, summary_view
 from rag.text import clip
 from rag.timecodes import format_clock, format_span
-
-if TYPE_CHECKING:
-    from rag.index import EpisodeRecord
 
 __all__ = ["Source", "sources_of", "esc", "safe_url", "parse_cite", "CITE_PREFIX"]
 

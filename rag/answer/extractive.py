@@ -18,9 +18,9 @@ from rag.answer.citations import Links, cite, no_links, sentence_end
 from rag.embedding import CachedEmbedder
 from rag.lexical import LexicalStore, tokenize
 from rag.models import Answer, Citation, Evidence, Moment, Passage
+from rag.numbers import has_number
 
 _QUANTITY_QUESTION = re.compile(r"\b(how (many|much|long|big|large|old|often|fast)|what (year|percentage|share|number)|when)\b", re.I)
-_NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|billion|trillion)\b", re.I)
 
 _NOT_NAMES = {"i", "i'm", "i've", "i'd", "i'll", "ok", "okay"}
 
@@ -135,7 +135,7 @@ class ExtractiveAnswerer:
                 + cfg.lexical_weight * c.lexical
                 + (1 - cfg.semantic_weight - cfg.lexical_weight) * prior
             )
-            if wants_number and _NUMBER.search(c.sentence):
+            if wants_number and has_number(c.sentence):
                 c.score += cfg.answer_type_bonus
         return sorted(cands, key=lambda c: -c.score)
 

@@ -21,11 +21,11 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from text_to_num import alpha2digit
 
 from rag.answer.markers import CITATION, LEADING_CITATIONS, citation_numbers, numbers_in, strip_citations
 from rag.chunking import split_sentences
 from rag.models import Passage, Unsupported
+from rag.numbers import find_numbers
 from rag.timecodes import format_clock
 
 # An unfinished bracket (or whitespace that may precede one) at the end of the streamed text so far: held back
@@ -38,11 +38,6 @@ _NOT_COVERED = re.compile(
     r"|\bno (?:information|mention|source)\b|\bnot (?:mentioned|discussed|addressed)\b",
     re.I,
 )
-# 50,000  1.5  37 billion  $20K  10-20K (the 10 alone); text_to_num writes "37 billion" as "37 1000000000"
-_NUMBER = re.compile(r"(\d+(?:,\d{3})*(?:\.\d+)?)(?:\s*(thousand|million|billion|trillion|bn|[kmb]|1000(?:000){0,3})"
-                     r"\b)?", re.I)
-_MAGNITUDES = {"thousand": 1e3, "k": 1e3, "million": 1e6, "m": 1e6, "billion": 1e9, "bn": 1e9, "b": 1e9,
-               "trillion": 1e12, "1000": 1e3, "1000000": 1e6, "1000000000": 1e9, "1000000000000": 1e12}
 _NUMBER_BONUS = 0.1
 
 
@@ -205,26 +200,16 @@ class SupportReport:
 
 
 def _numbers(text: str, spelled: bool = False) -> list[tuple[str, set[str]]]:
-    """The numbers a text states, each as written and as the values it may stand for: '37 billion' is 37 or
-    37e9. With `spelled`, numbers in words count too ('thirty-seven billion': spoken transcripts spell numbers
-    out). Lone digits are too common to check unless a magnitude follows."""
-    if spelled:
-        try:
-            text = alpha2digit(text, "en")
-        except Exception:  # noqa: BLE001 - a parser hiccup must not fail an answer; digits are still read
-            pass
+    """The numbers a text states (rag/numbers.py), each as written and as the values it may stand for: '37 billion'
+    is 37 or 37e9. With `spelled`, numbers in words count too ('thirty-seven billion': spoken transcripts spell
+    numbers out). Lone digits are too common to check unless a scale follows."""
     out = []
-    for m in _NUMBER.finditer(text):
-        if m.group(1) in _MAGNITUDES:  # "per million tokens": a magnitude alone states no number
+    for n in find_numbers(text):
+        if not (n.digits or spelled):
             continue
-        raw, magnitude = m.group(1).replace(",", ""), (m.group(2) or "").lower()
-        if len(raw.replace(".", "")) < 2 and not magnitude:
+        if not n.scale and len(f"{n.base:g}".replace(".", "").lstrip("-")) < 2:
             continue
-        value = float(raw)
-        keys = {f"{value:.6g}"}
-        if magnitude:
-            keys.add(f"{value * _MAGNITUDES[magnitude]:.6g}")
-        out.append((m.group(0).strip(), keys))
+        out.append((n.text, {f"{n.base:.6g}", f"{n.value:.6g}"}))
     return out
 
 

@@ -114,14 +114,20 @@ def _describe(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def parse_line(text: str, path: Path, line: int) -> Question:
-    """One JSON line as a Question; raises DatasetError naming `path:line`."""
+def json_object(text: str, path: Path, line: int) -> dict:
+    """One JSON Lines line as a dict; raises DatasetError naming `path:line` (also used for claim sets)."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise DatasetError(path, f"not JSON ({exc.msg} at column {exc.colno})", line) from None
     if not isinstance(data, dict):
         raise DatasetError(path, f"expected a JSON object, got {type(data).__name__}", line)
+    return data
+
+
+def parse_line(text: str, path: Path, line: int) -> Question:
+    """One JSON line as a Question; raises DatasetError naming `path:line`."""
+    data = json_object(text, path, line)
     try:
         item = _Line.model_validate(data)
     except ValidationError as exc:

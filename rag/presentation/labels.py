@@ -8,8 +8,7 @@ from rag.text import clip
 from rag.timecodes import format_clock
 
 if TYPE_CHECKING:
-    from rag.index import EpisodeRecord
-    from rag.models import Chunk
+    from rag.models import Chunk, EpisodeRecord
 
 SEP = " · "
 

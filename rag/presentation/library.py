@@ -9,7 +9,7 @@ from rag.presentation.labels import episode_sources, episode_title
 from rag.timecodes import format_clock
 
 if TYPE_CHECKING:
-    from rag.index import EpisodeRecord
+    from rag.models import EpisodeRecord
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,72 @@
+"""The verdict from labelled candidates: who said the supporting sentence against who the claim names, support
+against contradiction, and the explanation a person reads."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rag.claims.records import Candidate, Verdict
+from rag.timecodes import format_clock
+
+
+def speaker_matches(named: Sequence[str], speaker: str | None) -> bool | None:
+    """Whether a sentence's speaker is one the claim names; None when the claim names nobody or the speaker is
+    unknown."""
+    if not named or not speaker:
+        return None
+    return speaker in named
+
+
+@dataclass
+class Decision:
+    verdict: Verdict
+    evidence: list[Candidate]  # the candidates the verdict rests on, best first
+    decided_by: str
+    explanation: str
+
+
+def decide(named: Sequence[str], candidates: list[Candidate], contradiction_margin: float = 0.15) -> Decision:
+    """The verdict from labelled candidates: support by the named speaker (or anyone, when the claim names
+    nobody) > support by someone else only (misattributed) > contradiction > not found; except that a
+    contradiction much closer to the claim (by `contradiction_margin` in score) than any support wins."""
+    supported = [c for c in candidates if c.label == "supported"]
+    contradicted = [c for c in candidates if c.label == "contradicted"]
+    if supported and contradicted and (
+            max(c.score for c in contradicted) >= max(c.score for c in supported) + contradiction_margin):
+        supported = []
+    by_named = [c for c in supported if speaker_matches(named, c.speaker) is not False]
+    if by_named:
+        best = by_named[0]
+        who = f"{best.speaker} said it" if named else f"{best.speaker or 'someone'} said it"
+        return Decision("supported", by_named + [c for c in supported if c not in by_named], best.decided_by,
+                        f"Supported: {who} at {format_clock(best.start)} — “{_clip(best.sentence)}” "
+                        f"({_because(best)}).")
+    if supported:
+        best = supported[0]
+        return Decision("misattributed", supported, "speaker",
+                        f"Misattributed: the claim names {' and '.join(named)}, but {best.speaker or 'someone else'} "
+                        f"said it at {format_clock(best.start)} — “{_clip(best.sentence)}” ({_because(best)}).")
+    if contradicted:
+        best = contradicted[0]
+        return Decision("contradicted", contradicted, best.decided_by,
+                        f"Contradicted: {best.where()} — “{_clip(best.sentence)}”; {best.reason}.")
+    if not candidates:
+        return Decision("not_found", [], "retrieval", "Not found: no transcript passage matched the claim.")
+    closest = candidates[0]
+    return Decision("not_found", [], closest.decided_by,
+                    f"Not found: no passage backs it. The closest, {closest.where()} (“{_clip(closest.sentence)}”), "
+                    f"was ruled out by the {closest.decided_by} check: {closest.reason}.")
+
+
+def _because(c: Candidate) -> str:
+    if c.decided_by == "llm":
+        return f"LLM: {c.reason}" if c.reason else "judged by the LLM"
+    sim = next((ch.detail for ch in c.checks if ch.name == "similarity"), "")
+    if c.decided_by == "numbers":
+        return f"{c.reason}; {sim}"
+    return sim
+
+
+def _clip(text: str, n: int = 160) -> str:
+    return text if len(text) <= n else text[: n - 1].rstrip() + "…"

@@ -1,0 +1,80 @@
+"""Names in a claim ('DeepSeek', 'Elon Musk', 'o3-mini') and whether a passage mentions them, allowing for spelling
+('Deep Seek') and partial names ('Musk')."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from rag.claims.words import singular, stopwords
+
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’.-]*[A-Za-z0-9]|[A-Za-z0-9]")
+
+
+def claim_entities(text: str) -> list[str]:
+    """Names in a claim: capitalised words, acronyms and model names ('DeepSeek', 'TSMC', 'R1', 'o3-mini').
+
+    Adjacent capitalised words make one name ('Elon Musk'); common words that merely start the sentence ('The')
+    and numbers (left to the number check) are skipped.
+    """
+    out: list[str] = []
+    previous_end = -2
+    tokens = []
+    for m in _TOKEN.finditer(text):
+        raw = m.group(0).strip(".'’")
+        tok = re.sub(r"['’]s$", "", raw)
+        # a possessive ends a name: "Musk's Memphis cluster" is two names
+        end = m.start() + len(tok) + (5 if tok != raw else 0)
+        if "-" in tok and not any(ch.isdigit() for ch in tok):
+            # "AI-driven" names AI; "o3-mini" (with a digit) stays whole
+            pos = m.start()
+            for part in tok.split("-"):
+                if part:
+                    tokens.append((part, pos, pos + len(part)))
+                pos += len(part) + 1
+        else:
+            tokens.append((tok, m.start(), end))
+    for i, (tok, start, end) in enumerate(tokens):
+        has_digit = any(ch.isdigit() for ch in tok)
+        has_alpha = any(ch.isalpha() for ch in tok)
+        inner_cap = any(ch.isupper() for ch in tok[1:])
+        if not has_alpha or re.fullmatch(r"\d[\d,.]*(?:st|nd|rd|th|s|k|m|bn?|x)?", tok, re.I):
+            continue  # numbers ('27th', '50k') are the number check's business
+        # The first word is capitalised anyway ('However', 'Despite'): it only counts when shaped like a name.
+        starts_name = i + 1 < len(tokens) and tokens[i + 1][0][:1].isupper() and tokens[i + 1][1] == end + 1
+        plain_capital = tok[0].isupper() and tok.lower() not in stopwords() and (i > 0 or tok.isupper() or starts_name)
+        if (has_digit and has_alpha) or inner_cap or plain_capital:
+            capitalised = tok[0].isupper() and not has_digit
+            if out and capitalised and start == previous_end + 1 and out[-1][0].isupper():
+                out[-1] = f"{out[-1]} {tok}"
+            else:
+                out.append(tok)
+            previous_end = end if capitalised else -2
+        else:
+            previous_end = -2
+    return list(dict.fromkeys(out))
+
+
+def _squash_tokens(text: str) -> set[str]:
+    """Lower-case word tokens, singular, plus each adjacent pair glued ('deep seek' -> 'deepseek')."""
+    words = [singular(w) for w in re.findall(r"[a-z0-9]+", text.lower())]
+    return set(words) | {a + b for a, b in zip(words, words[1:])}
+
+
+def missing_entities(entities: Sequence[str], text: str, speakers: Sequence[str] = ()) -> list[str]:
+    """The entities that `text` (or the names of its speakers) does not mention. A name of several words counts
+    as mentioned when any of its words is ('Musk' for 'Elon Musk'); a model name needs all its parts ('o3 mini')."""
+    present = _squash_tokens(text + " " + " ".join(speakers))
+    out = []
+    for e in entities:
+        if " " in e:
+            words = [singular(w) for w in re.findall(r"[a-z0-9]+", e.lower())]
+            if any(w in present for w in words) or "".join(words) in present:
+                continue
+            out.append(e)
+            continue
+        parts = [singular(p) for p in re.findall(r"[a-z0-9]+", e.lower())]
+        if not parts or "".join(parts) in present or all(p in present for p in parts):
+            continue
+        out.append(e)
+    return out

@@ -1,0 +1,85 @@
+"""The offline judge: each candidate sentence labelled supported / contradicted / unrelated by small heuristic checks
+(similarity, named entities, numbers and units, negation and opposite words), each check recorded with its finding
+and the one that decided named. The thresholds live in `ClaimConfig`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from rag.claims.entities import claim_entities, missing_entities
+from rag.claims.polarity import polarity_conflict
+from rag.claims.quantities import compare_numbers, parse_quantities
+from rag.claims.records import Candidate, Check
+from rag.claims.words import content_words
+
+
+@dataclass(frozen=True)
+class ClaimConfig:
+    passages: int = 12  # retrieved for each claim
+    judged: int = 16  # best candidates that are judged
+    evidence: int = 3  # shown with the verdict
+    # Thresholds, set on the #459 case set (tests/test_claims.py; accuracy in the README):
+    topical: float = 0.45  # similarity for a candidate to be about the claim at all
+    topical_coverage: float = 0.5  # ... or this share of the claim's words with a lower similarity
+    topical_floor: float = 0.3
+    support: float = 0.62  # similarity at which a topical candidate supports the claim
+    support_sentence_coverage: float = 0.5  # ... when the sentence itself has this share of the claim's words
+    support_coverage: float = 0.7  # ... or this word coverage together with `support_floor`
+    long_claim_words: int = 10  # a claim with this many content words may be restated by a sentence and its neighbours
+    support_floor: float = 0.5
+    polarity: float = 0.55  # similarity at which an opposite word or a negation contradicts
+    # A contradiction this much closer to the claim than the best support outweighs it (the passage most about
+    # the claim gives another number; a weaker one happens to contain the claim's number).
+    contradiction_margin: float = 0.15
+
+
+
+def judge_offline(statement: str, candidates: Sequence[Candidate], config: ClaimConfig,
+                  context: Callable[[str, float | None], str] | None = None) -> None:
+    """Label each candidate with the heuristic checks, recording each check and which one decided.
+
+    `context(episode_id, second)` gives the conversation around a candidate, where the claim's names are looked
+    for (besides the candidate's own passage)."""
+    entities = claim_entities(statement)
+    quantities = parse_quantities(statement)
+    long_claim = len(content_words(statement)) >= config.long_claim_words
+    for c in candidates:
+        checks: list[Check] = []
+        topical = c.similarity >= config.topical or (
+            c.coverage >= config.topical_coverage and c.similarity >= config.topical_floor)
+        checks.append(Check("similarity", "pass" if topical else "fail",
+                            f"similarity {c.similarity:.2f}, {c.coverage:.0%} of the claim's words"))
+        around = context(c.passage.chunk.episode_id, c.start) if context else ""
+        context_text = f"{c.passage.chunk.text} {around}"
+        missing = missing_entities(entities, context_text, c.passage.chunk.speakers)
+        checks.append(Check("entities", "n/a" if not entities else "fail" if missing else "pass",
+                            f"not mentioned: {', '.join(missing)}" if missing else
+                            f"mentioned: {', '.join(entities)}" if entities else "the claim names nothing"))
+        # Numbers are compared within the sentence itself: its neighbours are candidates of their own, and the
+        # evidence shown must be the sentence that states the number.
+        numbers, number_detail = compare_numbers(quantities, parse_quantities(c.sentence))
+        checks.append(Check("numbers", numbers, number_detail))
+        conflict = polarity_conflict(statement, c.sentence)
+        checks.append(Check("negation", "fail" if conflict else "pass", conflict or "same polarity"))
+        c.checks = checks
+
+        if not topical:
+            c.label, c.decided_by = "unrelated", "similarity"
+        elif missing:
+            c.label, c.decided_by = "unrelated", "entities"
+        elif numbers == "fail":
+            c.label, c.decided_by = "contradicted", "numbers"
+        elif conflict and c.sentence_similarity >= config.polarity:
+            c.label, c.decided_by = "contradicted", "negation"
+        elif quantities and numbers != "pass":
+            c.label, c.decided_by = "unrelated", "numbers"
+        elif numbers == "pass" or (c.sentence_similarity >= config.support and (
+                c.sentence_coverage >= config.support_sentence_coverage
+                # a long statement (a summary's) is restated over a few sentences, not in one
+                or (long_claim and c.coverage >= config.support_sentence_coverage))) or (
+                c.sentence_coverage >= config.support_coverage and c.sentence_similarity >= config.support_floor):
+            c.label, c.decided_by = "supported", "numbers" if numbers == "pass" else "similarity"
+        else:
+            c.label, c.decided_by = "unrelated", "similarity"
+        c.reason = next((ch.detail for ch in checks if ch.name == c.decided_by), "")

@@ -1,0 +1,57 @@
+"""Does a sentence say the opposite of a claim? A word against its opposite ('open' vs 'closed'), or a negation on
+one side only, within the clause that states the same proposition."""
+
+from __future__ import annotations
+
+import re
+
+from rag.claims.words import content_words
+
+_NEGATION = re.compile(r"\b(?:not|no|never|none|nobody|nothing|neither|nor|cannot|without)\b|n['’]t\b", re.I)
+_OPPOSITES = [
+    ("open", "closed"), ("more", "less"), ("more", "fewer"), ("cheaper", "expensive"), ("increase", "decrease"),
+    ("higher", "lower"), ("larger", "smaller"), ("bigger", "smaller"), ("faster", "slower"), ("better", "worse"),
+    ("allowed", "banned"), ("legal", "illegal"), ("true", "false"), ("win", "lose"), ("winning", "losing"),
+    ("easier", "harder"), ("ahead", "behind"), ("profitable", "unprofitable"), ("success", "failure"),
+    ("permissive", "restrictive"), ("public", "private"), ("rise", "fall"), ("up", "down"), ("before", "after"),
+    ("accelerate", "slow"), ("most", "least"), ("best", "worst"), ("strong", "weak"), ("stronger", "weaker"),
+]
+_CLAUSE = re.compile(r"\s*(?:[,;:]|\bbut\b|\band\b|\bwhereas\b|\bwhile\b|\bthough\b|\bbecause\b)\s*", re.I)
+
+
+def negated(text: str) -> bool:
+    return bool(_NEGATION.search(text))
+
+
+def best_clause(claim: str, sentence: str) -> tuple[str, float]:
+    """The clause of `sentence` sharing the most content words with `claim` ('R1 is open-weight' of 'Plus, R1 is
+    open-weight and o3-mini is not'), and the share of the claim's content words it contains."""
+    want = content_words(claim)
+    clauses = [c for c in _CLAUSE.split(sentence) if c and c.strip()] or [sentence]
+    best = max(clauses, key=lambda c: (len(want & content_words(c)), -len(c)))
+    return best, (len(want & content_words(best)) / len(want) if want else 0.0)
+
+
+def polarity_conflict(claim: str, sentence: str, min_overlap: float = 0.5) -> str | None:
+    """Why the sentence says the opposite of the claim, or None.
+
+    Each clause of the claim is compared with the clause of the sentence that matches it best, and only when
+    that clause repeats at least `min_overlap` of its content words, and two at least (the same proposition): a
+    word against its opposite ('open' vs 'closed'), or a negation on one side only.
+    """
+    for part in [c for c in _CLAUSE.split(claim) if c and c.strip()] or [claim]:
+        clause, overlap = best_clause(part, sentence)
+        if overlap < min_overlap or overlap * len(content_words(part)) < 2:
+            continue
+        part_words = set(re.findall(r"[a-z]+", part.lower()))
+        clause_words = set(re.findall(r"[a-z]+", clause.lower()))
+        # 'unclear' against 'clear', 'unprofitable' against 'profitable'
+        pairs = _OPPOSITES + [(w, w[2:]) for w in part_words | clause_words if w.startswith("un") and len(w) > 5]
+        for a, b in pairs:
+            for x, y in ((a, b), (b, a)):
+                if x in part_words and y in clause_words and y not in part_words and x not in clause_words:
+                    return f"the claim says {x!r}, the passage says {y!r} (“{clause.strip()}”)"
+        if negated(part) != negated(clause):
+            side = "the claim" if negated(part) else "the passage"
+            return f"only {side} is negated (“{clause.strip()}”)"
+    return None

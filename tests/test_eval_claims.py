@@ -1,0 +1,67 @@
+"""Claim sets in the evaluation: loading (one-line errors), scoring with the confusion table, the report rows."""
+
+import json
+
+import pytest
+
+from rag.evaluation.claims import Confusion, load_claims, report_rows, run_claims
+from rag.evaluation.datasets import DatasetError
+
+
+def write(path, rows):
+    path.write_text("".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in rows))
+    return path
+
+
+@pytest.mark.parametrize("row, message", [
+    ("{not json", "not JSON"),
+    ('["a list"]', "expected a JSON object"),
+    ({"claim": "x", "expected": "supported"}, 'non-empty "id"'),
+    ({"id": "a", "claim": " ", "expected": "supported"}, 'non-empty "claim"'),
+    ({"id": "a", "claim": "x", "expected": "true"}, '"expected" must be one of supported, contradicted'),
+    ({"id": "a", "claim": "x", "expected": "supported", "minutes": ["3"]}, '"minutes" must be a list'),
+])
+def test_a_bad_line_is_one_error_naming_file_and_line(tmp_path, row, message):
+    path = write(tmp_path / "c.jsonl", [{"id": "ok", "claim": "fine", "expected": "not_found"}, row])
+    with pytest.raises(DatasetError, match=message) as err:
+        load_claims(path)
+    assert str(err.value).startswith(f"{path}:2: ")
+
+
+def test_duplicate_ids_and_empty_files_are_refused(tmp_path):
+    row = {"id": "a", "claim": "x", "expected": "supported"}
+    with pytest.raises(DatasetError, match="used twice"):
+        load_claims(write(tmp_path / "d.jsonl", [row, row]))
+    with pytest.raises(DatasetError, match="no claims"):
+        load_claims(write(tmp_path / "e.jsonl", []))
+
+
+def test_confusion_counts_accuracy_and_recall():
+    c = Confusion()
+    for e, g in [("supported", "supported"), ("supported", "not_found"), ("contradicted", "contradicted")]:
+        c.add(e, g)
+    assert (c.right, c.total, round(c.accuracy, 2)) == (2, 3, 0.67)
+    assert c.recall("supported") == 0.5 and c.recall("misattributed") is None
+    assert c.rows()[0] == ["expected \\ got", "supported", "contradicted", "misattributed", "not_found"]
+    assert c.rows()[1] == ["supported", "1", "0", "0", "1"]
+
+
+def test_run_claims_on_the_tiny_corpus(tiny_assistant, tmp_path):
+    path = write(tmp_path / "claims.jsonl", [
+        {"id": "s", "claim": "Dylan says DeepSeek has about 50,000 GPUs", "episode": "tiny-459",
+         "expected": "supported", "minutes": [0]},
+        {"id": "m", "claim": "Nathan says DeepSeek has about 50,000 GPUs", "episode": "tiny-459",
+         "expected": "misattributed", "minutes": [0]},
+        {"id": "c", "claim": "Dylan says DeepSeek has about 20,000 GPUs", "episode": "tiny-459",
+         "expected": "not_found"},  # deliberately wrong expectation: it is contradicted
+    ])
+    seen = []
+    results, confusion = run_claims(tiny_assistant, path, progress=lambda i, n: seen.append((i, n)))
+    assert [r.verdict for r in results] == ["supported", "misattributed", "contradicted"]
+    assert [r.correct for r in results] == [True, True, False]
+    assert results[0].evidence_minute == 0 and results[0].right_moment is True and results[2].right_moment is None
+    assert (confusion.right, confusion.total) == (2, 3) and seen[-1] == (3, 3)
+    lines = report_rows("tiny", results, confusion)
+    assert lines[0] == "### Claims: tiny" and "2/3 verdicts right (accuracy 0.67)." in lines
+    assert "| not_found | 0 | 1 | 0 | 0 |" in lines
+    assert any(line.startswith("- `c` expected **not_found**, got **contradicted** (numbers)") for line in lines)
