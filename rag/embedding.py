@@ -20,6 +20,7 @@ import numpy as np
 
 from rag.errors import EmbeddingUnavailableError
 from rag.settings import BUNDLED_MODEL, Settings
+from rag.text import clip, one_line
 
 BUNDLED_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 
@@ -133,8 +134,7 @@ class OpenAIEmbedder:
 
 
 def _short(text: str) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= 200 else text[:197] + "..."
+    return clip(one_line(str(text)), 200)
 
 
 class EmbeddingCache:

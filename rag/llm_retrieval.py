@@ -26,6 +26,7 @@ from rag.llm import LLMClient, LLMError, without_reasoning
 from rag.answer.prompts import neutralise
 from rag.models import Passage
 from rag.settings import Settings
+from rag.text import clip, one_line
 from rag.timecodes import format_clock
 
 log = logging.getLogger(__name__)
@@ -55,10 +56,7 @@ class RankingError(ValueError):
 
 def excerpt(passage: Passage, chars: int = EXCERPT_CHARS) -> str:
     """The passage's text, trimmed at a word boundary to about `chars` characters."""
-    text = " ".join(passage.chunk.text.split())
-    if len(text) <= chars:
-        return text
-    return text[:chars].rsplit(" ", 1)[0] + " …"
+    return clip(one_line(passage.chunk.text), chars, at_word=True)
 
 
 def format_excerpt(n: int, passage: Passage) -> str:
@@ -109,8 +107,7 @@ def parse_ranking(reply: str, n: int) -> list[int]:
 
 
 def _shorten(text: str, chars: int = 80) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= chars else text[:chars] + "…"
+    return clip(one_line(text), chars)
 
 
 def reorder(passages: Sequence[Passage], ranking: Sequence[int], keep: int) -> list[Passage]:

@@ -9,11 +9,16 @@ from collections.abc import Iterable
 from pathlib import Path
 
 
-def clip(text: str | None, limit: int) -> str:
+def clip(text: str | None, limit: int, *, at_word: bool = False) -> str:
     """`text` if it is at most `limit` characters, else its first characters (trailing spaces dropped) and '…',
-    `limit` characters in all."""
+    `limit` characters at most. `at_word`: cut after the last whole word and end with ' …' (text read on, as in
+    a prompt)."""
     text = text or ""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    if len(text) <= limit:
+        return text
+    if at_word:
+        return text[: limit - 2].rsplit(" ", 1)[0] + " …"
+    return text[: limit - 1].rstrip() + "…"
 
 
 def one_line(text: str | None) -> str:

@@ -34,7 +34,8 @@ def episode_label(record: EpisodeRecord | None, episode_id: str) -> str:
 
 def episode_title(record: EpisodeRecord, limit: int | None = None) -> str:
     """'#459 · DeepSeek, China, OpenAI, NVIDIA…' (the id when there is no title), shortened to `limit`."""
-    text = joined(episode_label(record, record.id), record.meta.title or record.id)
+    label = episode_label(record, record.id)
+    text = joined(label, record.meta.title or (record.id if label != record.id else None))
     return clip(text, limit) if limit else text
 
 
