@@ -162,7 +162,7 @@ def _check_file(kind: UploadKind, path: Path, max_bytes: int) -> None:
         raise UploadError(f"{path.name}: a {kind} must be one of {', '.join(allowed)}")
     size = path.stat().st_size
     if size > max_bytes:
-        raise UploadError(f"{path.name}: {size / MB:.1f} MB is over the {max_bytes / MB:g} MB limit")
+        raise UploadError(f"{path.name}: {size / MB:.1f} MB is over the {max_bytes / MB:.0f} MB limit")
     if size == 0:
         raise UploadError(f"{path.name}: the file is empty")
 
