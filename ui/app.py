@@ -35,7 +35,8 @@ def build(assistant: Assistant) -> gr.Blocks:
     with gr.Blocks(title="podcast-rag") as demo:
         with gr.Row(elem_id="header"):
             gr.HTML('<div class="app-title">podcast-rag</div>', js_on_load=None)
-            mode = gr.HTML("", elem_id="mode", js_on_load=None)
+            # What answers (not about the index): shown at once, and again on load in case the LLM changed.
+            mode = gr.HTML(render.mode_html(assistant.mode_label()), elem_id="mode", js_on_load=None)
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"):
                 chat = chat_tab.build(assistant)
