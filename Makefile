@@ -9,7 +9,7 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: install demo serve ingest test test-fast chromium screenshot lock bench eval clean
+.PHONY: install demo serve ingest test test-fast chromium espeak screenshot lock bench eval clean
 
 # torch first, from the CPU wheel on this machine's disk: letting the resolver pick torch pulls a multi-GB CUDA build.
 $(STAMP): pyproject.toml constraints.txt
@@ -20,8 +20,13 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
+# Without ../shared/corpus the demo episodes are fetched from their public pages (data/demo-episodes.txt) into
+# data/fetched; offline, `add` says in one line how to add episodes and the demo starts with what it has.
 ingest: install
-	$(BIN)/podcast-rag ingest data/episodes $(SHARED_CORPUS)
+	$(BIN)/podcast-rag ingest data/episodes $(SHARED_CORPUS) $(wildcard data/fetched)
+ifeq ($(SHARED_CORPUS),)
+	$(BIN)/podcast-rag add --quiet --from data/demo-episodes.txt || true
+endif
 
 demo: ingest
 	$(BIN)/podcast-rag serve
@@ -33,11 +38,15 @@ serve: install
 chromium:
 	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
+# The audio tests transcribe speech that Debian's espeak-ng says (the Whisper model comes from the dev extra).
+espeak:
+	@test -x /usr/bin/espeak-ng || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng >/dev/null)
+
 # The README's picture of the chat tab, over the index `make ingest` builds.
 screenshot: ingest chromium
 	PYTHONPATH=. $(BIN)/python docs/screenshot.py docs/screenshot-chat.png
 
-test: install chromium
+test: install chromium espeak
 	$(BIN)/python -m pytest
 
 test-fast: install

@@ -68,8 +68,11 @@ def fingerprint(files: Sequence[Path], cfg: ChunkingConfig, model: str) -> str:
     return h.hexdigest()
 
 
-def check_sizes(src: EpisodeSources, max_mb: float) -> None:
-    """Reject a source file above the size limit before reading it (a 5-hour episode's transcript is < 1 MB)."""
+def check_files(src: EpisodeSources, max_mb: float) -> None:
+    """Before any file is read: reject the episode when discovery refused one of its files (a symbolic link out of
+    its folder), or when a file is above the size limit (a 5-hour episode's transcript is < 1 MB)."""
+    if src.refused:
+        raise src.refused[0]
     for path in src.files:
         size = path.stat().st_size
         if size > max_mb * MB:
@@ -124,7 +127,7 @@ def ingest_paths(
         todo: list[tuple[EpisodeSources, str]] = []
         for src in sources:
             try:
-                check_sizes(src, max_file_mb)
+                check_files(src, max_file_mb)
                 fp = fingerprint(src.files, cfg, embedder.name)
             except (PodragError, OSError) as exc:
                 report.failed.append(_failure(src, exc))

@@ -87,7 +87,7 @@ class Settings(BaseSettings):
     llm_rerank: bool = Field(
         True, description="When an LLM answers, let it first re-order the retrieved passages (rag/llm_retrieval.py)."
     )
-    llm_rerank_candidates: int = Field(12, ge=2, le=30, description="Passages the LLM re-ranks (short excerpts).")
+    llm_rerank_candidates: int = Field(10, ge=2, le=30, description="Passages the LLM re-ranks (short excerpts).")
 
     # App
     host: str = "127.0.0.1"
@@ -97,12 +97,30 @@ class Settings(BaseSettings):
     upload_max_mb: float = Field(25.0, description="Largest file an app upload may be, in MB.")
     feedback: Path | None = Field(None, description="Answer ratings, SQLite (default: beside the index).")
 
+    # Fetching episodes (`podcast-rag add` / `sync`, the Library tab's "add by URL"); see README "Adding episodes".
+    fetched: Path | None = Field(None, description="Episode folders made by `add` (default: beside the index).")
+    fetch_timeout: float = Field(20.0, gt=0, description="Seconds to wait for a server to connect or send data.")
+    fetch_deadline: float = Field(120.0, gt=0, description="Seconds one page, feed or transcript may take in all.")
+    fetch_max_mb: float = Field(50.0, gt=0, description="Largest page, feed or transcript to download, in MB.")
+    audio_max_mb: float = Field(1000.0, gt=0, description="Largest audio file to download, in MB.")
+    audio_deadline: float = Field(3600.0, gt=0, description="Seconds one audio download may take in all.")
+    # The web app never fetches from this machine's own network (loopback, private, link-local, metadata
+    # addresses) unless this is set: a URL typed into a form must not reach services behind the firewall.
+    fetch_allow_private: bool = Field(False, description="Let the app fetch from loopback/private addresses.")
+    # "PREFIX=REPLACEMENT" pairs, space-separated: URLs starting with PREFIX are fetched from REPLACEMENT instead
+    # (a local mirror; tests serve the demo pages on 127.0.0.1). Provenance keeps both addresses.
+    fetch_mirrors: str | None = Field(None, description="e.g. 'https://lexfridman.com=http://127.0.0.1:8000'.")
+    whisper_model: str = Field("base", description="faster-whisper model: a size name (base, small...) or a folder.")
+    whisper_compute_type: str = Field("int8", description="CTranslate2 compute type on the CPU.")
+
     def corpus_paths(self) -> list[Path]:
         return [Path(p) for p in (self.corpus or "").split(os.pathsep) if p]
 
     def default_corpus(self) -> list[Path]:
-        """What `ingest` and `eval` read when given no folders: data/episodes, then $PODRAG_CORPUS."""
-        return [Path("data/episodes"), *self.corpus_paths()]
+        """What `ingest` and `eval` read when given no folders: data/episodes, then $PODRAG_CORPUS, then the
+        episodes `add` fetched (when there are any)."""
+        fetched = [self.fetched_dir()] if self.fetched_dir().is_dir() else []
+        return [Path("data/episodes"), *self.corpus_paths(), *fetched]
 
     def max_file_bytes(self) -> int:
         return int(self.max_file_mb * MB)
@@ -112,6 +130,14 @@ class Settings(BaseSettings):
 
     def uploads_dir(self) -> Path:
         return self.uploads or self.index.parent / "uploads"
+
+    def fetched_dir(self) -> Path:
+        return self.fetched or self.index.parent / "fetched"
+
+    def mirrors(self) -> list[tuple[str, str]]:
+        """(prefix, replacement) pairs from `fetch_mirrors`, longest prefix first."""
+        pairs = [item.split("=", 1) for item in (self.fetch_mirrors or "").split() if "=" in item]
+        return sorted(((a, b) for a, b in pairs if a and b), key=lambda p: -len(p[0]))
 
     def feedback_path(self) -> Path:
         return self.feedback or self.index.parent / "feedback.sqlite"

@@ -20,6 +20,7 @@ from typing import Literal
 from rag.errors import PodragError
 from rag.models import EpisodeRecord
 from rag.settings import MB
+from rag.sources.ids import id_problem
 
 UploadKind = Literal["transcript", "summary", "chapters"]
 
@@ -28,7 +29,6 @@ ALLOWED_SUFFIXES: dict[UploadKind, tuple[str, ...]] = {
     "summary": (".txt", ".md"),
     "chapters": (".json",),
 }
-_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}")
 _URL_FIELDS = ("video_url", "audio_url", "transcript_url")
 _TEXT_FIELDS = ("podcast", "title", "host", "published", *_URL_FIELDS)
 
@@ -59,13 +59,11 @@ def slugify(text: str) -> str:
 
 
 def check_episode_id(text: str) -> str:
-    """The id if it is a safe folder name: letters, digits, '.', '_', '-', starting with a letter or digit."""
+    """The id (stripped) if it follows the id rule (rag/sources/ids.py), else `UploadError` saying why."""
     episode_id = text.strip()
-    if not _ID.fullmatch(episode_id) or ".." in episode_id:
-        raise UploadError(
-            f"episode id {text!r} is not allowed: use 1-80 letters, digits, '.', '_' or '-', starting with a "
-            "letter or digit (no '/' or '..')"
-        )
+    problem = id_problem(episode_id)
+    if problem:
+        raise UploadError(problem)
     return episode_id
 
 

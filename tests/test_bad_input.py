@@ -30,6 +30,7 @@ class Case:
     speaker: str | None = "Zoe Quill"  # ingested: who says `expect`
     start: float | None = None  # ingested: when the found sentence starts
     given: Callable[[Path], list[Path]] | None = None  # what to pass to ingest (default: the episode folder)
+    hides: str = ""  # rejected: what the error must not show
 
 
 def many_same_id(identical: bool) -> Callable[[Path], list[Path]]:
@@ -58,6 +59,31 @@ def big_transcript(root: Path) -> list[Path]:
         f.write("WEBVTT\n\n")
         f.write(cue * (50 * 1024 * 1024 // len(cue) + 1))
     return [folder]
+
+
+def linked_transcript(target: str) -> Callable[[Path], list[Path]]:
+    """An episode whose transcript.vtt is a symbolic link: to a file outside the folder, or to a hidden one inside."""
+
+    def write(root: Path) -> list[Path]:
+        folder = root / "ep"
+        folder.mkdir()
+        (root / "secret.txt").write_text("Zoe Quill (00:00:01) the admin password is hunter2\n")
+        (folder / ".original.vtt").write_text(VTT_OK)
+        (folder / "transcript.vtt").symlink_to(target)
+        return [folder]
+
+    return write
+
+
+def folder_named(name: str) -> Callable[[Path], list[Path]]:
+    """An episode folder without episode.json, so its name is its id."""
+
+    def write(root: Path) -> list[Path]:
+        (root / name).mkdir()
+        (root / name / "transcript.vtt").write_text(VTT_OK)
+        return [root]
+
+    return write
 
 
 def outside(root: Path) -> list[Path]:
@@ -138,6 +164,25 @@ CASES = [
          "etc/passwd: not a folder: expected an episode folder", names="passwd", given=outside),
     Case("a folder that does not exist", {}, "rejected", "no such file or directory", names="nowhere",
          given=lambda root: [root / "nowhere"]),
+    # Episode ids name folders and files: one rule for every source (rag/sources/ids.py).
+    *[Case(f"episode.json id {label}", {"episode.json": json.dumps({"id": bad}), "transcript.vtt": VTT_OK},
+           "rejected", expect, hides="x" * 100) for label, bad, expect in [
+        ("climbing out (../../etc)", "../../etc",
+         "episode.json: episode id '../../etc' is not allowed: use 1-80 letters"),
+        ("a/../../b", "a/../../b", "episode id 'a/../../b' is not allowed"),
+        ("with NUL", "a\x00b", "episode id 'a\\x00b' is not allowed"),
+        ("with a newline", "a\nb", "episode id 'a\\nb' is not allowed"),
+        ("of 5,000 characters", "x" * 5000, "... (5,000 characters) is not allowed"),
+        ("starting with _ (as the manifest's __version__)", "__version__", "is not allowed"),
+    ]],
+    Case("folder name that is no id", {}, "rejected",
+         "episode id 'my episode [1]' is not allowed: use 1-80 letters", names="my episode [1]",
+         given=folder_named("my episode [1]")),
+    Case("transcript symlinked to a file outside the folder", {}, "rejected",
+         "transcript.vtt: a symbolic link to a file outside the episode folder: refused", names="transcript.vtt",
+         hides="hunter2", given=linked_transcript("../secret.txt")),
+    Case("transcript symlinked to a file inside the folder", {}, "ingested",
+         "Lighthouse keepers polish the great lens daily", start=1.0, given=linked_transcript(".original.vtt")),
 ]
 
 
@@ -168,6 +213,7 @@ def test_bad_input(case: Case, tiny_assistant, tmp_path):
         assert len(report.failed) == 1, report.failed
         line = report.failed[0]
         assert "\n" not in line and case.expect in line, line
+        assert not case.hides or case.hides not in line, line
         assert (case.names or next(iter(case.files), "")) in line, line
         assert not report.new and not report.updated
         assert state(tiny_assistant) == before

@@ -20,6 +20,7 @@ from rag.llm_retrieval import (
     RankingError,
     parse_ranking,
     rerank_for_answer,
+    rerank_messages,
     rerank_with_llm,
 )
 from rag.models import Answer, Chunk, Moment, Passage, Turn
@@ -96,6 +97,33 @@ def test_the_prompt_is_capped_in_candidates_and_characters_and_keep_cuts_the_res
     bodies = re.findall(r"<excerpt [^>]*>(.*?)</excerpt>", user)
     assert len(bodies) == 12 and all(len(b) <= EXCERPT_CHARS + 2 and b.endswith(" …") for b in bodies)
     assert len(user) < 12 * (EXCERPT_CHARS + 100) + 400  # small enough for a local model's short context
+
+
+def long_passage() -> Passage:
+    """A 20-sentence passage whose only sentence about export controls is near the end, said by Dylan at 0:03:10."""
+    lines = [("Nathan Lambert", f"Sentence {i} is about post-training recipes and reward models in general.")
+             for i in range(18)]
+    lines.insert(17, ("Dylan Patel", "Export controls limit how many advanced chips China can buy."))
+    text, moments = "", []
+    for i, (speaker, line) in enumerate(lines):
+        moments.append(Moment(len(text), 10.0 * i, speaker))
+        text += line + " "
+    chunk = Chunk("long", "ep", "transcript", text.strip(), 0.0, 200.0, ["Nathan Lambert", "Dylan Patel"], None,
+                  None, moments, 0)
+    return Passage(chunk, 1.0, 1, None)
+
+
+def test_a_long_passage_is_shown_where_it_meets_the_question_with_that_moments_time_and_speaker():
+    [(attrs, body)] = re.findall(r"<excerpt ([^>]*)>(.*?)</excerpt>",
+                                 rerank_messages("Do export controls limit the chips China can buy?",
+                                                 [long_passage()])[1]["content"])
+    assert "Export controls limit how many advanced chips China can buy." in body
+    assert body.startswith("… Sentence ") and body.endswith(" …") and len(body) <= EXCERPT_CHARS + 4
+    assert 'time="0:02:' in attrs or 'time="0:01:' in attrs  # where the shown run starts, not the passage's 0:00:00
+    assert "Dylan Patel" in attrs
+    # with nothing in common with the question: the opening of the passage
+    opening = rerank_messages("bread?", [long_passage()])[1]["content"]
+    assert '<excerpt n="1" kind="transcript" time="0:00:00" speaker="Nathan Lambert">Sentence 0 ' in opening
 
 
 def test_an_empty_ranking_keeps_the_order(client, openai_server, passages):
@@ -253,3 +281,23 @@ def test_a_self_contained_question_in_a_chat_is_searched_as_asked(tiny_assistant
     ask(tiny_assistant, "How many GPUs does DeepSeek have according to Dylan Patel?", history)
     [request] = openai_server.chat_requests  # no condensing call: just the answer
     assert '<source n="1" episode="Tiny DeepSeek talk (tiny-459)"' in request.text()
+
+
+def test_a_vague_first_question_is_not_rewritten(tiny_assistant, openai_server):
+    llm_on(tiny_assistant, openai_server, timeout=30.0)
+    openai_server.reply(Reply(NOT_COVERED))
+    ask(tiny_assistant, "What did he say about it?")
+    [request] = openai_server.chat_requests  # the answer only: a rewrite without a chat could only invent a subject
+    assert request.text().rstrip().endswith("Question: What did he say about it?")
+
+
+def test_a_follow_up_is_rewritten_and_the_rerank_ranks_for_the_rewrite(tiny_assistant, openai_server):
+    llm_on(tiny_assistant, openai_server, llm_rerank=True, timeout=30.0)
+    openai_server.reply(Reply("sourdough fermentation time at the Lisbon bakery"), Reply('{"ranking": [1]}'),
+                        Reply(NOT_COVERED))
+    history = [Turn("Tell me about the bakery in Lisbon", "Ana Silva bakes sourdough every morning [1].")]
+    ask(tiny_assistant, "and how long does it ferment?", history)
+    condense, rerank, answering = openai_server.chat_requests
+    assert "Last question: and how long does it ferment?" in condense.text()
+    assert is_rerank(rerank) and "Question: sourdough fermentation time at the Lisbon bakery" in rerank.text()
+    assert answering.text().rstrip().endswith("Question: and how long does it ferment?")  # the user's words

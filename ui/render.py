@@ -152,7 +152,9 @@ def source_panel_html(context: SourceContext, source: Source) -> str:
         "source_panel.html", chunk=c, turns=context.turns, summary=c.source_type == "summary",
         head=f"Source [{source.n}]" if source.n is not None else "Closest passage",
         episode=episode_title(context.episode) if context.episode else c.episode_id,
-        who=source.speaker or ", ".join(c.speakers), span=format_span(source.start, source.end),
+        # Transcripts from Whisper or automatic captions name nobody: say so rather than show a blank.
+        who=source.speaker or ", ".join(c.speakers) or "Speakers unknown (automatic transcript)",
+        span=format_span(source.start, source.end),
         at=format_clock(source.start) if source.start is not None else None,
         video=video, audio=audio if audio != video else None,
     )

@@ -223,3 +223,28 @@ def print_summary_report(report) -> None:
         out.print(line(f"Statements: {v.statements}" + ("; not backed:" if v.unbacked else ".")))
         for s in v.unbacked:
             out.print(line("  ", (s.verdict_name, VERDICT_STYLE[s.verdict]), "  ", clip(s.text, 110)))
+
+
+def print_add_report(report, *, command: str = "add") -> None:
+    """What `add` / `sync` did: one line per episode on stdout; notes, failures and a summary on stderr. A machine
+    that reached no server at all gets one line saying how to add episodes instead of one error per source."""
+    for a in report.added:
+        title = f" · {a.title}" if a.title else ""
+        transcript = f" · transcript: {a.transcript}" if a.transcript else ""
+        out.print(line(f"{a.status:9} {a.episode_id}{title}{transcript} ",
+                       (f"({a.kind}, {a.seconds:.1f} s)", "dim")))
+        for note in a.notes:
+            out.print(line("          ", (note, "dim")))
+    for note in report.notes:
+        print_note(note)
+    if report.offline:
+        print_error(f"no network ({report.failed[0]}): add episodes once online with `podcast-rag add URL` (a "
+                    "transcript page, podcast feed, video or audio), or put episode folders in data/episodes and "
+                    "run `podcast-rag ingest`")
+        return
+    for failure in report.failed:
+        print_error(failure)
+    if command == "add" or report.added or report.failed:
+        err.print(line(report.summary_line()))
+    else:
+        err.print("no feeds to sync: add one with `podcast-rag add FEED_URL`")

@@ -14,6 +14,7 @@ from typing import Literal, TypeVar
 from rag.errors import SourceError
 from rag.models import Chapter, Episode, EpisodeMeta, Summary, Transcript
 from rag.sources.common import load_json
+from rag.sources.ids import id_problem
 from rag.sources.lexfridman_html import parse_lexfridman_html
 from rag.sources.metadata import parse_episode_json
 from rag.sources.plaintext import parse_plaintext
@@ -79,6 +80,8 @@ class EpisodeSources:
     id: str
     folders: list[Path] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
+    # Files that are not read, and fail the episode: symbolic links leading out of their episode folder.
+    refused: list[SourceError] = field(default_factory=list)
 
 
 def detect(path: Path | str) -> SourceFile:
@@ -131,10 +134,11 @@ def parse_transcript(path: Path | str) -> Transcript:
 def discover(paths: list[Path]) -> tuple[list[EpisodeSources], list[SourceError]]:
     """Group files into episodes: each path is an episode folder or a folder of them (searched recursively).
 
-    The id is episode.json's `id`, else the folder name; folders with the same id make one episode.
-    Returns the episodes and the paths that could not be searched (missing, not a folder, unreadable),
-    so that one bad path does not stop the others. An episode.json that cannot be read does not stop
-    discovery either: the folder name is used as the id and `load_episode` reports the error.
+    The id is episode.json's `id`, else the folder name; folders with the same id make one episode. An id
+    that breaks the id rule (rag/sources/ids.py) is an error naming where it came from, and its folder is left
+    out. Returns the episodes and those errors, with the paths that could not be searched (missing, not a
+    folder, unreadable), so that one bad path does not stop the others. An episode.json that cannot be read
+    does not stop discovery either: the folder name is used as the id and `load_episode` reports the error.
     """
     episodes: dict[str, EpisodeSources] = {}
     errors: list[SourceError] = []
@@ -153,13 +157,23 @@ def discover(paths: list[Path]) -> tuple[list[EpisodeSources], list[SourceError]
             errors.append(SourceError(exc.filename or root, f"cannot read folder: {exc.strerror or exc}"))
             continue
         for folder, files in found:
-            episode_id = _episode_id(folder)
-            sources = episodes.setdefault(episode_id, EpisodeSources(episode_id))
             if folder.resolve() in taken:
                 continue  # the same folder reached through two of the paths
             taken.add(folder.resolve())
+            episode_id, source = _episode_id(folder)
+            problem = id_problem(episode_id)
+            if problem:
+                errors.append(SourceError(source, problem + (
+                    " (it is the folder's name: set \"id\" in an episode.json)" if source == folder else "")))
+                continue
+            sources = episodes.setdefault(episode_id, EpisodeSources(episode_id))
             sources.folders.append(folder)
-            sources.files.extend(files)
+            for path in files:
+                if _leaves(path, folder):
+                    sources.refused.append(SourceError(
+                        path, "a symbolic link to a file outside the episode folder: refused (copy the file in)"))
+                else:
+                    sources.files.append(path)
     return list(episodes.values()), errors
 
 
@@ -189,14 +203,20 @@ def _recognised(path: Path) -> bool:
     return path.suffix.lower() in _TRANSCRIPT_PARSERS or path.name.lower() in ("summary.txt", "summary.md")
 
 
-def _episode_id(folder: Path) -> str:
+def _episode_id(folder: Path) -> tuple[str, Path]:
+    """The folder's episode id, and where it comes from (its episode.json, or the folder's name)."""
     meta = folder / "episode.json"
-    if meta.is_file():
+    if meta.is_file() and not _leaves(meta, folder):
         try:
-            return parse_episode_json(meta).id
+            return parse_episode_json(meta).id, meta
         except SourceError:
             pass  # reported by load_episode, so that the other episodes are still found
-    return folder.name
+    return folder.name, folder
+
+
+def _leaves(path: Path, folder: Path) -> bool:
+    """Whether `path` is a symbolic link whose target is outside `folder` (read, it could show any file)."""
+    return path.is_symlink() and not path.resolve().is_relative_to(folder.resolve())
 
 
 def load_episode(sources: EpisodeSources) -> Episode:
@@ -207,6 +227,8 @@ def load_episode(sources: EpisodeSources) -> Episode:
     summaries or chapter files are an error naming both. Chapters come from chapters.json, else from
     the transcript.
     """
+    if sources.refused:
+        raise sources.refused[0]
     metas: list[EpisodeMeta] = []
     transcript: tuple[Path, Transcript] | None = None
     summary: tuple[Path, Summary] | None = None
