@@ -31,6 +31,8 @@ def index_dir(tmp_path_factory):
     corpus = write_tiny_corpus(root / "corpus")
     proc = run("--index", str(root / "index"), "ingest", str(corpus))
     assert "2 episodes indexed (2 new" in proc.stderr
+    # stderr is a pipe here, as under a service manager: progress comes as lines, not as a bar nobody sees
+    assert "embedding chunks: 0% (0 of " in proc.stderr and "embedding chunks: 100% (" in proc.stderr
     return root / "index"
 
 
