@@ -1,6 +1,7 @@
 """What the LLM re-rank (rag/llm_retrieval.py) is shown, measured on the real episodes without an LLM.
 
-For each answerable golden question with gold spans (dev sets and the blind questions):
+For each answerable golden question with gold spans of the development sets (never the blind ones: a
+figure used to choose a setting must not come from a set that judges it):
 
 - headroom: the gold passage is not among the passages the answer reads (PODRAG_ANSWER_PASSAGES) but is among the
   re-rank's candidates (PODRAG_LLM_RERANK_CANDIDATES): only a re-rank can bring it to the answer.
@@ -47,7 +48,7 @@ def main() -> None:
     args = parser.parse_args()
     assistant = Assistant()
     keep, pool = assistant.settings.answer_passages, assistant.settings.llm_rerank_candidates
-    files = sorted(args.datasets.glob("lex-fridman-*.jsonl")) + [args.datasets / "blind" / "questions.jsonl"]
+    files = sorted(args.datasets.glob("lex-fridman-*.jsonl"))
     sizes: list[int] = []
     for path in files:
         if not path.exists():

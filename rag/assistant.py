@@ -1,6 +1,8 @@
 """The one object the CLI and the UI talk to: it wires settings -> embedder -> index -> retrieval -> answerer.
 
-Everything is created on first use, so `podcast-rag --help` or `episodes` do not load the embedding model.
+Everything is created on first use, so `podcast-rag --help` or `episodes` do not load the embedding model, and
+modules only some commands need (ingest, claims, summaries, the LLM client, BM25's stop words) are imported by the
+methods that need them. The parts are built under a lock: the web app calls one Assistant from many threads.
 """
 
 from __future__ import annotations
@@ -9,21 +11,20 @@ import bisect
 import logging
 import hashlib
 import threading
+import time
 from collections.abc import Iterator, Sequence
-from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rag.answer import Answerer, final_answer
 from rag.answer.extractive import ExtractiveAnswerer
 from rag.answer.llm import LLMAnswerer
 from rag.llm import LLMClient, LLMError, LLMNotConfigured, deadline_after
 from rag.chunking import ChunkingConfig, embedding_text
-from rag.claims import ClaimCheck, ClaimChecker, name_variants
-from rag.conversation import condense
 from rag.embedding import CachedEmbedder, make_embedder
 from rag.errors import SourceError, UnknownEpisodeError
 from rag.index import ChromaIndex
-from rag.ingest import IngestReport, Progress, ingest_paths, remove_episodes
+from rag.lazy import locked_cached_property as cached_property
 from rag.lexical import LexicalStore
 from rag.llm_retrieval import rerank_for_answer, rerank_pool
 from rag.models import (
@@ -36,12 +37,15 @@ from rag.models import (
     Turn,
     transcript_sentences,
 )
-from rag.rerank import WindowReranker
+from rag.moments import MomentStore
+from rag.rerank import MomentRanker
 from rag.retrieval import Mode, RetrievalConfig, Retriever
-from rag.sources import detect_kind
-from rag.sources.summary import parse_summary
 from rag.settings import Settings, get_settings
-from rag.summary_check import SummaryReport, verify_summary
+
+if TYPE_CHECKING:
+    from rag.claims import ClaimCheck, ClaimChecker
+    from rag.ingest import IngestReport, Progress
+    from rag.summary_check import SummaryReport
 
 log = logging.getLogger(__name__)
 
@@ -87,8 +91,16 @@ class Assistant:
     def retriever(self) -> Retriever:
         s = self.settings
         config = RetrievalConfig("hybrid", s.candidates, s.rrf_k, s.rerank_candidates)
-        reranker = WindowReranker(self.embedder, s.rrf_k) if s.rerank else None
-        return Retriever(self.index, self.lexical, self.embedder, config, reranker)
+        retriever = Retriever(self.index, self.lexical, self.embedder, config)
+        if s.rerank:
+            retriever.reranker = MomentRanker(self.moments, self.lexical, self.embedder.embed, retriever.passage,
+                                              lambda: list(self.index.records(refresh=False)))
+        return retriever
+
+    @cached_property
+    def moments(self) -> MomentStore:
+        """Each episode's moments (sentences and their vectors), built from the index on first use."""
+        return MomentStore(self.index.episode_chunks, self.embedder.embed, self.index.version)
 
     @cached_property
     def answerer(self) -> Answerer:
@@ -97,6 +109,8 @@ class Assistant:
 
     @cached_property
     def claim_checker(self) -> ClaimChecker:
+        from rag.claims import ClaimChecker
+
         judge = None
         if self.settings.use_llm() and self.settings.llm_configured():
             from rag.claim_judge import LLMJudge
@@ -177,10 +191,20 @@ class Assistant:
     # -- operations ---------------------------------------------------------------------------------------------
 
     def ingest(self, paths: Sequence[Path], progress: Progress | None = None) -> IngestReport:
+        from rag.ingest import ingest_paths
+
         with self._write_lock:
-            return ingest_paths(paths, self.index, self.lexical, self.embedder, self.chunking, progress)
+            report = ingest_paths(paths, self.index, self.lexical, self.embedder, self.chunking, progress)
+        if self.settings.rerank and (report.new or report.updated):
+            # Every sentence of the new episodes is embedded now, so no question pays for it (moment ranking).
+            t0 = time.perf_counter()
+            self.moments.prepare(report.new + report.updated)
+            report.seconds += time.perf_counter() - t0
+        return report
 
     def remove(self, episode_ids: Sequence[str]) -> list[str]:
+        from rag.ingest import remove_episodes
+
         with self._write_lock:
             return remove_episodes(episode_ids, self.index, self.lexical)
 
@@ -203,6 +227,11 @@ class Assistant:
         """Check an episode's summary (or another summary file of it) against its transcript: where each quote
         is, said by whom, the summary's clock offset, and (with `statements`) which statements the transcript
         does not back."""
+        from rag.claims import name_variants
+        from rag.sources import detect_kind
+        from rag.sources.summary import parse_summary
+        from rag.summary_check import verify_summary
+
         record = self.index.records().get(episode_id)
         if record is None:
             raise UnknownEpisodeError(f"no episode {episode_id!r} in the index (see `podcast-rag episodes`)")
@@ -249,6 +278,8 @@ class Assistant:
         follow-up question is first condensed with `history` into a standalone query (rag/conversation.py).
         Raises `LLMNotConfigured` when settings require an LLM (answerer='llm') and none is configured.
         """
+        from rag.conversation import condense
+
         notice = None
         try:
             llm = self.llm

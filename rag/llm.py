@@ -18,10 +18,11 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-import openai
-
 from rag.errors import PodragError
+from rag.lazy import lazy_module
 from rag.settings import Settings
+
+openai = lazy_module("openai")  # ~1.7 s to import: only when an LLM is really called
 
 log = logging.getLogger(__name__)
 

@@ -67,7 +67,8 @@ class Excerpt:
 
 
 def _terms(text: str) -> set[str]:
-    return {w for w in _WORD.findall(text.lower()) if len(w) > 2 and w not in STOPWORDS_EN_PLUS}
+    """Content words, crudely stemmed (first 5 letters: "trained" and "training" meet, "GPUs" and "GPU" too)."""
+    return {w[:5] for w in _WORD.findall(text.lower()) if len(w) > 2 and w not in STOPWORDS_EN_PLUS}
 
 
 def _trim(text: str, chars: int) -> str:
@@ -79,6 +80,10 @@ def excerpt(passage: Passage, question: str = "", chars: int = EXCERPT_CHARS) ->
     the most words with `question` (the earliest on a tie), so the model sees the part that may answer it rather
     than whatever the passage opens with."""
     c = passage.chunk
+    if passage.moment is not None and passage.moment.start is not None:
+        # Ranked by moment (rag/rerank.py): show the moment the ranker chose, where it starts.
+        m = passage.moment
+        return Excerpt(_trim(" ".join(m.text.split()), chars), m.start, (m.speaker,) if m.speaker else tuple(c.speakers))
     text = " ".join(c.text.split())
     sentences = c.sentences()
     if len(text) <= chars or not sentences:

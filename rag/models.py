@@ -189,6 +189,25 @@ class Chunk:
         return out
 
 
+@dataclass(frozen=True)
+class MomentHit:
+    """The moment of a passage that best answers the question: sentences `first`..`last` of the episode's
+    transcript (of the passage itself, for a summary passage), when they start and end, who says them."""
+
+    episode_id: str
+    first: int
+    last: int
+    start: float | None
+    end: float | None
+    speaker: str | None
+    score: float  # the moment ranker's log-odds (rag/moment_rank.py)
+    text: str
+    cosine: float = 0.0  # question vs the moment's vector
+    around: float = 0.0  # share of the question's focus (IDF-weighted) said within a minute of it
+    missing: tuple[str, ...] = ()  # names and numbers the question asks about that are said nowhere near it
+    unknown: tuple[str, ...] = ()  # of the question's names, those no passage of the index contains
+
+
 def transcript_sentences(chunks: Sequence[Chunk]) -> list[TranscriptSentence]:
     """Every transcript sentence of an episode's chunks once, in time order.
 
@@ -224,6 +243,7 @@ class Passage:
     lexical_score: float | None = None  # BM25, when the lexical side found it
     # For a summary passage: the summary's clock minus the transcript's, when estimated (see rag/summary_check.py).
     summary_offset: float | None = None
+    moment: MomentHit | None = None  # its best moment, when passages were ranked by moment (rag/rerank.py)
 
     def transcript_time(self, t: float | None) -> float | None:
         """A time of this passage on the transcript's clock: transcript times as they are; a summary's cited

@@ -1,47 +1,183 @@
-"""Re-rank fused candidates by their best moment: each passage scored by its sentence window closest to the question.
+"""Re-rank fused candidates by their best moment, and add the moments a chunk-level search missed.
 
-A 150-word passage's single vector blurs several topics; the sentence (with its neighbours) that answers the
-question is a sharper signal. A window's vector is the normalised sum of its sentences' vectors, as in the extractive
-answerer, so the sentences embedded here are the ones the answerer needs next (the cache serves both). The new
-order is fused with the retriever's by reciprocal rank, so neither signal alone decides.
+The fused chunk ranking finds the area; the moment ranker (rag/moment_rank.py) finds the second. Candidates are
+the moments inside the fused passages plus, per episode in scope, the moments closest to the question by their
+own vector. Each passage is then ranked by its best moment and carries it (`Passage.moment`), so the answerer
+quotes that moment and the citation opens the video where it starts.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from rag.embedding import CachedEmbedder
-from rag.models import Passage
-from rag.retrieval import rrf
+from rag.models import Chunk, Filters, MomentHit, Passage, TranscriptSentence
+from rag.moment_rank import AROUND_SECONDS, FEATURES, GLOBAL_MOMENTS, NAMES_SECONDS, ChunkSignal, QuestionTerms, features, question_terms, score
+from rag.moments import MAX_SECONDS, EpisodeMoments, MomentStore, build_moments
+
+# Above this many episodes in scope the moment-level search covers only the episodes the chunk search found.
+GLOBAL_EPISODES = 20
 
 
-def window_vectors(sentence_vectors: np.ndarray) -> np.ndarray:
-    """For each sentence, the unit vector of it plus the sentence before and after (its window)."""
-    padded = np.pad(sentence_vectors, ((1, 1), (0, 0)))
-    sums = padded[:-2] + padded[1:-1] + padded[2:]
-    return sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
+@dataclass
+class _Candidate:
+    episode_id: str
+    index: int  # moment index in the episode (or in a summary passage's own sentences)
+    score: float
+    passage: Passage | None  # the fused passage it came from, when it did
+    moments: EpisodeMoments
+    vector: np.ndarray  # the question's
 
 
-class WindowReranker:
-    def __init__(self, embedder: CachedEmbedder, rrf_k: int = 60):
-        self.embedder = embedder
-        self.rrf_k = rrf_k
+def _spoken(sentences: Sequence[TranscriptSentence]) -> str:
+    """The sentences as one quote, naming each new speaker after the first ("… — Lex Fridman: …")."""
+    parts: list[str] = []
+    speaker = sentences[0].speaker if sentences else None
+    for s in sentences:
+        if s.speaker != speaker and s.speaker:
+            parts.append(f"— {s.speaker}:")
+            speaker = s.speaker
+        parts.append(s.text)
+    return " ".join(parts)
 
-    def rerank(self, passages: list[Passage], query_vector: np.ndarray, k: int) -> list[Passage]:
-        """The k best of `passages` after fusing their order with the order of their best window's cosine."""
-        if not passages:
-            return []
-        sentences = [[s for s, _ in p.chunk.sentences()] or [p.chunk.text] for p in passages]
-        flat = [s for ss in sentences for s in ss]
-        vectors = self.embedder.embed(flat)
-        query = np.asarray(query_vector, dtype=np.float32)
-        best, pos = {}, 0
-        for p, ss in zip(passages, sentences):
-            best[p.chunk.id] = float((window_vectors(vectors[pos : pos + len(ss)]) @ query).max())
-            pos += len(ss)
-        by_window = sorted(passages, key=lambda p: (-best[p.chunk.id], p.rank))
-        fused = rrf([[p.chunk.id for p in passages], [p.chunk.id for p in by_window]], self.rrf_k)
-        by_id = {p.chunk.id: p for p in passages}
-        return [replace(by_id[cid], score=score, rank=rank) for rank, (cid, score) in enumerate(fused[:k], start=1)]
+
+def _answer_start(moments: EpisodeMoments, i: int) -> tuple[int, int]:
+    """The moment's sentences from where its answer starts: a question someone else answers inside the moment
+    ("So how many GPUs? — We believe closer to 50,000") is skipped, so the citation opens at the answer, and the
+    moment runs on by as many sentences (within its chapter and MAX_SECONDS)."""
+    a, b = moments.bounds[i]
+    s = moments.sentences
+    skipped = 0
+    while a < b and s[a].text.rstrip().endswith("?") and s[a + 1].speaker != s[a].speaker:
+        a += 1
+        skipped += 1
+    while skipped and b + 1 < len(s) and s[b + 1].chapter == s[a].chapter and (
+            s[a].start is None or s[b + 1].start is None or s[b + 1].start - s[a].start <= MAX_SECONDS):
+        b += 1
+        skipped -= 1
+    return a, b
+
+
+class MomentRanker:
+    def __init__(self, moments: MomentStore, lexical, embed: Callable[[Sequence[str]], np.ndarray],
+                 make_passage: Callable[[Chunk, float, int], Passage], episodes: Callable[[], Sequence[str]]):
+        self.moments = moments
+        self.lexical = lexical
+        self.embed = embed
+        self.make_passage = make_passage  # a Passage for a chunk the chunk search did not return
+        self.episodes = episodes  # every episode in the index
+
+    def terms(self, query: str) -> QuestionTerms:
+        lex = self.lexical.sync()
+        return question_terms(query, lex.term_document_frequency(query), max(1, len(lex.infos)), lex.speakers())
+
+    def rerank(self, query: str, passages: list[Passage], query_vector: np.ndarray, k: int,
+               filters: Filters | None = None, speakers: Sequence[str] = ()) -> list[Passage]:
+        terms, cands, rows = self.candidates(query, passages, query_vector, filters, speakers)
+        for c, s in zip(cands, score(rows) if len(cands) else []):
+            c.score = float(s)
+        return self._passages(cands, k, terms)
+
+    def candidates(self, query: str, passages: list[Passage], query_vector: np.ndarray,
+                   filters: Filters | None = None, speakers: Sequence[str] = ()
+                   ) -> tuple[QuestionTerms, list[_Candidate], np.ndarray]:
+        """Every candidate moment with its signals (one row each, in FEATURES order), not yet scored."""
+        vector = np.asarray(query_vector, dtype=np.float32)
+        terms = self.terms(query)
+        transcript = [p for p in passages if p.chunk.source_type == "transcript"]
+        cands: list[_Candidate] = []
+        rows: list[np.ndarray] = []
+        for episode_id in self._scope(passages, filters):
+            moments = self.moments.get(episode_id)
+            if not len(moments):
+                continue
+            owner: dict[int, Passage] = {}
+            for p in (p for p in transcript if p.chunk.episode_id == episode_id):
+                for i in moments.between(p.chunk.start, p.chunk.end):
+                    if i not in owner or p.rank < owner[i].rank:
+                        owner[i] = p
+            ids = set(owner)
+            if filters is None or filters.source_type != "summary":
+                ids |= self._closest(moments, vector, filters, speakers)
+            ids = sorted(ids)
+            signals = [ChunkSignal(owner[i].rank, owner[i].dense_score or 0.0) if i in owner else None for i in ids]
+            rows.append(features(moments, ids, vector, terms, signals))
+            cands += [_Candidate(episode_id, i, 0.0, owner.get(i), moments, vector) for i in ids]
+        for p in passages:
+            if p.chunk.source_type == "summary":
+                found = self._summary_candidates(p, vector, terms)
+                if found:
+                    rows.append(found[1])
+                    cands += found[0]
+        matrix = np.vstack(rows) if rows else np.zeros((0, len(FEATURES)), dtype=np.float32)
+        return terms, cands, matrix
+
+    def _scope(self, passages: list[Passage], filters: Filters | None) -> list[str]:
+        if filters and filters.episode_ids:
+            return list(filters.episode_ids)
+        found = list(dict.fromkeys(p.chunk.episode_id for p in passages if p.chunk.source_type == "transcript"))
+        everyone = list(self.episodes())
+        return everyone if len(everyone) <= GLOBAL_EPISODES else found
+
+    @staticmethod
+    def _closest(moments: EpisodeMoments, vector: np.ndarray, filters: Filters | None,
+                 speakers: Sequence[str]) -> set[int]:
+        """The moments nearest the question by their own vector, within the filters."""
+        cos = moments.moment_vectors @ vector
+        allowed = np.ones(len(moments), dtype=bool)
+        if filters and (filters.time_from is not None or filters.time_to is not None):
+            starts = np.asarray(moments.starts)
+            if filters.time_from is not None:
+                allowed &= starts >= filters.time_from
+            if filters.time_to is not None:
+                allowed &= starts <= filters.time_to
+        if speakers:
+            allowed &= np.array([s.speaker in speakers for s in moments.sentences])
+        cos = np.where(allowed, cos, -np.inf)
+        top = np.argsort(-cos)[:GLOBAL_MOMENTS]
+        return {int(i) for i in top if np.isfinite(cos[i])}
+
+    def _summary_candidates(self, p: Passage, vector: np.ndarray, terms: QuestionTerms
+                            ) -> tuple[list[_Candidate], np.ndarray] | None:
+        """A summary passage's sentences as moments of their own (no chapter, no speaker)."""
+        sentences = [TranscriptSentence(s, m.start, m.start, None, None) for s, m in p.chunk.sentences()]
+        if not sentences:
+            return None
+        moments = build_moments(p.chunk.id, sentences, self.embed)
+        ids = list(range(len(moments)))
+        signal = ChunkSignal(p.rank, p.dense_score or 0.0)
+        rows = features(moments, ids, vector, terms, [signal] * len(ids))
+        return [_Candidate(p.chunk.episode_id, i, 0.0, p, moments, vector) for i in ids], rows
+
+    def _hit(self, c: _Candidate, terms: QuestionTerms) -> MomentHit:
+        a, b = _answer_start(c.moments, c.index)
+        first = c.moments.sentences[a]
+        around = c.moments.terms_around(c.index, AROUND_SECONDS)
+        near = c.moments.terms_around(c.index, NAMES_SECONDS)
+        return MomentHit(c.episode_id, a, b, first.start, c.moments.sentences[b].end, first.speaker, c.score,
+                         _spoken(c.moments.sentences[a : b + 1]), float(c.moments.moment_vectors[c.index] @ c.vector),
+                         terms.coverage(around), tuple(t for t in terms.names if t not in near), terms.unknown)
+
+    def _passages(self, cands: list[_Candidate], k: int, terms: QuestionTerms) -> list[Passage]:
+        """Passages by their best moment, best first, each carrying that moment."""
+        cands.sort(key=lambda c: -c.score)
+        out: list[Passage] = []
+        seen: set[str] = set()
+        for c in cands:
+            passage = c.passage or self._passage_for(c)
+            if passage is None or passage.chunk.id in seen:
+                continue
+            seen.add(passage.chunk.id)
+            hit = self._hit(c, terms)
+            out.append(replace(passage, score=c.score, rank=len(out) + 1, moment=hit))
+            if len(out) >= k:
+                break
+        return out
+
+    def _passage_for(self, c: _Candidate) -> Passage | None:
+        """The chunk that holds a moment the chunk search did not return (the last one starting before it)."""
+        t = c.moments.starts[c.index]
+        chunk = c.moments.chunk_at(t)
+        return self.make_passage(chunk, c.score, 0) if chunk else None

@@ -23,7 +23,8 @@ Mode = Literal["hybrid", "dense", "bm25"]
 
 
 class Reranker(Protocol):
-    def rerank(self, passages: list[Passage], query_vector: np.ndarray, k: int) -> list[Passage]: ...
+    def rerank(self, query: str, passages: list[Passage], query_vector: np.ndarray, k: int,
+               filters: Filters | None = None, speakers: Sequence[str] = ()) -> list[Passage]: ...
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ class RetrievalConfig:
     mode: Mode = "hybrid"
     candidates: int = 40  # from each side, before fusion
     rrf_k: int = 60
-    rerank_candidates: int = 20  # how many fused passages a reranker re-orders
+    rerank_candidates: int = 40  # how many fused passages a reranker re-orders
 
 
 def rrf(rankings: Sequence[Sequence[str]], k: int = 60) -> list[tuple[str, float]]:
@@ -91,7 +92,17 @@ class Retriever:
         if self.reranker is None:
             return self._search(query, k, filters, vector)
         passages = self._search(query, max(k, self.config.rerank_candidates), filters, vector)
-        return self.reranker.rerank(passages, vector, k)
+        speakers = self.resolve_speaker(filters.speaker) if filters and filters.speaker else []
+        if filters and filters.speaker and not speakers:
+            return []
+        return self.reranker.rerank(query, passages, vector, k, filters, speakers)
+
+    def passage(self, chunk: Chunk, score: float, rank: int) -> Passage:
+        """A Passage of `chunk` with its links (for a chunk a reranker brings in)."""
+        record = self.index.records(refresh=False).get(chunk.episode_id)
+        url, audio = passage_links(chunk, record)
+        return Passage(chunk, score, rank, url, audio,
+                       summary_offset=record.summary_offset if record and chunk.source_type == "summary" else None)
 
     def _search(self, query: str, k: int, filters: Filters | None, vector: np.ndarray) -> list[Passage]:
         """Dense and BM25 candidates fused by reciprocal rank: the k best."""

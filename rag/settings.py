@@ -15,6 +15,12 @@ BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
 MB = 1024 * 1024  # the one unit of every file-size limit: "25 MB" is 25 MiB for ingest and uploads alike
 
 
+def default_concurrency() -> int:
+    """Events the app runs at once: 8 per core (16 on 2 cores), at most 64. An answer from an LLM mostly waits on
+    the server, so many can run together; extractive answers share the cores anyway (BENCHMARKS.md, issue 12)."""
+    return min(64, 8 * (os.cpu_count() or 1))
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PODRAG_", env_file=".env", extra="ignore")
 
@@ -37,6 +43,11 @@ class Settings(BaseSettings):
     # Embedding
     embed_model: str = Field(BUNDLED_MODEL, description="A sentence-transformers name or path.")
     embed_batch_size: int = 32
+    embed_backend: Literal["auto", "onnx", "torch"] = Field(
+        "auto",
+        description="auto: the bundled model through ONNX Runtime (exported once into the cache), "
+        "sentence-transformers for other models or if the export fails; onnx: require it; torch: never.",
+    )
     allow_downloads: bool = Field(False, description="Let Hugging Face download models (off: offline).")
     # Embeddings from an OpenAI-compatible /v1/embeddings endpoint (a GPU server: TEI, vLLM, Infinity) instead.
     embed_base_url: str | None = Field(None, description="e.g. http://gpu-box:8080/v1; the model is embed_model.")
@@ -59,8 +70,8 @@ class Settings(BaseSettings):
     rrf_k: int = 60
     # On by default: better on every golden set (README, Evaluation), for ~0.6 s more per never-seen question on
     # 2 cores (BENCHMARKS.md).
-    rerank: bool = Field(True, description="Re-order the fused top passages by their best sentence window.")
-    rerank_candidates: int = 20
+    rerank: bool = Field(True, description="Rank passages by their best moment (a few sentences) and cite it.")
+    rerank_candidates: int = 40
 
     # Answers
     answer_passages: int = Field(6, description="Passages the answerer reads.")
@@ -96,6 +107,11 @@ class Settings(BaseSettings):
     uploads: Path | None = Field(None, description="Episodes added in the app (default: beside the index).")
     upload_max_mb: float = Field(25.0, description="Largest file an app upload may be, in MB.")
     feedback: Path | None = Field(None, description="Answer ratings, SQLite (default: beside the index).")
+    concurrency: int = Field(
+        default_factory=default_concurrency, ge=1,
+        description="Chat, claim and search events the app runs at once; more wait in Gradio's queue, which "
+        "shows each user their place. Ingest and uploads run one at a time whatever this says.",
+    )
 
     # Fetching episodes (`podcast-rag add` / `sync`, the Library tab's "add by URL"); see README "Adding episodes".
     fetched: Path | None = Field(None, description="Episode folders made by `add` (default: beside the index).")

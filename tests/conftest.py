@@ -4,6 +4,9 @@ the embedding cache, which is keyed by (model, text) and so safe to share betwee
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -46,10 +49,13 @@ def settings(tmp_path):
 
 @pytest.fixture(scope="session")
 def embedder():
-    """The real bundled model, loaded once per test session."""
-    from rag.embedding import CachedEmbedder, EmbeddingCache, SentenceTransformerEmbedder
+    """The real bundled model as the app runs it (ONNX, exported into the test cache on first use), loaded once
+    per test session."""
+    from rag.embedding import CachedEmbedder, EmbeddingCache, local_embedder
+    from rag.settings import BUNDLED_MODEL, Settings
 
-    return CachedEmbedder(SentenceTransformerEmbedder(), EmbeddingCache(TEST_CACHE / "embeddings.sqlite"))
+    settings = Settings(cache=TEST_CACHE, embed_model=BUNDLED_MODEL, embed_backend="auto", _env_file=None)
+    return CachedEmbedder(local_embedder(settings), EmbeddingCache(TEST_CACHE / "embeddings.sqlite"))
 
 
 @pytest.fixture
@@ -70,6 +76,26 @@ def make_assistant(embedder, **settings):
     a = Assistant(Settings(**{"cache": TEST_CACHE, "_env_file": None, **settings}))
     a.__dict__["embedder"] = embedder
     return a
+
+
+@contextmanager
+def ingest_paused(assistant, paths: list[Path]) -> Iterator[threading.Thread]:
+    """`assistant.ingest(paths)` in a thread, held at its first progress call (it holds the write lock and has
+    looked up which chunks are stored) for the duration of the block; it finishes after the block."""
+    reached, release = threading.Event(), threading.Event()
+
+    def pause(done, total, label):
+        reached.set()
+        release.wait(60)
+
+    worker = threading.Thread(target=assistant.ingest, args=(paths, pause))
+    worker.start()
+    try:
+        assert reached.wait(60), "the ingest never reached its first progress call"
+        yield worker
+    finally:
+        release.set()
+        worker.join(120)
 
 
 def write_episode(folder: Path, vtt_cues: list[tuple[str, str, str, str]] | None = None,

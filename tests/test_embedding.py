@@ -125,7 +125,7 @@ def test_endpoint_is_used_when_configured_and_cached_across_indexes(openai_serve
     assert len(hits) == 3 and len(openai_server.embedding_requests) == asked + 1  # the query, once
 
     second = Assistant(Settings(index=tmp_path / "two", cache=tmp_path / "cache", _env_file=None,
-                                embed_base_url=openai_server.base_url, embed_model="fake-embedder"))
+                                embed_base_url=openai_server.base_url, embed_model="fake-embedder", rerank=False))
     again = second.ingest([corpus])
     assert again.ok and again.embedded == 0 and len(openai_server.embedding_requests) == asked + 1
 

@@ -100,4 +100,4 @@ def test_verdict_states_whether_hybrid_beats_the_baseline_in_numbers():
     line = verdict(run)
     assert line.startswith("On ep-459, `hybrid` does **not** beat the llama-index baseline")
     assert "hit@5 0.50 vs 0.50 (not better)" in line and "0.50 vs 0.00 (better)" in line
-    assert "hybrid-rerank" not in line  # not in this run
+    assert "moments" not in line  # not in this run

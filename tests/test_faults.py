@@ -18,7 +18,7 @@ import pytest
 from rag.chunking import ChunkingConfig, chunk_episode, embedding_text
 from rag.errors import IndexUnavailableError
 from rag.sources import discover, load_episode
-from tests.conftest import ROOT, SHARED_CORPUS, TEST_CACHE, make_assistant
+from tests.conftest import ROOT, SHARED_CORPUS, TEST_CACHE, ingest_paused, make_assistant
 
 ENV = {**os.environ, "PODRAG_CACHE": str(TEST_CACHE)}
 
@@ -123,21 +123,9 @@ def test_ingest_killed_at_random_moments_then_rerun_leaves_every_episode_complet
 def test_a_second_writer_on_the_embedded_store_fails_fast_with_a_clear_message(embedder, tmp_path, tiny_corpus):
     first = make_assistant(embedder, index=tmp_path / "index")
     second = make_assistant(embedder, index=tmp_path / "index")
-    entered, release = threading.Event(), threading.Event()
-
-    def slow_progress(done, total, label):
-        entered.set()
-        release.wait(30)
-
-    worker = threading.Thread(target=first.ingest, args=([tiny_corpus], slow_progress))
-    worker.start()
-    try:
-        assert entered.wait(30)
+    with ingest_paused(first, [tiny_corpus]):
         with pytest.raises(IndexUnavailableError, match=r"is being written by process \d+: wait for it"):
             second.ingest([tiny_corpus])
-    finally:
-        release.set()
-        worker.join(60)
     assert second.ingest([tiny_corpus]).unchanged == ["tiny-459", "tiny-500"]
 
 

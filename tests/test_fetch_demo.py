@@ -98,6 +98,15 @@ def test_make_demo_without_the_corpus_fetches_the_pages_and_the_first_question_c
     assert not answer["abstained"] and first["episode_id"] == "lex-fridman-459"
     assert first["source_type"] == "transcript" and "50,000" in answer["answer"]
 
+    # The site is gone now: re-ingest and doctor work from what was kept in data/fetched.
+    (clone / "data" / "index").rename(clone / "data" / "old-index")
+    again = subprocess.run([sys.executable, "-m", "rag.cli", "ingest", "-q"], cwd=clone, env=env, capture_output=True,
+                           text=True, timeout=900)
+    assert again.returncode == 0 and "3 episodes indexed (3 new" in again.stderr, again.stderr
+    doctor = subprocess.run([sys.executable, "-m", "rag.cli", "doctor"], cwd=clone, env=env, capture_output=True,
+                            text=True, timeout=300)
+    assert doctor.returncode == 0 and doctor.stdout.strip().endswith("ok"), doctor.stdout + doctor.stderr
+
 
 @pytest.mark.slow
 def test_make_demo_offline_says_in_one_line_how_to_add_episodes(tmp_path):

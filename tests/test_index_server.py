@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from rag.errors import IndexUnavailableError
-from tests.conftest import TEST_CACHE, TINY_459, make_assistant, write_episode, write_tiny_corpus
+from tests.conftest import TEST_CACHE, TINY_459, ingest_paused, make_assistant, write_episode, write_tiny_corpus
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 
@@ -196,3 +196,54 @@ def test_token_reaches_the_proxy_and_no_embedding_function_config_is_ever_sent(e
         assert '"known"' not in sent and "embedding_function\": {\"name" not in sent
     finally:
         proxy.close()
+
+
+def _versions_of_459(tmp_path):
+    """tiny-459 again: v2 keeps the summary (its chunk is reused) and adds a cue; v3 changes everything."""
+    summary = "Tiny summary\n1. Compute\nDylan says DeepSeek has about 50,000 GPUs. ([0:15])\n"
+    v2 = write_episode(tmp_path / "v2" / "tiny-459", TINY_459 + [
+        ("00:02:00.000", "00:02:09.000", "Lex Fridman", "Thank you both for coming on the show.")],
+        meta={"id": "tiny-459"}, summary=summary)
+    v3 = write_episode(tmp_path / "v3" / "tiny-459", [
+        ("00:00:00.000", "00:00:09.000", "Lex Fridman", "Today we talk about lighthouses and their keepers.")],
+        meta={"id": "tiny-459"}, summary="Tiny summary\n1. Lights\nLighthouses guide ships. ([0:05])\n")
+    return v2, v3
+
+
+def test_two_processes_reingesting_one_episode_at_once_leave_it_complete(embedder, chroma_server, tmp_path,
+                                                                          tiny_corpus):
+    """The second re-ingest found the summary chunk stored; the first one's commit, in between, must not delete it."""
+    name = collection()
+    first = on_server(embedder, chroma_server, tmp_path, name)
+    second = on_server(embedder, chroma_server, tmp_path, name)
+    assert first.ingest([tiny_corpus]).ok
+    v2, v3 = _versions_of_459(tmp_path)
+    with ingest_paused(second, [v2]):  # held right after it looked up which chunks are stored
+        assert first.ingest([v3]).updated == ["tiny-459"]  # commits, and drops v1's chunks
+    record = second.index.records()["tiny-459"]
+    assert record.files[0].startswith(str(tmp_path / "v2"))  # the second commit is the visible one
+    check = second.index.verify()
+    assert check.ok, check.lines()
+    assert "50,000" in second.search("How many GPUs does DeepSeek have?", k=1, mode="bm25")[0].chunk.text
+
+
+def test_a_chunk_deleted_right_after_its_commit_is_written_again(embedder, chroma_server, tmp_path, tiny_corpus):
+    """The race a claim leaves: another process deletes a reused chunk just before this one's commit lands."""
+    name = collection()
+    first = on_server(embedder, chroma_server, tmp_path, name)
+    other = on_server(embedder, chroma_server, tmp_path, name)
+    assert first.ingest([tiny_corpus]).ok
+    v2, _ = _versions_of_459(tmp_path)
+    commit = first.index.commit_episode
+    summary_chunk = next(cid for cid in first.index.records()["tiny-459"].chunk_ids
+                         if first.index.get_chunks([cid])[cid][0].source_type == "summary")
+
+    def commit_then_lose_one(record):
+        stale = commit(record)
+        other.index.delete_chunks([summary_chunk])
+        return stale
+
+    first.index.commit_episode = commit_then_lose_one
+    assert first.ingest([v2]).updated == ["tiny-459"]
+    assert summary_chunk in first.index.records()["tiny-459"].chunk_ids
+    assert first.index.verify().ok

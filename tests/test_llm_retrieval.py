@@ -219,7 +219,8 @@ def test_the_answer_reads_and_cites_the_passages_in_the_llms_order(tiny_assistan
     retrieved = tiny_assistant.search(QUESTION, 12)
     last = retrieved[-1]
     assert len(retrieved) >= 2 and last.chunk.episode_id == "tiny-500"  # the retriever put the bread last
-    fragment = " ".join(last.chunk.text.split()[:6])
+    assert last.moment is not None  # ranked by moment: the LLM is shown the moment the ranker chose
+    fragment = " ".join(last.moment.text.split()[:6])
 
     def reply(req):
         if is_rerank(req):

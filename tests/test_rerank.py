@@ -1,28 +1,24 @@
-import numpy as np
+"""The moment ranker: passages ranked by their best moment, each carrying it (start, speaker, text)."""
 
-from rag.rerank import WindowReranker, window_vectors
 from rag.settings import Settings
 
 
-def test_window_vectors_sum_each_sentence_with_its_neighbours():
-    v = np.eye(3, dtype=np.float32)
-    w = window_vectors(v)
-    assert np.allclose(w[0], [1, 1, 0] / np.sqrt(2))
-    assert np.allclose(w[1], [1, 1, 1] / np.sqrt(3))
-    assert np.allclose(w[2], [0, 1, 1] / np.sqrt(2))
-
-
-def test_reranker_lifts_the_passage_whose_sentence_answers(tiny_assistant):
-    """The fused order is kept in part (RRF), but a passage holding the answering sentence rises."""
+def test_passages_carry_their_best_moment_and_are_ranked_by_it(tiny_assistant):
     question = "How long is the dough kept cold in the fridge?"
-    vector = tiny_assistant.retriever.embed_query(question)
-    passages = tiny_assistant.retriever.search(question, 5, query_vector=vector)
-    reranked = WindowReranker(tiny_assistant.embedder).rerank(list(reversed(passages)), vector, 3)
-    assert len(reranked) == 3 and [p.rank for p in reranked] == [1, 2, 3]
-    assert "fermentation" in reranked[0].chunk.text
+    hits = tiny_assistant.search(question, k=3)
+    assert hits and [p.rank for p in hits] == list(range(1, len(hits) + 1))
+    best = hits[0].moment
+    assert best is not None and "fermentation" in best.text
+    assert best.start is not None and hits[0].chunk.start <= best.start <= hits[0].chunk.end
+    assert [p.score for p in hits] == sorted((p.score for p in hits), reverse=True)
 
 
-def test_assistant_reranks_by_default_and_can_be_told_not_to(tiny_assistant):
+def test_a_name_the_question_asks_about_is_missing_near_the_moment(tiny_assistant):
+    hits = tiny_assistant.search("What do they say about Sora and the dough?", k=3)
+    assert hits and "sora" in hits[0].moment.missing and "sora" in hits[0].moment.unknown
+
+
+def test_assistant_ranks_by_moment_by_default_and_can_be_told_not_to(tiny_assistant):
     assert Settings(_env_file=None).rerank is True
     assert tiny_assistant.retriever.reranker is not None
     hits = tiny_assistant.search("thirty six hours of cold fermentation", k=2)
@@ -30,3 +26,4 @@ def test_assistant_reranks_by_default_and_can_be_told_not_to(tiny_assistant):
     tiny_assistant.settings.rerank = False
     tiny_assistant.__dict__.pop("retriever", None)
     assert tiny_assistant.retriever.reranker is None
+    assert all(p.moment is None for p in tiny_assistant.search("thirty six hours of cold fermentation", k=2))

@@ -7,8 +7,10 @@ tables when a (logged-in) page loads, so a reload also shows what another sessio
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
+import threading
 
 # No usage statistics leave the machine (the app is offline by default).
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -19,6 +21,14 @@ from rag.assistant import Assistant  # noqa: E402
 from ui import access, chat_tab, claims_tab, eval_tab, library_tab, render  # noqa: E402
 
 _CSS_FILE = os.path.join(os.path.dirname(__file__), "app.css")
+
+
+def _warm_up(assistant: Assistant) -> None:
+    try:
+        assistant.embedder.inner.embed(["warm up"])
+        assistant.lexical.sync()
+    except Exception as exc:  # noqa: BLE001  (the first question reports the same problem to the user)
+        logging.getLogger(__name__).warning("warming up failed: %s", exc)
 
 
 def theme() -> gr.themes.Base:
@@ -48,6 +58,8 @@ def build(assistant: Assistant) -> gr.Blocks:
             demo.load(tab.refresh, tab.inputs, tab.outputs)
         for tab in (chat, claims):  # episode choices follow the library
             library.added.then(tab.refresh, tab.inputs, tab.outputs)
+            if library.fetched is not None:
+                library.fetched.then(tab.refresh, tab.inputs, tab.outputs)
         demo.load(lambda: render.mode_html(assistant.mode_label()), None, mode)
     return demo
 
@@ -68,10 +80,13 @@ def launch(assistant: Assistant, host: str | None = None, port: int | None = Non
     if warning:
         print(warning, file=sys.stderr, flush=True)
     access.check_port_free(host, port)
-    # Load the embedding model now (past the cache, which may already hold any text), so that the first question
-    # whose embedding is not cached does not wait for it.
-    assistant.embedder.inner.embed(["warm up"])
+    # Load the embedding model and open the index beside building the page (the server answers sooner), so that
+    # the first question whose embedding is not cached does not wait for them either.
+    threading.Thread(target=_warm_up, args=(assistant,), name="warm-up", daemon=True).start()
     demo = build(assistant)
+    # Chat, claim and search events run side by side up to PODRAG_CONCURRENCY; the Library's upload and the
+    # Evaluate run set their own limit of 1 (one writer). Gradio shows a queued user their place.
+    demo.queue(default_concurrency_limit=settings.concurrency)
     with open(_CSS_FILE, encoding="utf-8") as f:
         css = f.read()
     demo.launch(
@@ -86,6 +101,7 @@ def launch(assistant: Assistant, host: str | None = None, port: int | None = Non
         prevent_thread_lock=True,
         quiet=True,  # Gradio's banner suggests share=True, which this app never uses
         footer_links=[],
+        max_threads=max(40, settings.concurrency + 8),  # sync handlers run in this pool: never the bottleneck
         run_history=False,  # questions are not kept in the browser either
     )
     if block:

@@ -210,7 +210,7 @@ def build(assistant: Assistant) -> ChatTab:
         gr.Info("Thanks: your rating was saved.")
 
     ask = dict(fn=respond, inputs=[question, turns, episode, speaker, kinds], outputs=[chatbot, question, turns],
-               show_progress="hidden")
+               show_progress="minimal", show_progress_on=[chatbot])  # a queued user sees "queue: 2/5"
     question.submit(**ask)
     send.click(**ask)
     example_set.click(lambda sample: sample[0], example_set, question, show_progress="hidden").then(**ask)

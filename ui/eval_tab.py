@@ -98,5 +98,5 @@ def build(assistant) -> EvalTab:
     def on_run(ds, cs, n, progress=gr.Progress()):  # noqa: B008 (Gradio injects the tracker this way)
         return run_evaluation(assistant, ds, cs, n, progress)
 
-    run.click(on_run, [datasets, configs, limit], [results, plots, report])
+    run.click(on_run, [datasets, configs, limit], [results, plots, report], concurrency_limit=1)  # CPU-bound
     return EvalTab(folder, datasets)

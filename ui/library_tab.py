@@ -15,7 +15,7 @@ from rag.errors import PodragError
 from rag.settings import MB
 from rag.text import file_names_only
 from rag.uploads import ALLOWED_SUFFIXES, EpisodeForm, stage_upload
-from ui import render
+from ui import add_url, render
 
 _FORM_FIELDS = ("id", "title", "podcast", "number", "host", "guests", "published", "video_url", "audio_url")
 
@@ -25,6 +25,7 @@ class LibraryTab:
     assistant: Assistant
     table: gr.HTML
     added: Dependency  # the upload event: chain `.then(...)` to refresh what depends on the episode list
+    fetched: Dependency | None = None  # the same for "Add from a URL" (ui/add_url.py)
     inputs = None
 
     @property
@@ -123,5 +124,7 @@ def build(assistant: Assistant) -> LibraryTab:
         return message, new_table, None, None, None  # the files are cleared for the next one
 
     uploads = [transcript, summary, chapters]
-    added = add.click(on_add, [*uploads, *fields.values()], [status, table, *uploads], show_progress="full")
-    return LibraryTab(assistant, table, added)
+    added = add.click(on_add, [*uploads, *fields.values()], [status, table, *uploads], show_progress="full",
+                      concurrency_limit=1, concurrency_id="index-writer")  # one writer at a time
+    fetched = add_url.build(assistant, table)
+    return LibraryTab(assistant, table, added, fetched.added)

@@ -17,7 +17,9 @@ import numpy as np
 from rag.answer.citations import Links, cite, no_links, sentence_end
 from rag.embedding import CachedEmbedder
 from rag.lexical import LexicalStore, tokenize
-from rag.models import Answer, Citation, Evidence, Moment, Passage
+from rag.models import Answer, Citation, Evidence, Moment, MomentHit, Passage
+from rag.moment_rank import ABSTAIN_BELOW, WEAK_SCORE, answerable_probability
+from rag.timecodes import format_clock
 from rag.numbers import has_number
 
 _QUANTITY_QUESTION = re.compile(r"\b(how (many|much|long|big|large|old|often|fast)|what (year|percentage|share|number)|when)\b", re.I)
@@ -30,7 +32,7 @@ ABSTAIN_TEXT = "The episodes don't seem to cover this. The closest passages are 
 @dataclass(frozen=True)
 class ExtractiveConfig:
     max_sentences: int = 3
-    max_words: int = 110
+    max_words: int = 110  # per answer (sentence answers) or per quoted moment (moment answers)
     min_words: int = 5  # "Yeah, exactly." answers nothing
     # score = semantic * cosine + lexical * IDF-weighted term coverage + the rest * the passage's own cosine
     semantic_weight: float = 0.5
@@ -43,6 +45,9 @@ class ExtractiveConfig:
     min_cosine: float = 0.35
     min_score: float = 0.30
     unknown_name_cosine: float = 0.6
+    # Moment answers (passages ranked by moment): the best moment, then others within this log-odds margin.
+    max_moments: int = 3
+    moment_margin: float = 3.0
 
 
 def should_abstain(evidence: Evidence, cfg: ExtractiveConfig) -> bool:
@@ -140,6 +145,45 @@ class ExtractiveAnswerer:
         return sorted(cands, key=lambda c: -c.score)
 
     def answer(self, question: str, passages: list[Passage], query_vector: np.ndarray) -> Answer:
+        if passages and passages[0].moment is not None:
+            return self.answer_from_moments(question, passages)
+        return self.answer_from_sentences(question, passages, query_vector)
+
+    def answer_from_moments(self, question: str, passages: list[Passage]) -> Answer:
+        """The best moment as a contiguous excerpt with who says it and when, then at most two other moments that
+        add to it; or an abstention when the evidence does not carry the question's focus."""
+        cfg = self.config
+        best = passages[0].moment
+        tops = [p.moment for p in passages[:3] if p.moment is not None]
+        missing_all = set(best.missing).intersection(*(m.missing for m in tops))
+        probability = answerable_probability(best.score, bool(best.missing), bool(missing_all), bool(best.unknown))
+        evidence = Evidence(best.cosine, probability, sorted(missing_all or best.missing))
+        if probability < ABSTAIN_BELOW or best.score < WEAK_SCORE:
+            text = ABSTAIN_TEXT
+            if evidence.unknown_words:
+                names = ", ".join(f"“{w}”" for w in _surface(question, evidence.unknown_words))
+                text = (f"The episodes don't seem to cover this: nothing said near the closest moments mentions "
+                        f"{names}. The closest moments are listed below.")
+            return Answer(text, True, self.mode, [], closest=passages[:3], evidence=evidence)
+        chosen = [passages[0]]
+        for p in passages[1:]:
+            if len(chosen) >= cfg.max_moments:
+                break
+            m = p.moment
+            if m is None or m.score < best.score - cfg.moment_margin:
+                continue
+            if any(_near(m, o.moment) for o in chosen):
+                continue
+            chosen.append(p)
+        citations: list[Citation] = []
+        lines: list[str] = []
+        for n, p in enumerate(chosen, start=1):
+            m = p.moment
+            citations.append(cite(n, p, m.text, Moment(0, m.start, m.speaker), m.end, self.links))
+            lines.append(f"{_lead_in(p, n == 1)} “{_trim(m.text, cfg.max_words)}” [{n}]")
+        return Answer("\n".join(lines), False, self.mode, citations, evidence=evidence)
+
+    def answer_from_sentences(self, question: str, passages: list[Passage], query_vector: np.ndarray) -> Answer:
         cfg = self.config
         cands = self.candidates(question, passages, query_vector)
         best = cands[0] if cands else None
@@ -184,6 +228,46 @@ class ExtractiveAnswerer:
             if not any(lex.has_term(tok, prefix=5) for tok in tokenize([word])[0]):
                 out.append(word)
         return out
+
+
+def _surface(question: str, tokens: list[str]) -> list[str]:
+    """The question's own words for stemmed tokens ('gemini' -> 'Gemini'), for messages."""
+    words = re.findall(r"[\w'’.-]+", question)
+    out = []
+    for t in tokens:
+        word = next((w.strip(".'’-") for w in words if tokenize([w])[0][:1] == [t]), t)
+        out.append(word)
+    return list(dict.fromkeys(out))[:3]
+
+
+def _near(a: MomentHit, b: MomentHit | None, seconds: float = 60.0) -> bool:
+    """Whether two moments are the same stretch of talk (same episode, within a minute)."""
+    if b is None or a.episode_id != b.episode_id:
+        return False
+    if a.start is None or b.start is None:
+        return a.text == b.text
+    return abs(a.start - b.start) < seconds
+
+
+def _lead_in(p: Passage, first: bool) -> str:
+    """'At 0:36:08 Nathan Lambert says:' for a transcript moment; 'The summary (section) says:' for a summary."""
+    m = p.moment
+    chunk = p.chunk
+    if chunk.source_type == "summary":
+        where = f"The summary ({chunk.section})" if chunk.section else "The summary"
+        return f"{where} says:" if first else f"{where} adds:"
+    who = m.speaker or "someone"
+    return f"At {format_clock(m.start)} {who} says:" if first else f"At {format_clock(m.start)} {who} adds:"
+
+
+def _trim(text: str, max_words: int) -> str:
+    """At most `max_words` words, cut at a sentence end when one is near, else with an ellipsis."""
+    words = text.split()
+    if len(words) <= max_words:
+        return text
+    cut = " ".join(words[:max_words])
+    end = max(cut.rfind(". "), cut.rfind("? "), cut.rfind("! "))
+    return cut[: end + 1] if end > len(cut) // 2 else cut + " …"
 
 
 def _attribution(c: _Candidate) -> str:

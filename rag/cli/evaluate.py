@@ -24,6 +24,7 @@ def eval_(
     episode_filter: Annotated[bool, typer.Option("--episode-filter", help="Search only each question's own episode.")] = False,
     list_configs: Annotated[bool, typer.Option("--list-configs", help="List the configurations and exit.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    claims: Annotated[bool, typer.Option("--claims", help="Also check the claim sets (eval/datasets/claims and blind/claims.jsonl) with the app's default configuration.")] = False,
 ) -> None:
     """Score retrieval and answers on golden question sets, per configuration; write a Markdown + HTML report."""
     from rag.evaluation import evaluate
@@ -43,11 +44,13 @@ def eval_(
         with progress_bar("evaluating", "", quiet, remaining=False) as progress:
             run, files = evaluate(settings, dataset or [], configs or [], paths, report or settings.eval_report,
                                   embedder=assistant.embedder, limit=limit, filter_episode=episode_filter,
-                                  progress=progress, command=command)
+                                  progress=progress, command=command, claims=claims)
     except PodragError as exc:
         fail(str(exc))
     print(summary_table(run))
     v = verdict(run)
     if v:
         print(f"\n{v}")
+    for c in run.claims:
+        print(f"claims {c.name}: {c.confusion.right}/{c.confusion.total} verdicts right ({c.confusion.accuracy:.2f})")
     err.print(line(f"report: {files.markdown} and {files.html} ({run.wall_seconds:.0f} s)"))

@@ -14,18 +14,21 @@ from rag.settings import Settings
 
 def evaluate(settings: Settings, datasets: Sequence[str], configs: Sequence[str], corpus: Sequence[Path],
              report: Path, *, embedder: CachedEmbedder | None = None, limit: int | None = None,
-             filter_episode: bool = False, progress=None, command: str = "podcast-rag eval"):
+             filter_episode: bool = False, progress=None, command: str = "podcast-rag eval", claims: bool = False):
     """Load the named golden sets (all when none), run the named configurations (all when none) over `corpus`,
-    and write the report into `report`. Returns (EvalRun, ReportFiles); raises PodragError on bad input."""
+    with `claims` also the claim sets through the app's default configuration, and write the report into
+    `report`. Returns (EvalRun, ReportFiles); raises PodragError on bad input."""
     from rag.evaluation.configs import select_configs
     from rag.evaluation.datasets import load_dataset, resolve_datasets
     from rag.evaluation.report import write_report
-    from rag.evaluation.runner import run_eval
+    from rag.evaluation.runner import run_claim_sets, run_eval
 
     chosen = select_configs(configs)
     sets = [load_dataset(p) for p in resolve_datasets(datasets, settings.eval_datasets)]
     run = run_eval(settings, sets, chosen, corpus, embedder=embedder, limit=limit, filter_episode=filter_episode,
                    progress=progress)
+    if claims:
+        run.claims = run_claim_sets(settings, corpus, embedder=embedder, progress=progress)
     return run, write_report(run, report, command)
 
 

@@ -30,7 +30,7 @@ class EvalConfig:
     mode: Mode = "hybrid"
     chunking: ChunkingConfig = ChunkingConfig()
     answer: bool = True  # run the answerer too (answer metrics, abstention, top-citation time)
-    rerank: bool = False  # re-order the fused candidates by their best sentence window (rag/rerank.py)
+    rerank: bool = False  # rank the fused candidates by their best moment (rag/rerank.py)
     baseline: bool = False  # the llama-index baseline (rag/evaluation/baseline.py): chunking/mode do not apply
 
     def index_key(self, embed_model: str) -> str:
@@ -58,7 +58,7 @@ CONFIGS: dict[str, EvalConfig] = {
         EvalConfig("bm25", "BM25 only, 150-word chunks", mode="bm25"),
         EvalConfig("dense", "dense only (cosine), 150-word chunks", mode="dense"),
         EvalConfig("hybrid", "BM25 + dense fused by RRF, 150-word chunks (the app with PODRAG_RERANK=false)"),
-        EvalConfig("hybrid-rerank", "hybrid, top 20 re-ordered by their best sentence window (the app's default)",
+        EvalConfig("moments", "hybrid, the top 40 and the closest moments ranked by moment (the app's default)",
                    rerank=True),
         EvalConfig("hybrid-75w", "hybrid, 75-word chunks", chunking=SMALL),
         EvalConfig("hybrid-300w", "hybrid, 300-word chunks (the model reads only the first ~190 words)",

@@ -47,11 +47,18 @@ class Question:
     line: int | None = None
 
 
+BLIND_FOLDER = "blind"  # held-out sets: reported beside the development sets, never tuned on
+
+
 @dataclass
 class Dataset:
-    name: str  # the file's stem, e.g. "lex-fridman-459"
+    name: str  # the file's stem, e.g. "lex-fridman-459"; "blind-<stem>" for a set in the blind folder
     path: Path
     questions: list[Question] = field(default_factory=list)
+
+    @property
+    def blind(self) -> bool:
+        return self.path.parent.name == BLIND_FOLDER
 
     @property
     def episodes(self) -> set[str]:
@@ -172,13 +179,16 @@ def load_dataset(path: Path) -> Dataset:
         questions.append(q)
     if not questions:
         raise DatasetError(path, "no questions in the file")
-    return Dataset(path.stem, path, questions)
+    name = f"blind-{path.stem}" if path.parent.name == BLIND_FOLDER else path.stem
+    return Dataset(name, path, questions)
 
 
 def resolve_datasets(names: Sequence[str], folder: Path) -> list[Path]:
     """Dataset files for names such as 'lex-fridman-459', '459', 'unanswerable' or paths; all of `folder` if none."""
     if not names:
-        files = sorted(folder.glob("*.jsonl"))
+        # Development sets, then the blind ones (question sets only: blind/claims.jsonl is judged by the claim eval).
+        files = sorted(folder.glob("*.jsonl")) + sorted(p for p in (folder / BLIND_FOLDER).glob("*.jsonl")
+                                                        if p.stem != "claims")
         if not files:
             raise DatasetError(folder, "no *.jsonl golden sets in this folder "
                                        "(set PODRAG_EVAL_DATASETS or pass --dataset)")
@@ -186,6 +196,8 @@ def resolve_datasets(names: Sequence[str], folder: Path) -> list[Path]:
     out: list[Path] = []
     for name in names:
         candidates = [Path(name), folder / name, folder / f"{name}.jsonl"]
+        if name.startswith("blind-"):
+            candidates.append(folder / BLIND_FOLDER / f"{name.removeprefix('blind-')}.jsonl")
         candidates += sorted(folder.glob(f"*-{name}.jsonl"))
         found = next((c for c in candidates if c.is_file()), None)
         if found is None:

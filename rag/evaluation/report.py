@@ -14,7 +14,9 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from rag.evaluation.runner import EvalRun, QuestionResult
+from rag.evaluation.claims import report_rows
+from rag.evaluation.metrics import threshold_sweep
+from rag.evaluation.runner import APP_DEFAULT, EvalRun, QuestionResult
 from rag.evaluation.scores import (
     COLUMNS,
     UNKNOWN_RULES,
@@ -30,8 +32,8 @@ from rag.text import clip, one_line
 from rag.timecodes import format_clock
 
 SUMMARY_COLUMNS = ["hit1", "hit5", "hit10", "mrr10", "ndcg10", "passage_60s", "citation_30s", "citation_60s",
-                   "mention", "abstained"]
-PRIMARY, BASELINE, APP_DEFAULT = "hybrid", "llamaindex", "hybrid-rerank"
+                   "any_citation_60s", "mention", "abstained"]
+PRIMARY, BASELINE = "hybrid", "llamaindex"
 
 
 @dataclass
@@ -88,10 +90,11 @@ def summary_table(run: EvalRun) -> str:
     for name in answerable_datasets(run):
         for cfg in run.configs:
             s = score(run.select(cfg.name, name))
-            a = abstention(run, cfg.name)
+            a = abstention(run, cfg.name, blind=name.startswith("blind-"))
             rows.append([name, f"`{cfg.name}`", str(s.n)] + [_fmt(getattr(s, f), share) for f, _, share in cols]
                         + [_fmt(a.precision if a else None, True), _fmt(a.recall if a else None, True)])
-    header = ["dataset", "configuration", "n"] + [label for _, label, _ in cols] + ["abstain P", "abstain R"]
+    header = (["dataset", "configuration", "n"] + [label for _, label, _ in cols]
+              + ["abstain P", "abstain R (dev or blind unanswerables)"])
     return _table(header, rows)
 
 
@@ -153,8 +156,9 @@ def is_failure(r: QuestionResult) -> bool:
 
 def failures_section(run: EvalRun, config: str) -> str:
     rows = []
+    blind = {d.name for d in run.datasets if d.blind}
     for r in run.select(config):
-        if not is_failure(r):
+        if r.dataset in blind or not is_failure(r):
             continue
         q = r.question
         gold = ", ".join(f"{format_clock(g.start)}–{format_clock(g.end)}" for g in q.gold) or "(unanswerable)"
@@ -300,6 +304,30 @@ def _grid_rows(grid) -> list[list[str]]:
     return [[f"{c:.2f}", f"{sc:.2f}", *v] for (c, sc), v in cells.items()]
 
 
+def _abstention_curve(run: EvalRun) -> list[str]:
+    """The shipped abstention rule of the app's default (abstain when the probability of being answered is below
+    a threshold) replayed at other thresholds, on the development and the blind sets separately."""
+    from rag.moment_rank import ABSTAIN_BELOW
+
+    thresholds = [round(0.05 * i, 2) for i in range(1, 16)]
+    rows = []
+    for group, blind in (("dev", False), ("blind", True)):
+        names = {d.name for d in run.datasets if d.blind == blind}
+        pairs = [(r.answer.evidence.best_score, r.question.answerable) for r in run.select(APP_DEFAULT)
+                 if r.dataset in names and r.answer and r.answer.evidence]
+        if not pairs or all(ok for _, ok in pairs):
+            continue
+        for t, p, rec, refused in threshold_sweep([v for v, _ in pairs], [ok for _, ok in pairs], thresholds):
+            rows.append([group, f"{t:.2f}{' ★' if abs(t - ABSTAIN_BELOW) < 1e-9 else ''}", f"{p:.2f}", f"{rec:.2f}",
+                         f"{refused:.3f}"])
+    if not rows:
+        return []
+    return [f"### Abstention threshold ({APP_DEFAULT})", "",
+            "The probability that the moments found answer the question (rag/moment_rank.py), thresholded at other "
+            "values; ★ = shipped (fitted by cross-validation on the development sets, eval/fit_moments.py).", "",
+            _table(["sets", "abstain below", "precision", "recall", "answerable refused"], rows), ""]
+
+
 def _primary(run: EvalRun) -> str | None:
     answering = [c.name for c in run.configs if c.answer and not c.baseline]
     return PRIMARY if PRIMARY in answering else (answering[0] if answering else None)
@@ -345,15 +373,20 @@ def render_markdown(run: EvalRun, command: str, plots: dict[str, Path]) -> str:
     if styles:
         out += ["## By question style", "", "hit@5 / top citation (or the baseline's top node) within 60 s, over "
                 "every answerable set.", "", style_table(run, styles), ""]
-    abst = [a for a in (abstention(run, c.name) for c in run.configs) if a]
+    abst = [(group, a) for c in run.configs for group, blind in (("dev", False), ("blind", True))
+            if (a := abstention(run, c.name, blind))]
     if abst:
         out += ["## Abstention", "",
-                "Abstaining as a detector of unanswerable questions, over every answered question of the run "
-                "(precision: share of refusals that were unanswerable; recall: share of unanswerable questions "
-                "refused).", "",
-                _table(["configuration", "answerable", "unanswerable", "precision", "recall", "answerable refused"],
-                       [[f"`{a.config}`", str(a.answerable), str(a.unanswerable), f"{a.precision:.2f}",
-                         f"{a.recall:.2f}", f"{a.false_refusals:.2f}"] for a in abst]), ""]
+                "Abstaining as a detector of unanswerable questions, on the development sets and on the blind sets "
+                "separately (precision: share of refusals that were unanswerable; recall: share of unanswerable "
+                "questions refused; answerable refused: false abstentions).", "",
+                _table(["configuration", "sets", "answerable", "unanswerable", "precision", "recall",
+                        "answerable refused"],
+                       [[f"`{a.config}`", group, str(a.answerable), str(a.unanswerable), f"{a.precision:.2f}",
+                         f"{a.recall:.2f}", f"{a.false_refusals:.2f}"] for group, a in abst]), ""]
+        names = {c.name for c in run.configs}
+        if APP_DEFAULT in names:
+            out += _abstention_curve(run)
         primary = _primary(run)
         rows = sweep(run, primary) if primary else []
         if rows:
@@ -390,9 +423,21 @@ def render_markdown(run: EvalRun, command: str, plots: dict[str, Path]) -> str:
             out += [f"![evidence]({plots['evidence'].name})", ""]
     if "latency" in plots:
         out += ["## Latency", "", f"![latency]({plots['latency'].name})", ""]
+    if run.claims:
+        out += ["## Claims", "",
+                f"Each claim set checked by `{APP_DEFAULT}` (the app's default). Blind sets show their figures only: "
+                "their failures are not listed, so nobody tunes on them.", ""]
+        for c in run.claims:
+            if c.blind:
+                out += [f"### Claims: {md_escape(c.name)} (blind)", "",
+                        f"{c.confusion.right}/{c.confusion.total} verdicts right (accuracy {c.confusion.accuracy:.2f}).",
+                        "", _table(c.confusion.rows()[0], c.confusion.rows()[1:]), ""]
+            else:
+                out += report_rows(md_escape(c.name), c.results, c.confusion) + [""]
     out += ["## Failures", "",
             "Answerable questions not found in the top 5, or answered with a first citation more than 60 s from "
-            "the gold (or refused); unanswerable questions that were answered.", ""]
+            "the gold (or refused); unanswerable questions that were answered. Development sets only: the blind "
+            "sets' failures are not listed, so nobody tunes on them.", ""]
     for cfg in run.configs:
         out += [f"### `{cfg.name}`", "", failures_section(run, cfg.name), ""]
     return "\n".join(out)
@@ -481,7 +526,10 @@ def summary_data(run: EvalRun, command: str) -> dict:
         "embed_model": run.embed_model,
         "configs": [c.name for c in run.configs],
         "scores": scores,
-        "abstention": {c.name: asdict(a) for c in run.configs if (a := abstention(run, c.name))},
+        "abstention": {c.name: {group: asdict(a) for group, blind in (("dev", False), ("blind", True))
+                                if (a := abstention(run, c.name, blind))} for c in run.configs},
+        "claims": {c.name: {"right": c.confusion.right, "total": c.confusion.total,
+                            "accuracy": round(c.confusion.accuracy, 4), "blind": c.blind} for c in run.claims},
     }
 
 

@@ -18,14 +18,15 @@ from rag.embedding import CachedEmbedder, make_embedder
 from rag.errors import PodragError
 from rag.evaluation import metrics as M
 from rag.evaluation.baseline import LlamaIndexBaseline
-from rag.evaluation.configs import EvalConfig
-from rag.evaluation.datasets import Dataset, Question
+from rag.evaluation.claims import ClaimResult, Confusion, run_claims
+from rag.evaluation.configs import CONFIGS, EvalConfig
+from rag.evaluation.datasets import BLIND_FOLDER, Dataset, Question
 from rag.models import Answer, Evidence, Filters, Passage
 from rag.settings import Settings
 
 Progress = Callable[[int, int, str], None]  # (done, total, message)
 DEPTH = 10  # ranking depth of every retrieval metric
-RERANK_CANDIDATES = 20
+RERANK_CANDIDATES = 40
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ class AnswerResult:
     mention: float | None = None  # must-mention recall; None for unanswerable questions
     support: float | None = None  # share of citations over gold; None when nothing is cited
     top_citation_error: float | None = None
+    best_citation_error: float | None = None  # the closest of all its citations
 
 
 @dataclass
@@ -92,6 +94,14 @@ class IndexInfo:
 
 
 @dataclass
+class ClaimSetRun:
+    name: str  # the file's stem ("blind-claims" for the blind set)
+    blind: bool
+    results: list[ClaimResult]
+    confusion: Confusion
+
+
+@dataclass
 class EvalRun:
     datasets: list[Dataset]
     configs: list[EvalConfig]
@@ -106,6 +116,7 @@ class EvalRun:
     filter_episode: bool = False
     limit: int | None = None
     slack: float = M.SLACK
+    claims: list[ClaimSetRun] = field(default_factory=list)
 
     def select(self, config: str | None = None, dataset: str | None = None) -> list[QuestionResult]:
         return [r for r in self.results
@@ -141,6 +152,8 @@ def score_answer(q: Question, answer: Answer, seconds: float, slack: float = M.S
         result.mention = 0.0 if answer.abstained else M.mentions(answer.answer, q.must_mention)
         result.support = M.share(c.supported for c in cited) if cited else None
         result.top_citation_error = M.time_error(cited[0].start, q.gold) if cited else None
+        errors = [e for e in (M.time_error(c.start, q.gold) for c in cited) if e is not None]
+        result.best_citation_error = min(errors) if errors else None
     return result
 
 
@@ -251,3 +264,29 @@ def run_eval(settings: Settings, datasets: Sequence[Dataset], configs: Sequence[
         run.run_seconds[config.name] = time.perf_counter() - c0
     run.wall_seconds = time.perf_counter() - t0
     return run
+
+
+APP_DEFAULT = "moments"  # the configuration the app runs
+
+
+def claim_files(folder: Path) -> list[tuple[Path, bool]]:
+    """The development claim sets (`claims/*.jsonl`), then the blind one (`blind/claims.jsonl`)."""
+    files = [(p, False) for p in sorted((folder / "claims").glob("*.jsonl"))]
+    blind = folder / BLIND_FOLDER / "claims.jsonl"
+    return files + ([(blind, True)] if blind.is_file() else [])
+
+
+def run_claim_sets(settings: Settings, corpus: Sequence[Path], *, embedder: CachedEmbedder | None = None,
+                   progress: Progress | None = None) -> list[ClaimSetRun]:
+    """Every claim set checked by the app's default configuration, over its own index of `corpus`."""
+    embedder = embedder or make_embedder(settings)
+    engine = _Engine(CONFIGS[APP_DEFAULT], settings, embedder)
+    engine.prepare(corpus)
+    out = []
+    for path, blind in claim_files(settings.eval_datasets):
+        name = f"blind-{path.stem}" if blind else path.stem
+        if progress:
+            progress(0, 0, f"claims: {name}")
+        results, confusion = run_claims(engine.assistant, path)
+        out.append(ClaimSetRun(name, blind, results, confusion))
+    return out

@@ -28,6 +28,7 @@ class Scores:
     citation_30s: float | None = None  # the answer's first citation does
     citation_60s: float | None = None
     citation_60s_answered: float | None = None  # the same among the questions it did not refuse
+    any_citation_60s: float | None = None  # any of the answer's citations starts within 60 s of a gold start
     mention: float | None = None
     cite_valid: float | None = None
     cite_support: float | None = None
@@ -45,7 +46,8 @@ COLUMNS: list[tuple[str, str, bool]] = [
     ("recall10", "recall@10", True), ("passage_30s", "top passage ≤30 s", True),
     ("passage_60s", "top passage ≤60 s", True), ("citation_30s", "top citation ≤30 s", True),
     ("citation_60s", "top citation ≤60 s", True),
-    ("citation_60s_answered", "top citation ≤60 s, not refused", True), ("mention", "must-mention", True),
+    ("citation_60s_answered", "top citation ≤60 s, not refused", True),
+    ("any_citation_60s", "any citation ≤60 s", True), ("mention", "must-mention", True),
     ("cite_valid", "citations valid", True), ("cite_support", "citation support", True),
     ("abstained", "refused", True), ("retrieve_p50", "retrieve p50 ms", False),
     ("retrieve_p95", "retrieve p95 ms", False), ("answer_p50", "answer p50 ms", False),
@@ -70,6 +72,7 @@ def score(results: Sequence[QuestionResult]) -> Scores:
     if answered:
         s.citation_30s = M.within((r.answer.top_citation_error for r in answered), 30)
         s.citation_60s = M.within((r.answer.top_citation_error for r in answered), 60)
+        s.any_citation_60s = M.within((r.answer.best_citation_error for r in answered), 60)
         not_refused = [r for r in answered if not r.answer.abstained]
         if not_refused:
             s.citation_60s_answered = M.within((r.answer.top_citation_error for r in not_refused), 60)
@@ -98,9 +101,11 @@ class Abstention:
     false_refusals: float  # share of answerable questions refused
 
 
-def abstention(run: EvalRun, config: str) -> Abstention | None:
-    """How well abstaining separates unanswerable from answerable questions, over every dataset of the run."""
-    answered = [r for r in run.select(config) if r.answer]
+def abstention(run: EvalRun, config: str, blind: bool | None = None) -> Abstention | None:
+    """How well abstaining separates unanswerable from answerable questions, over every dataset of the run (only
+    the development or only the blind sets, with `blind`)."""
+    names = {d.name for d in run.datasets if blind is None or d.blind == blind}
+    answered = [r for r in run.select(config) if r.answer and r.dataset in names]
     if not answered or all(r.question.answerable for r in answered):
         return None
     flags = [r.answer.abstained for r in answered]

@@ -48,7 +48,8 @@ class Added:
     title: str | None
     transcript: str | None  # the transcript's format
     folder: str
-    seconds: float
+    seconds: float  # from the first byte fetched to the episode indexed
+    ingest_seconds: float = 0.0  # of which parsing, chunking, embedding and indexing
     notes: list[str] = field(default_factory=list)
 
 
@@ -152,6 +153,8 @@ class Adder:
         kind = sniff_file(path)
         if kind == "feed":
             yield from self._feed(source, path, download, options, report)
+        elif kind == "html" and download is not None and not self.ctx.guarded and _embeds_video(path):
+            yield self._video(source, options)  # a page with a player but no transcript: the player's captions
         elif kind == "html":
             yield builders.page_draft(self.ctx, source, path, download, options.episode_id)
         elif kind == "media":
@@ -225,6 +228,7 @@ class Adder:
             draft.discard()
             raise
         target = self.ctx.root / draft.episode_id
+        ingest_seconds = 0.0
         if target.is_dir() and _same_files(draft.path, target) and self._indexed(draft.episode_id, target):
             draft.discard()
             status = "unchanged"
@@ -239,12 +243,13 @@ class Adder:
                 staged.rollback()
                 raise FetchError(draft.source, ingest.failed[0])
             staged.commit()
+            ingest_seconds = ingest.seconds
             status = ("new" if draft.episode_id in ingest.new else
                       "updated" if draft.episode_id in ingest.updated else "unchanged")
         draft.committed = True
         transcript = episode.transcript.format if episode.transcript else None
         return Added(draft.episode_id, draft.source, draft.kind, status, episode.meta.title, transcript,
-                     str(target), round(time.perf_counter() - started, 2), draft.notes)
+                     str(target), round(time.perf_counter() - started, 2), round(ingest_seconds, 2), draft.notes)
 
     def _indexed(self, episode_id: str, folder: Path) -> bool:
         """Whether the index holds the episode with every file of `folder` (an `ingest` of other folders alone
@@ -292,6 +297,12 @@ def _caption_beside(info_file: Path) -> Path | None:
         if found:
             return found[0]
     return None
+
+
+def _embeds_video(page: Path) -> bool:
+    """Whether a page without transcript markup embeds a video player (HTML5 <video>, a YouTube or Vimeo frame)."""
+    text = page.read_bytes()[:2_000_000].decode("utf-8", errors="replace").lower()
+    return "ts-segment" not in text and any(m in text for m in ("<video", "youtube.com/embed/", "player.vimeo.com"))
 
 
 def _sweep(root: Path) -> None:

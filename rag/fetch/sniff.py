@@ -77,14 +77,14 @@ def sniff_file(path: Path) -> Kind:
     except (UnicodeDecodeError, json.JSONDecodeError):
         return "text"
     if isinstance(data, dict):
+        if data.get("extractor") and data.get("id") and (data.get("webpage_url") or data.get("formats")):
+            return "ytdlp-info"  # what `yt-dlp -J` or --write-info-json writes (it may have "chapters" too)
         if isinstance(data.get("segments"), list):
             return "json-transcript"
         if isinstance(data.get("chapters"), list):
             return "json-chapters"
         if isinstance(data.get("events"), list):
             return "json3"
-        if data.get("extractor") and data.get("id") and (data.get("webpage_url") or data.get("formats")):
-            return "ytdlp-info"  # what `yt-dlp -J` or --write-info-json writes
     return "json"
 
 

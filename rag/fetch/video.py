@@ -18,6 +18,7 @@ from rag.sources.common import split_speaker_label
 
 CAPTION_FORMATS = ("json3", "vtt", "srt")
 _NOT_CAPTIONS = {"live_chat", "rechat"}
+_GENERIC = {"generic", "html5mediaembed"}  # extractors of any page: their ids are made up from the URL
 
 
 @dataclass(frozen=True)
@@ -94,22 +95,28 @@ def download_caption(caption: Caption, dest: Path, max_bytes: int, timeout: floa
 
 
 def choose_caption(info: dict) -> Caption | None:
-    """Uploaded captions in the video's language (else any), then automatic ones in its language."""
+    """Captions in the video's language, uploaded before automatic; then uploaded captions in another language.
+    Automatic captions in another language are machine translations and never used."""
     language = (info.get("language") or "en").split("-")[0]
-    for automatic, table in ((False, info.get("subtitles") or {}), (True, info.get("automatic_captions") or {})):
-        langs = [k for k in table if k not in _NOT_CAPTIONS]
+    uploaded = {k: v for k, v in (info.get("subtitles") or {}).items() if k not in _NOT_CAPTIONS}
+    automatic = {k: v for k, v in (info.get("automatic_captions") or {}).items() if k not in _NOT_CAPTIONS}
 
-        def rank(lang: str) -> int:
-            base = lang.split("-")[0]
-            return 0 if lang == language else 1 if lang == f"{language}-orig" else 2 if base == language else 3
+    def own(lang: str) -> bool:
+        return lang.split("-")[0] == language
 
-        # Automatic captions in other languages are machine translations: never used.
-        for lang in sorted((k for k in langs if not automatic or rank(k) < 3), key=rank):
+    def rank(lang: str) -> int:  # "en" before "en-orig" (YouTube's untranslated ASR) before "en-GB"
+        return 0 if lang == language else 1 if lang == f"{language}-orig" else 2
+
+    order = [(uploaded, False, [k for k in sorted(uploaded, key=rank) if own(k)]),
+             (automatic, True, [k for k in sorted(automatic, key=rank) if own(k)]),
+             (uploaded, False, sorted(k for k in uploaded if not own(k)))]
+    for table, is_automatic, langs in order:
+        for lang in langs:
             formats = {f.get("ext"): f for f in table[lang] if isinstance(f, dict) and f.get("url")}
             for ext in CAPTION_FORMATS:
                 if ext in formats:
                     headers = tuple((formats[ext].get("http_headers") or {}).items())
-                    return Caption(lang, ext, formats[ext]["url"], automatic, headers)
+                    return Caption(lang, ext, formats[ext]["url"], is_automatic, headers)
     return None
 
 
@@ -165,7 +172,7 @@ def video_chapters(info: dict) -> dict | None:
 def video_id(info: dict) -> str | None:
     """'youtube-<id>' for site videos (ids are case-sensitive, so not slugified); None for the generic extractor."""
     key, vid = str(info.get("extractor_key") or info.get("ie_key") or ""), str(info.get("id") or "")
-    if key and key.lower() != "generic" and re.fullmatch(r"[A-Za-z0-9_-]{1,60}", vid):
+    if key and key.lower() not in _GENERIC and re.fullmatch(r"[A-Za-z0-9_-]{1,60}", vid):
         return f"{key.lower()}-{vid}"
     return None
 

@@ -9,6 +9,7 @@ files (see `reopen`). Anything else propagates as it is.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,7 +31,9 @@ class ChromaConnection:
         self.embed_model = embed_model
         self.location = settings.chroma_url or str(settings.index / "chroma")
         self._client = None
+        # kind -> collection; replaced whole (never mutated), so a reader sees all of them or none.
         self._open: dict[str, Any] = {}
+        self._open_lock = threading.Lock()
         # Called when a server no longer has the collections: whatever was read from them is void.
         self.on_lost: Callable[[], None] = lambda: None
 
@@ -41,7 +44,14 @@ class ChromaConnection:
     def collection(self, kind: str):
         """The `<prefix>-<kind>` collection (a kind of `COLLECTIONS`); all are opened, and created when missing,
         on first use."""
-        if not self._open:
+        opened = self._open  # one read: a reset in another thread must not empty it between check and use
+        return (opened or self._opened())[kind]
+
+    def _opened(self) -> dict[str, Any]:
+        # One thread connects; threads arriving meanwhile wait for its connection instead of opening their own.
+        with self._open_lock:
+            if self._open:
+                return self._open
             try:
                 self._client = self._connect()
                 opened = {kind: self._get_or_create(kind, vectors) for kind, vectors in COLLECTIONS.items()}
@@ -55,7 +65,7 @@ class ChromaConnection:
                         f"{self.embed_model!r}: use another --index folder, or set PODRAG_EMBED_MODEL={built_with}"
                     )
             self._open = opened
-        return self._open[kind]
+            return opened
 
     def _get_or_create(self, kind: str, vectors: bool):
         name = f"{self.settings.collection}-{kind}"

@@ -19,7 +19,7 @@ import numpy as np
 
 from rag.index.connection import ChromaConnection, batches
 from rag.index.encoding import chunk_from_record, chunk_metadata
-from rag.index.garbage import collect_garbage
+from rag.index.garbage import collect_garbage, drop_unlisted
 from rag.index.lock import write_lock
 from rag.index.manifest import Manifest
 from rag.index.query import nearest
@@ -101,22 +101,27 @@ class ChromaIndex:
                 metadatas=[chunk_metadata(c, written) for c in part],
             )
 
+    def claim(self, ids: Sequence[str]) -> None:
+        """Mark stored chunks as about to be listed by this process's commit: on a server, another process's
+        commit or garbage collection then leaves them alone (see rag/index/garbage.py). Ids not stored are
+        ignored."""
+        now = time.time()
+        for batch in batches(list(ids), 1000):
+            self.conn.call("claim chunks", "chunks", "update", ids=batch, metadatas=[{"claimed": now}] * len(batch))
+
     def commit_episode(self, record: EpisodeRecord) -> list[str]:
-        """Make `record` the episode's visible version. Returns the chunk ids it no longer uses."""
+        """Make `record` the episode's visible version. Returns the chunk ids it no longer uses that were deleted."""
         old = self.records().get(record.id)
         self.manifest.write(record)
         stale = sorted(set(old.chunk_ids) - set(record.chunk_ids)) if old else []
-        self.delete_chunks(stale)
-        self.refresh()
-        return stale
+        return drop_unlisted(self, stale)
 
     def remove_episode(self, episode_id: str) -> bool:
         old = self.records().get(episode_id)
         if not old:
             return False
         self.manifest.delete(episode_id)
-        self.delete_chunks(old.chunk_ids)
-        self.refresh()
+        drop_unlisted(self, old.chunk_ids)
         return True
 
     def delete_chunks(self, ids: Sequence[str]) -> None:
@@ -166,6 +171,14 @@ class ChromaIndex:
         for batch in batches(sorted(self.live_ids), page):
             for chunk, _ in self.get_chunks(batch).values():
                 yield chunk
+
+    def chunk_metadata(self, ids: Sequence[str]) -> dict[str, dict]:
+        """The stored metadata of these chunks, by id (ids not stored are left out)."""
+        out: dict[str, dict] = {}
+        for batch in batches(list(ids), 1000):
+            got = self.conn.call("read chunks", "chunks", "get", ids=batch, include=["metadatas"])
+            out.update(zip(got["ids"], (m or {} for m in got["metadatas"])))
+        return out
 
     def all_chunk_metadata(self, page: int = 5000) -> Iterator[tuple[str, dict]]:
         """Every stored chunk's (id, metadata), listed or not, in pages."""

@@ -1,0 +1,138 @@
+"""Fit the moment ranker's and the abstention rule's weights on the development sets, with cross-validation.
+
+    python eval/fit_moments.py --corpus data/episodes --corpus ../shared/corpus [--write eval/fit.md]
+
+Only the development sets in eval/datasets/*.jsonl are read (never eval/datasets/blind/). For every answerable
+question, the candidate moments the product would score (rag/rerank.py `MomentRanker.candidates`) get their signals
+and a label (1: the moment starts within 15 s of a gold start, or inside a gold span). A logistic regression over
+those signals gives the ranker's weights; leave-one-episode-out cross-validation shows how well weights fitted on
+two episodes find the moment in the third. The abstention rule is fitted the same way on answerable vs
+unanswerable questions, and its cross-validated precision/recall curve over the threshold is printed: the shipped
+threshold is read off that curve (the highest with false refusals under 7 %), never off one question.
+Prints the weights to paste into rag/moment_rank.py, and the curves (Markdown).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from rag.assistant import Assistant  # noqa: E402
+from rag.evaluation.datasets import load_dataset  # noqa: E402
+from rag.moment_rank import ABSTAIN_BELOW, FEATURES, answerable_probability  # noqa: E402
+from rag.settings import Settings  # noqa: E402
+
+DEV = ("lex-fridman-459", "lex-fridman-491", "lex-fridman-494")
+
+
+def label(c, q) -> int:
+    if c.episode_id != q.episode or c.passage and c.passage.chunk.source_type != "transcript":
+        return 0
+    t = c.moments.starts[c.index]
+    return int(any(abs(t - g.start) <= 15 or g.start - 10 <= t <= g.end - 5 for g in q.gold))
+
+
+def moment_error(passages, q) -> float | None:
+    m = passages[0].moment if passages else None
+    if m is None or m.episode_id != q.episode or passages[0].chunk.source_type != "transcript":
+        return None
+    return min(abs(m.start - g.start) for g in q.gold)
+
+
+def main() -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--corpus", action="append", default=[])
+    ap.add_argument("--datasets", default="eval/datasets")
+    ap.add_argument("--write")
+    args = ap.parse_args()
+    settings = Settings()
+    a = Assistant(settings)
+    a.ingest([Path(c) for c in args.corpus])
+    ranker = a.retriever.reranker
+    folder = Path(args.datasets)
+    answerable = [q for d in DEV for q in load_dataset(folder / f"{d}.jsonl").questions]
+    unanswerable = load_dataset(folder / "unanswerable.jsonl").questions
+
+    data = []  # (question, candidates, rows, labels, passages)
+    for q in answerable + unanswerable:
+        vector = a.embedder.embed([q.question])[0]
+        passages = a.retriever._search(q.question, a.settings.rerank_candidates, None, vector)
+        terms, cands, rows = ranker.candidates(q.question, passages, vector)
+        labels = np.array([label(c, q) if q.answerable else 0 for c in cands])
+        data.append((q, passages, terms, cands, rows, labels))
+
+    def fit(items):
+        X = np.vstack([d[4] for d in items if len(d[3])])
+        y = np.concatenate([d[5] for d in items if len(d[3])])
+        return LogisticRegression(C=1.0, class_weight="balanced", max_iter=5000).fit(X, y)
+
+    def ranked(d, model):
+        q, passages, terms, cands, rows, _ = d
+        for c, s in zip(cands, model.decision_function(rows) if len(cands) else []):
+            c.score = float(s)
+        return ranker._passages(cands, 10, terms)
+
+    out = ["## Moment ranker: leave-one-episode-out cross-validation", "",
+           "| held-out episode | questions | top moment ≤30 s | ≤60 s |", "|---|---|---|---|"]
+    for held in DEV:
+        train = [d for d in data if d[0].answerable and d[0].episode != held]
+        test = [d for d in data if d[0].answerable and d[0].episode == held]
+        model = fit(train)
+        errors = [moment_error(ranked(d, model), d[0]) for d in test]
+        w30 = np.mean([e is not None and e <= 30 for e in errors])
+        w60 = np.mean([e is not None and e <= 60 for e in errors])
+        out.append(f"| {held} | {len(test)} | {w30:.2f} | {w60:.2f} |")
+    final = fit([d for d in data if d[0].answerable])
+    weights = dict(zip(FEATURES, np.round(final.coef_[0], 2).tolist()))
+    out += ["", f"Weights (all development questions): `WEIGHTS = {weights}`, "
+            f"`INTERCEPT = {round(float(final.intercept_[0]), 2)}`", ""]
+
+    # Abstention signals as the app computes them (the shipped ranker weights, through Retriever.search).
+    signals, truth, groups = [], [], []
+    for q, *_ in data:
+        vector = a.embedder.embed([q.question])[0]
+        top = a.retriever.search(q.question, 3, query_vector=vector)
+        if not top or top[0].moment is None:
+            signals.append((0.0, True, True, True))
+        else:
+            best = top[0].moment
+            missing_all = set(best.missing).intersection(*(p.moment.missing for p in top if p.moment))
+            signals.append((best.score, bool(best.missing), bool(missing_all), bool(best.unknown)))
+        truth.append(1 if q.answerable else 0)
+        groups.append(q.episode or "all")
+    X, y, g = np.array(signals, dtype=float), np.array(truth), np.array(groups)
+    probs = np.zeros(len(y))
+    for held in sorted(set(groups)):
+        test = g == held
+        model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=5000).fit(X[~test], y[~test])
+        probs[test] = model.predict_proba(X[test])[:, 1]
+    model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=5000).fit(X, y)
+    names = ("score", "missing_first", "missing_all", "unknown")
+    out += ["## Abstention: cross-validated curve (development sets, held out by episode)", "",
+            f"{int(y.sum())} answerable, {int((1 - y).sum())} unanswerable questions. Abstain when the probability "
+            "of being answered is below the threshold.", "",
+            "| threshold | unanswerable refused (recall) | answerable refused (false abstention) |", "|---|---|---|"]
+    for t in np.arange(0.05, 0.80, 0.05):
+        flag = probs < t
+        out.append(f"| {t:.2f} | {flag[y == 0].mean():.2f} | {flag[y == 1].mean():.3f} |")
+    out += ["", f"Weights: `ABSTAIN_WEIGHTS = {dict(zip(names, np.round(model.coef_[0], 2).tolist()))}`, "
+            f"`ABSTAIN_INTERCEPT = {round(float(model.intercept_[0]), 2)}`", ""]
+    shipped = [answerable_probability(*row) for row in signals]
+    out.append(f"Shipped rule (threshold {ABSTAIN_BELOW}) on the same questions (in-sample): "
+               f"{np.mean([p < ABSTAIN_BELOW for p, t in zip(shipped, y) if not t]):.2f} recall, "
+               f"{np.mean([p < ABSTAIN_BELOW for p, t in zip(shipped, y) if t]):.3f} false abstention.")
+    text = "\n".join(out)
+    print(text)
+    if args.write:
+        Path(args.write).write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,166 @@
+"""Moments: a few consecutive transcript sentences (at least ~35 words, ~15-40 s), the unit an answer cites.
+
+A 150-word chunk blurs several topics, and all-MiniLM-L6-v2 was trained on sentence-length texts, so passages are
+ranked by their best moment (rag/moment_rank.py) and the answer quotes that moment. Every transcript sentence is
+embedded once, at ingest (the vectors live in the embedding cache, keyed by text); a moment's vector is the
+normalised sum of its sentences' vectors, so no window is ever embedded again and no question pays for more than
+its own query vector.
+
+This is the one sentence-window implementation: the answerer, the claim checker and the reranker all take their
+windows from here.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from rag.models import transcript_sentences
+from rag.lexical import tokenize
+from rag.models import Chunk, TranscriptSentence
+
+MIN_WORDS = 35  # a moment holds at least this many words (or MAX_SENTENCES sentences, or the chapter's end)
+MAX_SENTENCES = 4
+MAX_SECONDS = 45.0  # nor does it run on past this long after its first sentence
+
+
+def window_bounds(sentences: Sequence[TranscriptSentence], min_words: int = MIN_WORDS,
+                  max_sentences: int = MAX_SENTENCES, max_seconds: float = MAX_SECONDS) -> list[tuple[int, int]]:
+    """For each sentence i, the moment starting there: (i, j) with sentences i..j, inside one chapter."""
+    words = [len(s.text.split()) for s in sentences]
+    out = []
+    for i, s in enumerate(sentences):
+        j, n = i, words[i]
+        while (n < min_words and j + 1 < len(sentences) and j + 1 - i < max_sentences
+               and sentences[j + 1].chapter == s.chapter and _within(s, sentences[j + 1], max_seconds)):
+            j += 1
+            n += words[j]
+        out.append((i, j))
+    return out
+
+
+def _within(first: TranscriptSentence, later: TranscriptSentence, seconds: float) -> bool:
+    if first.start is None or later.start is None:
+        return True  # summaries cite no time per sentence
+    return later.start - first.start <= seconds
+
+
+def unit_sums(vectors: np.ndarray, bounds: Sequence[tuple[int, int]]) -> np.ndarray:
+    """The unit vector of the sum of rows i..j, for each (i, j): a window's meaning from its sentences'."""
+    if not len(bounds):
+        return np.zeros((0, vectors.shape[1] if vectors.ndim == 2 else 0), dtype=np.float32)
+    cumulative = np.vstack([np.zeros((1, vectors.shape[1]), dtype=np.float64), np.cumsum(vectors, axis=0)])
+    first = np.array([i for i, _ in bounds])
+    last = np.array([j for _, j in bounds])
+    sums = cumulative[last + 1] - cumulative[first]
+    return (sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+
+
+@dataclass
+class EpisodeMoments:
+    """One episode's transcript as sentences and moments, with their vectors and terms."""
+
+    episode_id: str
+    sentences: list[TranscriptSentence]
+    bounds: list[tuple[int, int]]
+    sentence_vectors: np.ndarray  # one unit vector per sentence
+    moment_vectors: np.ndarray  # one unit vector per moment (= per starting sentence)
+    terms: list[frozenset[str]]  # each sentence's BM25 tokens (stemmed, stop words removed)
+    chunks: list[Chunk] = field(default_factory=list)  # the episode's transcript chunks, by start
+
+    def __post_init__(self) -> None:
+        self.starts = [s.start if s.start is not None else -1.0 for s in self.sentences]
+        self._chunk_starts = [c.start if c.start is not None else -1.0 for c in self.chunks]
+
+    def chunk_at(self, t: float) -> Chunk | None:
+        """The chunk that holds the moment starting at t: the last one starting at or before it."""
+        i = bisect.bisect_right(self._chunk_starts, t) - 1
+        return self.chunks[i] if i >= 0 else None
+
+    def __len__(self) -> int:
+        return len(self.sentences)
+
+    def text(self, i: int) -> str:
+        a, b = self.bounds[i]
+        return " ".join(s.text for s in self.sentences[a : b + 1])
+
+    def between(self, start: float | None, end: float | None) -> range:
+        """Indices of the moments that start inside [start, end]."""
+        if start is None:
+            return range(0)
+        lo = bisect.bisect_left(self.starts, start)
+        hi = bisect.bisect_right(self.starts, end if end is not None else start)
+        return range(lo, hi)
+
+    def moment_terms(self, i: int) -> frozenset[str]:
+        a, b = self.bounds[i]
+        return frozenset().union(*self.terms[a : b + 1])
+
+    def terms_around(self, i: int, seconds: float) -> frozenset[str]:
+        """Every term said within `seconds` of moment i's start (its surroundings, for the focus check)."""
+        t = self.starts[i]
+        lo = bisect.bisect_left(self.starts, t - seconds)
+        hi = bisect.bisect_right(self.starts, t + seconds)
+        a, b = self.bounds[i]
+        return frozenset().union(*self.terms[min(lo, a) : max(hi, b + 1)])
+
+
+def build_moments(episode_id: str, sentences: list[TranscriptSentence],
+                  embed: Callable[[Sequence[str]], np.ndarray], chunks: Sequence[Chunk] = ()) -> EpisodeMoments:
+    """An episode's moments; `embed` is the cached embedder, so sentences embedded at ingest cost a lookup."""
+    texts = [s.text for s in sentences]
+    vectors = np.asarray(embed(texts), dtype=np.float32) if texts else np.zeros((0, 384), dtype=np.float32)
+    bounds = window_bounds(sentences)
+    terms = [frozenset(t) for t in tokenize(texts)] if texts else []
+    ordered = sorted((c for c in chunks if c.source_type == "transcript" and c.start is not None),
+                     key=lambda c: (c.start, c.seq))
+    return EpisodeMoments(episode_id, sentences, bounds, vectors, unit_sums(vectors, bounds), terms, ordered)
+
+
+class MomentStore:
+    """Each episode's moments, built on first use and kept while the index version stays the same.
+
+    Bounded (least recently used episodes are dropped) so a catalogue of thousands of episodes does not fill the
+    memory; a thread-safe build so concurrent chats build an episode once.
+    """
+
+    def __init__(self, chunks_of: Callable[[str], list[Chunk]], embed: Callable[[Sequence[str]], np.ndarray],
+                 version: Callable[[], str], capacity: int = 64):
+        self._chunks_of = chunks_of
+        self._embed = embed
+        self._version = version
+        self._capacity = capacity
+        self._cache: OrderedDict[str, tuple[str, EpisodeMoments]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, episode_id: str) -> EpisodeMoments:
+        version = self._version()
+        with self._lock:
+            hit = self._cache.get(episode_id)
+            if hit and hit[0] == version:
+                self._cache.move_to_end(episode_id)
+                return hit[1]
+            chunks = self._chunks_of(episode_id)
+            moments = build_moments(episode_id, transcript_sentences(chunks), self._embed, chunks)
+            self._cache[episode_id] = (version, moments)
+            self._cache.move_to_end(episode_id)
+            while len(self._cache) > self._capacity:
+                self._cache.popitem(last=False)
+            return moments
+
+    def prepare(self, episode_ids: Sequence[str]) -> int:
+        """Embed the sentences of these episodes now (at ingest), so no question pays for it; returns sentences.
+        Summary sentences too: a summary passage's sentences are ranked as moments of their own."""
+        n = 0
+        for e in episode_ids:
+            moments = self.get(e)
+            summary = [s for c in self._chunks_of(e) if c.source_type == "summary" for s, _ in c.sentences()]
+            if summary:
+                self._embed(summary)
+            n += len(moments) + len(summary)
+        return n
