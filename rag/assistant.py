@@ -12,7 +12,7 @@ import logging
 import hashlib
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -60,6 +60,7 @@ class Assistant:
         # One writer at a time in this process; readers need no lock (LexicalStore guards its own reload).
         self._write_lock = threading.Lock()
         self._sentences: dict[str, tuple[tuple[str, str], list[TranscriptSentence]]] = {}
+        self._topics: dict[str, tuple[tuple[str, str], str]] = {}
 
     # -- parts --------------------------------------------------------------------------------------------------
 
@@ -100,7 +101,9 @@ class Assistant:
     @cached_property
     def moments(self) -> MomentStore:
         """Each episode's moments (sentences and their vectors), built from the index on first use."""
-        return MomentStore(self.index.episode_chunks, self.embedder.embed, self.index.version)
+        # The version retrieval last refreshed (it refreshes before every search): no store round trip per episode.
+        return MomentStore(self.index.episode_chunks, self.embedder.embed,
+                           lambda: self.index.seen_version or self.index.version())
 
     @cached_property
     def answerer(self) -> Answerer:
@@ -125,6 +128,7 @@ class Assistant:
             people=self._people,
             links=self._links,
             context=self._context,
+            topic=self._topic,
             judge=judge,
         )
 
@@ -137,6 +141,16 @@ class Assistant:
         sentences = transcript_sentences(self.index.episode_chunks(episode_id))
         self._sentences[episode_id] = (key, sentences)
         return sentences
+
+    def _topic(self, episode_id: str) -> str:
+        """What an episode is about, for the claim checker: its title and the names it keeps coming back to."""
+        key = (episode_id, self.index.version())
+        if self._topics.get(episode_id, (None,))[0] != key:
+            from rag.claims.entities import frequent_names
+
+            names = frequent_names([s.text for s in self.transcript_sentences(episode_id)])
+            self._topics[episode_id] = (key, " ".join([self._title(episode_id) or "", *names]))
+        return self._topics[episode_id][1]
 
     def _context(self, episode_id: str, t: float | None, before: float = 120.0, after: float = 30.0) -> str:
         """What was said from `before` seconds before `t` to `after` seconds after it."""
@@ -190,11 +204,14 @@ class Assistant:
 
     # -- operations ---------------------------------------------------------------------------------------------
 
-    def ingest(self, paths: Sequence[Path], progress: Progress | None = None) -> IngestReport:
+    def ingest(self, paths: Sequence[Path], progress: Progress | None = None,
+               guard: Callable[[Mapping[str, EpisodeRecord]], None] | None = None) -> IngestReport:
+        """Ingest episode folders (see rag.ingest.ingest_paths, also for `guard`)."""
         from rag.ingest import ingest_paths
 
         with self._write_lock:
-            report = ingest_paths(paths, self.index, self.lexical, self.embedder, self.chunking, progress)
+            report = ingest_paths(paths, self.index, self.lexical, self.embedder, self.chunking, progress,
+                                  guard=guard)
         if self.settings.rerank and (report.new or report.updated):
             # Every sentence of the new episodes is embedded now, so no question pays for it (moment ranking).
             t0 = time.perf_counter()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -110,11 +110,14 @@ def ingest_paths(
     cfg: ChunkingConfig,
     progress: Progress | None = None,
     max_file_mb: float | None = None,
+    guard: Callable[[Mapping[str, EpisodeRecord]], None] | None = None,
 ) -> IngestReport:
     """Ingest every episode found under `paths`. Never raises for a bad episode: see `IngestReport.failed`.
 
     Raises `IndexUnavailableError` when the index cannot be written (another writer holds the embedded store,
-    or the Chroma server is gone); episodes committed before that stay committed.
+    or the Chroma server is gone); episodes committed before that stay committed. `guard`, given the indexed
+    episodes once the write lock is held, may refuse the whole ingest by raising a `PodragError` (nothing is
+    written then).
     """
     t0 = time.perf_counter()
     report = IngestReport()
@@ -123,6 +126,8 @@ def ingest_paths(
         sources, errors = discover(list(paths))
         report.failed.extend(str(e) for e in errors)
         known = index.records()
+        if guard is not None:
+            guard(known)
 
         todo: list[tuple[EpisodeSources, str]] = []
         for src in sources:

@@ -32,6 +32,7 @@ _NUMBER = re.compile(
     rf"(?P<num>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?"
     rf"|(?:{_WORD_ALTERNATIVES})(?:[- ](?:{'|'.join(_UNITS)}))?\b"
     rf"|an?(?=\s(?:thousand|million|billion|trillion)\b))"
+    rf"(?P<half>\s+and\s+a\s+half\b)?"
     rf"(?:\s?(?P<scale>hundred|thousand|million|billion|trillion|k|m|mn|b|bn|tn)\b)?"
     rf"(?P<tail>\s?(?:%|percent\b|per cent\b|x\b))?"
     rf"(?![\w.,]\d)",
@@ -98,6 +99,8 @@ def find_numbers(text: str) -> list[Number]:
         base = numeral_value(numeral)
         if base is None:
             continue
+        if m.group("half"):  # "one and a half billion"
+            base += 0.5
         if numeral.lower() == "one" and _PRONOUN_ONE.search(text[: m.start()]):
             continue  # "no one", "the one": a pronoun, not a count
         scale = (m.group("scale") or "").lower()

@@ -4,23 +4,35 @@ Nothing is written until every check passed (id, file types, sizes, metadata). T
 current one and swapped in, so a failed ingest can put the previous files back (`StagedUpload.rollback`).
 Files are saved under fixed names (transcript.<ext>, summary.<ext>, chapters.json, episode.json) so that the
 parsers recognise them whatever they were called on the uploader's disk.
+
+One upload at a time per uploads folder, from staging to commit or rollback (a lock on the folder, for threads and
+processes alike): two uploads of one id would otherwise swap each other's folders, and one's rollback could delete
+the other's files. `add_upload` runs the whole of it, and checks again inside the index's write lock that the id
+is not an episode ingested from elsewhere.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import re
 import shutil
+import time
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from rag.errors import PodragError
 from rag.models import EpisodeRecord
 from rag.settings import MB
 from rag.sources.ids import id_problem
+
+if TYPE_CHECKING:
+    from rag.assistant import Assistant
+    from rag.ingest import IngestReport, Progress
 
 UploadKind = Literal["transcript", "summary", "chapters"]
 
@@ -87,29 +99,66 @@ def episode_json(form: EpisodeForm, episode_id: str) -> dict:
     return data
 
 
+class _FolderLock:
+    """An exclusive lock on the uploads folder itself (flock on its descriptor), held from staging to commit or
+    rollback; a second upload waits for it, up to `wait` seconds."""
+
+    def __init__(self, folder: Path, wait: float):
+        self.fd: int | None = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    self.release()
+                    raise UploadError("another upload is still being indexed: try again when it is done") from None
+                time.sleep(0.1)
+
+    def release(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)  # closing the descriptor releases the lock
+            self.fd = None
+
+
 @dataclass
 class StagedUpload:
-    """An episode folder written from an upload; `commit` after a good ingest, `rollback` after a failed one."""
+    """An episode folder written from an upload; `commit` after a good ingest, `rollback` after a failed one.
+    Either releases the uploads folder's lock."""
 
     episode_id: str
     folder: Path
     _previous: Path | None
+    _lock: _FolderLock | None = field(default=None, repr=False)
 
     def commit(self) -> None:
-        if self._previous is not None:
-            shutil.rmtree(self._previous, ignore_errors=True)
-            self._previous = None
+        try:
+            if self._previous is not None:
+                shutil.rmtree(self._previous, ignore_errors=True)
+                self._previous = None
+        finally:
+            self._release()
 
     def rollback(self) -> None:
-        shutil.rmtree(self.folder, ignore_errors=True)
-        if self._previous is not None:
-            self._previous.rename(self.folder)
-            self._previous = None
+        try:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            if self._previous is not None:
+                self._previous.rename(self.folder)
+                self._previous = None
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
 
 def stage_upload(root: Path, form: EpisodeForm, files: Mapping[UploadKind, Path | None], max_bytes: int,
-                 indexed: Mapping[str, EpisodeRecord]) -> StagedUpload:
-    """Check an upload and write it to `root/<episode id>/`.
+                 indexed: Mapping[str, EpisodeRecord], wait: float = 120.0) -> StagedUpload:
+    """Check an upload and write it to `root/<episode id>/`, holding the uploads folder's lock until the returned
+    upload is committed or rolled back (waiting up to `wait` seconds for another upload's).
 
     `files` maps each kind to the uploaded file (its original name decides the format); `indexed` is what the
     index holds, so that an upload cannot replace an episode that was ingested from elsewhere.
@@ -128,30 +177,76 @@ def stage_upload(root: Path, form: EpisodeForm, files: Mapping[UploadKind, Path 
     target = root / episode_id
     if target.resolve().parent != root.resolve():
         raise UploadError(f"episode id {episode_id!r} is not allowed: it must name a folder inside {root}")
-    existing = indexed.get(episode_id)
-    if existing and not all(_inside(Path(f), target) for f in existing.files):
-        raise UploadError(
-            f"episode {episode_id!r} is already indexed from other files ({existing.files[0]}): choose another id"
-        )
+    check_not_elsewhere(indexed, episode_id, target)
     meta = episode_json(form, episode_id)
 
-    root.mkdir(parents=True, exist_ok=True)
-    fresh = root / f".new-{episode_id}-{uuid.uuid4().hex[:8]}"
-    fresh.mkdir()
     try:
+        root.mkdir(parents=True, exist_ok=True)
+        lock = _FolderLock(root, wait)
+    except OSError as exc:
+        raise UploadError(f"cannot save the upload in {root}: {exc.strerror or exc}") from exc
+    try:
+        previous = _swap_in(root, target, given, meta)
+    except BaseException:
+        lock.release()
+        raise
+    return StagedUpload(episode_id, target, previous, lock)
+
+
+def _swap_in(root: Path, target: Path, given: Mapping[UploadKind, Path], meta: dict) -> Path | None:
+    """Write the files to a new hidden folder and put it in `target`'s place; returns where the previous
+    `target` went (None if there was none). On failure nothing has changed."""
+    fresh = root / f".new-{target.name}-{uuid.uuid4().hex[:8]}"
+    previous = root / f".old-{target.name}-{uuid.uuid4().hex[:8]}" if target.exists() else None
+    try:
+        fresh.mkdir()
         for kind, path in given.items():
             name = "chapters.json" if kind == "chapters" else f"{kind}{path.suffix.lower()}"
             shutil.copyfile(path, fresh / name)
         (fresh / "episode.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
+        if previous is not None:
+            target.rename(previous)
+        try:
+            fresh.rename(target)
+        except OSError:
+            if previous is not None:
+                previous.rename(target)
+            raise
     except OSError as exc:
         shutil.rmtree(fresh, ignore_errors=True)
-        raise UploadError(f"cannot save the upload in {root}: {exc.strerror or exc}") from exc
-    previous = None
-    if target.exists():
-        previous = root / f".old-{episode_id}-{uuid.uuid4().hex[:8]}"
-        target.rename(previous)
-    fresh.rename(target)
-    return StagedUpload(episode_id, target, previous)
+        raise UploadError(f"cannot save the upload in {root.name}/: {exc.strerror or exc}") from exc
+    return previous
+
+
+def check_not_elsewhere(indexed: Mapping[str, EpisodeRecord], episode_id: str, target: Path) -> None:
+    """Refuse an upload whose id is an episode ingested from files outside its upload folder."""
+    existing = indexed.get(episode_id)
+    if existing and not all(_inside(Path(f), target) for f in existing.files):
+        raise UploadError(
+            f"episode {episode_id!r} is already indexed from other files ({Path(existing.files[0]).name} and "
+            "others): choose another id"
+        )
+
+
+def add_upload(assistant: Assistant, form: EpisodeForm, files: Mapping[UploadKind, Path | None],
+               progress: Progress | None = None) -> tuple[str, IngestReport]:
+    """Stage an upload in the app's uploads folder and index it: (episode id, ingest report) when it went in,
+    `UploadError` (nothing changed) when it did not."""
+    settings = assistant.settings
+    staged = stage_upload(settings.uploads_dir(), form, files, int(settings.upload_max_mb * 1_000_000),
+                          assistant.index.records())
+    try:
+        # Checked again inside the index's write lock: another process may have ingested the id meanwhile.
+        report = assistant.ingest([staged.folder], progress,
+                                  guard=lambda known: check_not_elsewhere(known, staged.episode_id, staged.folder))
+    except BaseException:
+        staged.rollback()
+        raise
+    if not report.ok:
+        staged.rollback()
+        raise UploadError(report.failed[0])
+    staged.commit()
+    return staged.episode_id, report
 
 
 def _check_file(kind: UploadKind, path: Path, max_bytes: int) -> None:

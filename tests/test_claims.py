@@ -2,7 +2,6 @@
 real dev claim sets (eval/datasets/claims/*.jsonl) with the verdict and the minute of the evidence."""
 
 import json
-from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -75,6 +74,12 @@ def test_quantities_carry_value_scale_and_unit(text, expected):
     ("found after 20 years", "found after 10 years", "fail"),
     ("about 50,000 GPUs", "a 2.2 gigawatt data center", "n/a"),  # nothing comparable
     ("DeepSeek has many GPUs", "closer to 50,000 GPUs", "n/a"),  # the claim has no number
+    ("they had 10,000 H100 GPUs", "they bought 10,000 A100 GPUs in 2021", "fail"),  # a number on another thing
+    ("they had 10,000 H100s", "they bought 10,000 A100s in 2021", "fail"),
+    ("it took two weeks", "I asked for two days", "fail"),  # durations compare across units
+    ("it took two years", "about 24 months later", "pass"),
+    ("he does one-on-ones with his staff", "you cannot have 60 people on your staff", "n/a"),  # 'one' is no figure
+    ("a market cap of one and a half billion dollars", "it went down to $1.5 billion", "pass"),
 ])
 def test_numbers_compare_value_and_unit(claim, passage, outcome):
     got, detail = compare_numbers(parse_quantities(claim), parse_quantities(passage))
@@ -237,21 +242,20 @@ def test_459_claim(corpus_assistant, case):
         assert not result.evidence
 
 
-def confusion(results: list[tuple[str, str]]) -> str:
-    """A confusion table (rows: expected, columns: got) as text."""
-    counts = Counter(results)
-    head = "expected \\ got".ljust(15) + "".join(v[:12].rjust(14) for v in VERDICTS)
-    rows = [e.ljust(15) + "".join(str(counts[(e, g)]).rjust(14) for g in VERDICTS) for e in VERDICTS]
-    return "\n".join([head, *rows])
+# Floors: the verdicts right on each dev set when these were last measured (README, "Check a claim"); a change that
+# loses one fails here. The #491/#494 set was written for the mechanisms of rag/claims/binding.py (see its file).
+ACCURACY_FLOORS = {"claims_459.jsonl": 50, "claims_459_heldout.jsonl": 28, "claims_491_494.jsonl": 60}
 
 
 @pytest.mark.slow
-def test_459_accuracy_is_as_reported(corpus_assistant):
-    """The figures in the README: verdict accuracy on the development and held-out sets (printed with -s)."""
-    for name, at_least in (("claims_459.jsonl", 50), ("claims_459_heldout.jsonl", 28)):
-        results = []
-        for case in _cases(name):
-            results.append((case["expected"], corpus_assistant.check_claim(case["claim"], case["episode"]).verdict))
-        right = sum(e == g for e, g in results)
-        print(f"\n{name}: {right}/{len(results)} verdicts right\n{confusion(results)}")
-        assert right >= at_least
+def test_dev_claim_accuracy_is_as_reported(corpus_assistant):
+    """The figures in the README: verdict accuracy and confusion table on each dev claim set (printed with -s)."""
+    from rag.evaluation.claims import report_rows, run_claims
+
+    for name, at_least in ACCURACY_FLOORS.items():
+        results, confusion = run_claims(corpus_assistant, DATA / name)
+        print("\n" + "\n".join(report_rows(name, results, confusion)))
+        assert confusion.right >= at_least, f"{name}: {confusion.right}/{confusion.total}"
+        # when the verdict is right, its evidence is at the moment the case names
+        moments = [r.right_moment for r in results if r.correct and r.right_moment is not None]
+        assert sum(moments) >= 0.9 * len(moments)

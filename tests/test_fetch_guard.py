@@ -82,3 +82,51 @@ def test_a_redirect_to_a_private_address_is_refused(tmp_path):
             d.get(public.url("/go"), tmp_path / "x")
     assert "127.0.0.2 is on this machine's own or private network" in str(err.value)
     assert private.hits == [] and not (tmp_path / "x").exists()
+
+
+def test_https_to_the_checked_address_still_verifies_the_name(tmp_path):
+    """Pinning connects to the checked address but keeps the host name for SNI and certificate checks: a
+    certificate for podcast.test is accepted for podcast.test, refused for another name at the same address."""
+    import http.server
+    import shutil
+    import ssl
+    import subprocess
+    import threading
+
+    import httpx
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
+                    str(cert), "-days", "1", "-subj", "/CN=podcast.test", "-addext",
+                    "subjectAltName=DNS:podcast.test"], check=True, capture_output=True)
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            body = f"Host: {self.headers['Host']}".encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    port = httpd.server_address[1]
+    try:
+        guard = AddressGuard(resolver=lambda host, p: ["127.0.0.1"], allowed=["127.0.0.1/32"])
+        with Downloader(Settings(_env_file=None), guard) as d:
+            d.client = httpx.Client(verify=str(cert), trust_env=False)  # trust the test's own certificate
+            got = d.get(f"https://podcast.test:{port}/feed.xml", tmp_path / "ok")
+            assert got.path.read_text() == f"Host: podcast.test:{port}"
+            with pytest.raises(FetchError, match="certificate verify failed"):
+                d.get(f"https://other.test:{port}/feed.xml", tmp_path / "bad")
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

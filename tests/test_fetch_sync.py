@@ -76,3 +76,39 @@ def test_a_feed_that_fails_is_one_line_and_the_others_still_sync(assistant, serv
 def test_sync_with_no_feeds_does_nothing(assistant):
     report = sync(assistant)
     assert report.ok and not report.added
+
+
+def test_an_item_whose_transcript_is_not_out_yet_is_tried_again(assistant, server, monkeypatch):
+    from rag.fetch import audio
+
+    monkeypatch.setattr(audio, "available", lambda: False)
+    url = publish(server, [(1, "pretzels")])
+    with Adder(assistant) as adder:
+        assert adder.add([url], AddOptions()).ok
+    # Episode 2 is announced before its transcript is online.
+    publish(server, [(1, "pretzels"), (2, "bagels")])
+    server.routes.pop("/2.vtt")
+    early = sync(assistant)
+    assert len(early.failed) == 1 and "HTTP 404 Not Found" in early.failed[0] and 'item #2 "Episode 2"' in early.failed[0]
+    server.file("/2.vtt", vtt(episode("bagels")), "text/vtt")
+    later = sync(assistant)
+    assert later.ok and ("bread-talk-2", "new") in {(a.episode_id, a.status) for a in later.added}
+
+
+def test_a_local_feed_file_is_synced_from_anywhere(assistant, server, tmp_path, monkeypatch):
+    from tests.fetch_data import rss as make_rss
+
+    server.file("/1.vtt", vtt(episode("pretzels")), "text/vtt")
+    feed = tmp_path / "feeds" / "show.xml"
+    feed.parent.mkdir()
+    feed.write_text(make_rss([{"guid": "ep1", "title": "Episode 1", "number": 1,
+                               "transcripts": [(server.url("/1.vtt"), "text/vtt")]}]))
+    monkeypatch.chdir(tmp_path / "feeds")
+    with Adder(assistant) as adder:
+        assert adder.add(["show.xml"], AddOptions()).ok
+    server.file("/2.vtt", vtt(episode("bagels")), "text/vtt")
+    feed.write_text(make_rss([{"guid": f"ep{n}", "title": f"Episode {n}", "number": n,
+                               "transcripts": [(server.url(f"/{n}.vtt"), "text/vtt")]} for n in (1, 2)]))
+    monkeypatch.chdir(tmp_path)
+    report = sync(assistant)
+    assert report.ok and ("bread-talk-2", "new") in {(a.episode_id, a.status) for a in report.added}

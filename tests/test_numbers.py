@@ -19,6 +19,8 @@ def _found(text):
     ("80 to 90% of memory", [(80, "80", "", False, False, False), (90, "90", "", False, True, False)]),
     ("a 10x speedup", [(10, "10", "", False, False, True)]),
     ("a dozen labs", [(12, "a dozen", "", False, False, False)]),
+    ("one and a half billion dollars", [(1.5e9, "one", "billion", False, False, False)]),
+    ("two and a half years", [(2.5, "two", "", False, False, False)]),
     ("5 m away", [(5, "5", "", False, False, False)]),  # a spaced one-letter scale is not a scale
 ])
 def test_numbers_have_value_scale_and_kind(text, expected):

@@ -52,3 +52,16 @@ def test_with_private_addresses_allowed_a_page_and_a_feed_are_added(assistant, s
 def test_an_empty_url_says_what_to_paste(assistant):
     html, changed = add_from_url(assistant, "  ")
     assert not changed and "paste the URL" in html
+
+
+
+def test_a_video_whose_host_resolves_to_a_private_address_is_refused_before_yt_dlp_runs(assistant):
+    """yt-dlp makes its own connections, so the app checks the host first: here DNS answers with a private address
+    (as a hostile or misconfigured resolver would), and nothing is fetched."""
+    from rag.fetch import AddOptions, Adder
+
+    with Adder(assistant, guarded=True, resolver=lambda host, port: ["10.0.0.7"]) as adder:
+        report = adder.add(["https://www.youtube.com/watch?v=_1f-o0nqpEI"], AddOptions())
+    assert report.failed == ["https://www.youtube.com/watch?v=_1f-o0nqpEI: www.youtube.com resolves to 10.0.0.7, "
+                             "which is on this machine's own or private network: not fetched "
+                             "(PODRAG_FETCH_ALLOW_PRIVATE=true allows it)"]

@@ -1,11 +1,13 @@
 """rag/uploads.py: an upload is checked completely before anything is written, and can be rolled back."""
 
 import json
+import threading
+from pathlib import Path
 
 import pytest
 
-from rag.models import EpisodeRecord
-from rag.models import EpisodeMeta
+from rag.models import EpisodeMeta, EpisodeRecord
+from tests.conftest import write_episode
 from rag.uploads import EpisodeForm, UploadError, check_episode_id, slugify, stage_upload
 
 VTT = "WEBVTT\n\n1\n00:00:01.000 --> 00:00:05.000\n<v Ana Silva>We bake bread every morning.</v>\n"
@@ -95,3 +97,69 @@ def test_reupload_replaces_and_rollback_restores_the_previous_files(tmp_path, fi
     assert sorted(p.name for p in (root / "bread").iterdir()) == ["episode.json", "transcript.vtt"]
     assert json.loads((root / "bread" / "episode.json").read_text())["title"] == "One"
     assert [p.name for p in root.iterdir()] == ["bread"]
+
+
+def _listing(root):
+    return sorted(p.name for p in root.iterdir())
+
+
+def test_a_second_upload_of_an_id_waits_until_the_first_is_committed_or_rolled_back(tmp_path, files):
+    """Two uploads of one id at once: the second must not swap folders under the first, whose rollback would then
+    delete the second's files (the app lets several sessions upload at once)."""
+    root = tmp_path / "uploads"
+    first = stage_upload(root, EpisodeForm(id="bread", title="One"), {"transcript": files / "My Talk.vtt"}, MB, {})
+    got: list = []
+    second = threading.Thread(target=lambda: got.append(stage_upload(
+        root, EpisodeForm(id="bread", title="Two"), {"summary": files / "notes.md"}, MB, {})))
+    second.start()
+    second.join(1.0)
+    assert second.is_alive() and not got  # waiting for the first upload
+    assert json.loads((root / "bread" / "episode.json").read_text())["title"] == "One"
+    first.rollback()  # the first one's ingest failed: it removes its own folder only
+    second.join(30)
+    assert json.loads((root / "bread" / "episode.json").read_text())["title"] == "Two"
+    got[0].commit()
+    assert _listing(root) == ["bread"] and _listing(root / "bread") == ["episode.json", "summary.md"]
+
+
+def test_a_failing_final_rename_is_one_clear_line_and_changes_nothing(tmp_path, files, monkeypatch):
+    root = tmp_path / "uploads"
+    stage_upload(root, EpisodeForm(id="bread", title="One"), {"transcript": files / "My Talk.vtt"}, MB, {}).commit()
+    rename = Path.rename
+
+    def failing(self, target):
+        if self.name.startswith(".new-"):
+            raise OSError(28, "No space left on device")
+        return rename(self, target)
+
+    monkeypatch.setattr(Path, "rename", failing)
+    with pytest.raises(UploadError, match=r"^cannot save the upload in uploads/: No space left on device$"):
+        stage_upload(root, EpisodeForm(id="bread", title="Two"), {"summary": files / "notes.md"}, MB, {})
+    assert _listing(root) == ["bread"] and _listing(root / "bread") == ["episode.json", "transcript.vtt"]
+    monkeypatch.undo()  # ... and the lock was released with it:
+    stage_upload(root, EpisodeForm(id="bread", title="Three"), {"summary": files / "notes.md"}, MB, {}).commit()
+
+
+def test_add_upload_indexes_it_and_refuses_an_id_another_process_ingested_meanwhile(tiny_assistant, tmp_path, files):
+    from rag.uploads import add_upload
+
+    a = tiny_assistant
+    episode_id, report = add_upload(a, EpisodeForm(id="bread"), {"transcript": files / "My Talk.vtt"})
+    assert episode_id == "bread" and report.new == ["bread"]
+    assert _listing(a.settings.uploads_dir()) == ["bread"]
+
+    # Between the upload's first look at the index and its ingest, the id arrives from elsewhere.
+    elsewhere = write_episode(tmp_path / "corpus2" / "kites", [("00:00:01.000", "00:00:05.000", "Bo", "Kites fly.")])
+    records = a.index.records
+
+    def records_then_someone_ingests(refresh=True):
+        a.index.records = records  # once
+        seen = records(refresh)
+        a.ingest([elsewhere])
+        return seen
+
+    a.index.records = records_then_someone_ingests
+    with pytest.raises(UploadError, match="'kites' is already indexed from other files"):
+        add_upload(a, EpisodeForm(id="kites"), {"transcript": files / "My Talk.vtt"})
+    assert a.index.records()["kites"].files[0].startswith(str(elsewhere))
+    assert _listing(a.settings.uploads_dir()) == ["bread"]  # the refused upload's folder is gone

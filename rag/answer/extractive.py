@@ -165,8 +165,16 @@ class ExtractiveAnswerer:
                 text = (f"The episodes don't seem to cover this: nothing said near the closest moments mentions "
                         f"{names}. The closest moments are listed below.")
             return Answer(text, True, self.mode, [], closest=passages[:3], evidence=evidence)
-        chosen = [passages[0]]
-        for p in passages[1:]:
+        # The answer leads with a moment that names what the question asks about, when the best one does not and
+        # another top moment close to it in score does ("Was TikTok banned?": the moment that says "TikTok").
+        lead = passages[0]
+        if best.missing:
+            lead = next((p for p in passages[1:3] if p.moment is not None and not p.moment.missing
+                         and p.moment.score >= best.score - cfg.moment_margin), lead)
+        chosen = [lead]
+        for p in passages:
+            if p is lead:
+                continue
             if len(chosen) >= cfg.max_moments:
                 break
             m = p.moment

@@ -37,7 +37,8 @@ class ClaimChecker:
                  people: Callable[[str | None], tuple[list[str], list[str]]],
                  links: Callable[[str], tuple[str | None, str | None]],
                  context: Callable[[str, float | None], str] | None = None,
-                 judge: Judge | None = None, config: ClaimConfig | None = None):
+                 judge: Judge | None = None, config: ClaimConfig | None = None,
+                 topic: Callable[[str], str | None] | None = None):
         self.search = search  # (query, k, filters) -> passages
         self.embed = embed
         self.people = people  # episode id or None -> (speakers, guests)
@@ -45,6 +46,9 @@ class ClaimChecker:
         # (episode id, second) -> what was said in the minutes around it: a claim's "DeepSeek" is often only "they"
         # in the sentence that supports it, named a little earlier.
         self.context = context or (lambda _episode_id, _t: "")
+        # episode id -> its title: what the whole episode is about ("Jensen Huang: NVIDIA - ..."), so a name in it
+        # is mentioned by every sentence of the episode, even one that only says "we".
+        self.topic = topic or (lambda _episode_id: None)
         self.judge = judge
         self.config = config or ClaimConfig()
 
@@ -85,9 +89,9 @@ class ClaimChecker:
             except LLMError as exc:  # an LLM outage must not lose the verdict: fall back to the offline checks
                 log.warning("LLM judge failed: %s", exc)
                 notice = f"the LLM judge failed ({_short(exc)}); the offline checks decided instead"
-                judge_offline(statement, candidates, self.config, self.context)
+                judge_offline(statement, candidates, self.config, self.context, self.topic)
         else:
-            judge_offline(statement, candidates, self.config, self.context)
+            judge_offline(statement, candidates, self.config, self.context, self.topic)
         decision = decide(attribution.speakers, candidates, self.config.contradiction_margin)
         chosen = decision.evidence[: self.config.evidence]
         closest = [] if chosen else candidates[:2]

@@ -49,6 +49,9 @@ def decide(named: Sequence[str], candidates: list[Candidate], contradiction_marg
                         f"Misattributed: the claim names {' and '.join(named)}, but {best.speaker or 'someone else'} "
                         f"said it at {format_clock(best.start)} — “{_clip(best.sentence)}” ({_because(best)}).")
     if contradicted:
+        # what the person the claim names said is the better evidence against it, and a window that states all
+        # the claim's figures is more to the point than one stray number
+        contradicted.sort(key=lambda c: (speaker_matches(named, c.speaker) is False, not c.bound))
         best = contradicted[0]
         return Decision("contradicted", contradicted, best.decided_by,
                         f"Contradicted: {best.where()} — “{_clip(best.sentence)}”; {best.reason}.")

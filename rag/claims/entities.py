@@ -56,25 +56,40 @@ def claim_entities(text: str) -> list[str]:
 
 
 def _squash_tokens(text: str) -> set[str]:
-    """Lower-case word tokens, singular, plus each adjacent pair glued ('deep seek' -> 'deepseek')."""
+    """Lower-case word tokens, singular, plus each run of two or three glued ('deep seek' -> 'deepseek',
+    'ps pdf kit' -> 'pspdfkit')."""
     words = [singular(w) for w in re.findall(r"[a-z0-9]+", text.lower())]
-    return set(words) | {a + b for a, b in zip(words, words[1:])}
+    return (set(words) | {a + b for a, b in zip(words, words[1:])}
+            | {a + b + c for a, b, c in zip(words, words[1:], words[2:])})
 
 
 def missing_entities(entities: Sequence[str], text: str, speakers: Sequence[str] = ()) -> list[str]:
     """The entities that `text` (or the names of its speakers) does not mention. A name of several words counts
     as mentioned when any of its words is ('Musk' for 'Elon Musk'); a model name needs all its parts ('o3 mini')."""
     present = _squash_tokens(text + " " + " ".join(speakers))
-    out = []
-    for e in entities:
-        if " " in e:
-            words = [singular(w) for w in re.findall(r"[a-z0-9]+", e.lower())]
-            if any(w in present for w in words) or "".join(words) in present:
-                continue
-            out.append(e)
-            continue
-        parts = [singular(p) for p in re.findall(r"[a-z0-9]+", e.lower())]
-        if not parts or "".join(parts) in present or all(p in present for p in parts):
-            continue
-        out.append(e)
-    return out
+    return [e for e in entities if not _present(e, present)]
+
+
+def frequent_names(sentences: Sequence[str], at_least: int = 10) -> list[str]:
+    """Names an episode keeps coming back to (capitalised words inside sentences, at least `at_least` times): what
+    the conversation is about, so that a sentence saying "we" or "it" is about them too."""
+    counts: dict[str, int] = {}
+    for sentence in sentences:
+        for m in re.finditer(r"(?<=\s)[A-Z][A-Za-z0-9]*[A-Za-z0-9]", sentence):
+            word = m.group(0)
+            if word.lower() not in stopwords():
+                counts[word] = counts.get(word, 0) + 1
+    return sorted(w for w, n in counts.items() if n >= at_least)
+
+
+def mentions(text: str, entity: str) -> bool:
+    """Whether `text` mentions the entity (as `missing_entities` decides it)."""
+    return _present(entity, _squash_tokens(text))
+
+
+def _present(entity: str, present: set[str]) -> bool:
+    if " " in entity:
+        words = [singular(w) for w in re.findall(r"[a-z0-9]+", entity.lower())]
+        return any(w in present for w in words) or "".join(words) in present
+    parts = [singular(p) for p in re.findall(r"[a-z0-9]+", entity.lower())]
+    return not parts or "".join(parts) in present or all(p in present for p in parts)

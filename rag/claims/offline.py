@@ -4,14 +4,16 @@ and the one that decided named. The thresholds live in `ClaimConfig`."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from rag.claims.binding import bound_numbers, reversed_order, swapped_roles
 from rag.claims.entities import claim_entities, missing_entities
 from rag.claims.polarity import polarity_conflict
 from rag.claims.quantities import compare_numbers, parse_quantities
 from rag.claims.records import Candidate, Check
-from rag.claims.words import content_words
+from rag.claims.words import content_words, stopwords
 
 
 @dataclass(frozen=True)
@@ -36,32 +38,50 @@ class ClaimConfig:
 
 
 def judge_offline(statement: str, candidates: Sequence[Candidate], config: ClaimConfig,
-                  context: Callable[[str, float | None], str] | None = None) -> None:
+                  context: Callable[[str, float | None], str] | None = None,
+                  topic: Callable[[str], str | None] | None = None) -> None:
     """Label each candidate with the heuristic checks, recording each check and which one decided.
 
     `context(episode_id, second)` gives the conversation around a candidate, where the claim's names are looked
-    for (besides the candidate's own passage)."""
+    for (besides the candidate's own passage), and `topic(episode_id)` what the whole episode is about (its
+    title): a name there is always in the background."""
     entities = claim_entities(statement)
+    # Roles are compared between the things the claim names; a capitalised first word is one of them too ("Codex
+    # is ..."), which the entity check leaves out only because any sentence starts with a capital.
+    first = re.match(r"[A-Z][\w-]*", statement)
+    things = entities + ([first.group(0)] if first and first.group(0).lower() not in stopwords()
+                         and first.group(0) not in entities else [])
     quantities = parse_quantities(statement)
     long_claim = len(content_words(statement)) >= config.long_claim_words
     for c in candidates:
         checks: list[Check] = []
-        topical = c.similarity >= config.topical or (
+        # Two or more of the claim's figures, each in the context the claim gives it (or swapped), make a window
+        # about the claim however it is worded.
+        bound, bound_detail = bound_numbers(statement, c.window) if len(quantities) > 1 else ("n/a", "")
+        topical = c.similarity >= config.topical or bound != "n/a" or (
             c.coverage >= config.topical_coverage and c.similarity >= config.topical_floor)
         checks.append(Check("similarity", "pass" if topical else "fail",
                             f"similarity {c.similarity:.2f}, {c.coverage:.0%} of the claim's words"))
         around = context(c.passage.chunk.episode_id, c.start) if context else ""
-        context_text = f"{c.passage.chunk.text} {around}"
+        context_text = f"{c.passage.chunk.text} {around} {(topic(c.passage.chunk.episode_id) if topic else '') or ''}"
         missing = missing_entities(entities, context_text, c.passage.chunk.speakers)
         checks.append(Check("entities", "n/a" if not entities else "fail" if missing else "pass",
                             f"not mentioned: {', '.join(missing)}" if missing else
                             f"mentioned: {', '.join(entities)}" if entities else "the claim names nothing"))
         # Numbers are compared within the sentence itself: its neighbours are candidates of their own, and the
-        # evidence shown must be the sentence that states the number.
-        numbers, number_detail = compare_numbers(quantities, parse_quantities(c.sentence))
+        # evidence shown must be the sentence that states the number. Several numbers of one kind are bound to
+        # their contexts over the sentence and its neighbours (a claim often joins two sentences' figures).
+        numbers, number_detail = bound, bound_detail
+        c.bound = bound != "n/a"
+        if numbers == "n/a":
+            numbers, number_detail = compare_numbers(quantities, parse_quantities(c.sentence))
         checks.append(Check("numbers", numbers, number_detail))
         conflict = polarity_conflict(statement, c.sentence)
         checks.append(Check("negation", "fail" if conflict else "pass", conflict or "same polarity"))
+        swapped = swapped_roles(statement, c.window, things) if len(things) > 1 and not missing else None
+        checks.append(Check("roles", "fail" if swapped else "n/a", swapped or "no roles to compare"))
+        reversed_ = reversed_order(statement, around or c.passage.chunk.text)
+        checks.append(Check("order", "fail" if reversed_ else "n/a", reversed_ or "no order to compare"))
         c.checks = checks
 
         if not topical:
@@ -70,9 +90,13 @@ def judge_offline(statement: str, candidates: Sequence[Candidate], config: Claim
             c.label, c.decided_by = "unrelated", "entities"
         elif numbers == "fail":
             c.label, c.decided_by = "contradicted", "numbers"
+        elif swapped:
+            c.label, c.decided_by = "contradicted", "roles"
+        elif reversed_:
+            c.label, c.decided_by = "contradicted", "order"
         elif conflict and c.sentence_similarity >= config.polarity:
             c.label, c.decided_by = "contradicted", "negation"
-        elif quantities and numbers != "pass":
+        elif any(q.required for q in quantities) and numbers != "pass":
             c.label, c.decided_by = "unrelated", "numbers"
         elif numbers == "pass" or (c.sentence_similarity >= config.support and (
                 c.sentence_coverage >= config.support_sentence_coverage

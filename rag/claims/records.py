@@ -26,7 +26,7 @@ class ClaimError(PodragError):
 class Check:
     """One heuristic's finding about a candidate passage."""
 
-    name: str  # "similarity", "entities", "numbers", "negation", "speaker", "llm"
+    name: str  # "similarity", "entities", "numbers", "negation", "roles", "order", "speaker", "llm"
     outcome: Outcome
     detail: str
 
@@ -47,6 +47,7 @@ class Candidate:
     coverage: float = 0.0  # share of the claim's content words the window contains
     sentence_coverage: float = 0.0  # ... the sentence alone contains
     score: float = 0.0  # how close to the claim overall: ranks candidates and weighs support against contradiction
+    bound: bool = False  # its window states every figure of the claim, each in a context (rag/claims/binding.py)
     label: Label = "unrelated"
     checks: list[Check] = field(default_factory=list)
     decided_by: str = ""

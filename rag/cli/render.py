@@ -244,7 +244,7 @@ def print_add_report(report, *, command: str = "add") -> None:
         return
     for failure in report.failed:
         print_error(failure)
-    if command == "add" or report.added or report.failed:
-        err.print(line(report.summary_line()))
-    else:
+    if command == "sync" and not report.feeds:
         err.print("no feeds to sync: add one with `podcast-rag add FEED_URL`")
+    else:
+        err.print(line(report.summary_line()))

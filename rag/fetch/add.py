@@ -59,6 +59,7 @@ class AddReport:
     failed: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     unreachable: int = 0  # failures that never reached a server
+    feeds: int | None = None  # `sync`: how many feeds were read
 
     @property
     def ok(self) -> bool:
@@ -71,11 +72,15 @@ class AddReport:
 
     def summary_line(self) -> str:
         counts = {s: sum(a.status == s for a in self.added) for s in ("new", "updated", "unchanged")}
+        if self.feeds is not None:
+            return (f"{self.feeds} feeds synced: {counts['new']} new episodes, {counts['updated']} updated, "
+                    f"{counts['unchanged']} unchanged, {len(self.failed)} failed")
         return (f"{len(self.added)} episodes added ({counts['new']} new, {counts['updated']} updated, "
                 f"{counts['unchanged']} unchanged), {len(self.failed)} failed")
 
     def to_json(self) -> dict:
-        return {"added": [asdict(a) for a in self.added], "failed": self.failed, "notes": self.notes}
+        return {"added": [asdict(a) for a in self.added], "failed": self.failed, "notes": self.notes,
+                **({"feeds": self.feeds} if self.feeds is not None else {})}
 
 
 class Adder:
@@ -174,6 +179,9 @@ class Adder:
         from rag.fetch.video import choose_caption, extract_info
 
         self.ctx.report(0, 0, "reading the video's page")
+        if self.ctx.guarded:
+            # yt-dlp connects by itself, so its connections cannot be pinned; at least the address is checked.
+            self.ctx.downloader.guard.pin(source)
         info = extract_info(source, self.ctx.settings.fetch_timeout, generic=not self.ctx.guarded)
         caption = choose_caption(info)
         if caption is not None:
@@ -181,6 +189,8 @@ class Adder:
         return builders.video_draft(self.ctx, source, info, options.episode_id, caption=caption)
 
     def _feed(self, source: str, path: Path, download: Download | None, options: AddOptions, report: AddReport):
+        if download is None:  # a local feed file: `sync` re-reads it from wherever it is run
+            source = str(path.resolve())
         feed = parse_feed(path, source)
         items = feed.select(options.latest, options.episode)
         if options.episode_id and len(items) > 1:
@@ -193,7 +203,10 @@ class Adder:
         if download is not None:
             state.etag, state.last_modified = download.etag, download.last_modified
         state.checked_at = now()
-        state.seen = list(dict.fromkeys([*state.seen, *(i.guid for i in feed.items)]))
+        # Items not chosen now count as seen (`sync` fetches only what appears later); chosen ones once added, so
+        # that one that failed (no transcript yet, a server error) is tried again by the next `sync`.
+        chosen = {i.guid for i in items}
+        state.seen = list(dict.fromkeys([*state.seen, *(i.guid for i in feed.items if i.guid not in chosen)]))
         del feed.items[:]  # only the chosen ones are needed from here on
         try:
             yield from self.feed_items(feed, items, options.episode_id, state, report)
@@ -210,6 +223,13 @@ class Adder:
             yield draft
             if draft.committed:
                 state.episodes[item.guid] = draft.episode_id
+                if item.guid not in state.seen:
+                    state.seen.append(item.guid)
+        for item in items:  # what failed is tried again by `sync`, even if the feed itself does not change
+            if item.guid in state.episodes:
+                state.pending.pop(item.guid, None)
+            else:
+                state.pending[item.guid] = item.to_json()
 
     # -- committing an episode ----------------------------------------------------------------------------------
 

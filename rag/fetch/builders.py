@@ -171,7 +171,8 @@ def feed_item_draft(ctx: Context, feed: Feed, item: FeedItem, episode_id: str | 
         best, problems = _best_transcript(ctx, draft, item)
         if best is None:
             draft.discard()
-            return _item_audio(ctx, feed, item, episode_id, meta, f"has no usable transcript ({'; '.join(problems)})")
+            reasons = "; ".join(p.removeprefix("transcript not used: ") for p in problems)
+            return _item_audio(ctx, feed, item, episode_id, meta, f"has no usable transcript ({reasons})")
         link, candidate, download, score = best
         name = "transcript" + candidate.suffix
         candidate.replace(draft.file(name))
@@ -207,7 +208,7 @@ def _best_transcript(ctx: Context, draft: Draft, item: FeedItem):
                 raw.replace(path)
             score = richness(parse_transcript(path))
         except PodragError as exc:
-            problems.append(str(exc).replace(str(raw.parent) + "/", ""))
+            problems.append("transcript not used: " + str(exc).replace(str(raw.parent) + "/", ""))
             continue
         if best is None or score > best[3]:
             best = (link, path, download, score)

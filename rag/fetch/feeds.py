@@ -24,6 +24,7 @@ class FeedState:
     checked_at: str | None = None
     seen: list[str] = field(default_factory=list)  # every item guid the feed had when last read
     episodes: dict[str, str] = field(default_factory=dict)  # guid -> episode id, for items that were added
+    pending: dict[str, dict] = field(default_factory=dict)  # guid -> item, for items to try again (they failed)
 
     @property
     def key(self) -> str:

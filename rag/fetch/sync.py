@@ -24,8 +24,9 @@ from rag.fetch.http import now
 
 def sync_feeds(adder: Adder) -> AddReport:
     """Sync every added feed; one report for all (a feed that fails is one line, the others go on)."""
-    report = AddReport()
-    for state in load_feeds(adder.ctx.root):
+    states = load_feeds(adder.ctx.root)
+    report = AddReport(feeds=len(states))
+    for state in states:
         tmp = adder.ctx.root / f".tmp-{uuid.uuid4().hex[:8]}"
         try:
             _sync_one(adder, state, tmp, report)
@@ -40,10 +41,14 @@ def sync_feeds(adder: Adder) -> AddReport:
 def _sync_one(adder: Adder, state: FeedState, tmp: Path, report: AddReport) -> None:
     feed, fresh = _read_feed(adder, state, tmp)
     current = {i.guid: i for i in feed.items} if fresh else {}
-    new = [i for i in feed.items if i.guid not in set(state.seen)]
+    seen = set(state.seen)
     if fresh:
-        state.seen = list(dict.fromkeys([*state.seen, *current]))
+        # Items become seen once added, so one that fails (no transcript yet) is tried again next time.
+        new = [i for i in feed.items if i.guid not in seen and i.guid not in state.episodes]
+        state.pending = {g: item for g, item in state.pending.items() if g in current}
         remember_channel(state, feed)
+    else:
+        new = [FeedItem.from_json(item) for item in state.pending.values()]
     state.checked_at = now()
     # Items added before: as the feed now describes them, else as their provenance kept them.
     known = []

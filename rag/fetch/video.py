@@ -64,7 +64,10 @@ def extract_info(url: str, timeout: float, *, generic: bool = True) -> dict:
         with YoutubeDL(params) as ydl:
             info = ydl.extract_info(url, download=False)
     except DownloadError as exc:
-        raise FetchError(url, f"yt-dlp could not read the video: {_clean(str(exc))}") from exc
+        message = _clean(str(exc))
+        unreachable = any(m in message for m in ("name resolution", "Name or service not known", "Errno -2",
+                                                 "Errno -3", "Connection refused", "Network is unreachable"))
+        raise FetchError(url, f"yt-dlp could not read the video: {message}", network=unreachable) from exc
     if not isinstance(info, dict):
         raise FetchError(url, "yt-dlp found no video")
     if info.get("_type") == "playlist":

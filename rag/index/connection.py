@@ -97,14 +97,16 @@ class ChromaConnection:
         within a process, so that state is taken out of its registry (not stopped: other threads may be in a call
         on it; it is freed once nobody uses it) before the next call opens a new one.
         """
-        client = self._client
-        self.reset()
-        if client is not None and not self.is_server:
-            from chromadb.api.shared_system_client import SharedSystemClient
+        from chromadb.api.shared_system_client import SharedSystemClient
 
-            with SharedSystemClient._refcount_lock:
-                SharedSystemClient._identifier_to_system.pop(client._identifier, None)
-                SharedSystemClient._identifier_to_refcount.pop(client._identifier, None)
+        # Under the opening lock: no thread may open a client on the old state between the reset and its removal.
+        with self._open_lock:
+            client = self._client
+            self.reset()
+            if client is not None and not self.is_server:
+                with SharedSystemClient._refcount_lock:
+                    SharedSystemClient._identifier_to_system.pop(client._identifier, None)
+                    SharedSystemClient._identifier_to_refcount.pop(client._identifier, None)
 
     def call(self, what: str, kind: str, method: str, **kwargs):
         """`<kind collection>.<method>(**kwargs)`, turning failures into one clear error.

@@ -1,0 +1,171 @@
+"""What each number and name in a claim is bound to, compared with the passage: the checks that a bag of words (and an
+embedding) cannot make, because a claim with its parts swapped uses the same words.
+
+- Numbers on the wrong thing: "Moore's Law gave a million times, NVIDIA 100 times" against a passage that says it
+  the other way round. Each number is bound to its context (the words of its clause) and to what it counts (its
+  unit); a claim number is compared with the passage number whose context it shares most.
+- Swapped roles: "Codex is the silly coworker and Opus the reliable weirdo" against "Opus is the silly one, Codex
+  the weirdo". Each clause of the claim that names one thing is compared with the passage's clauses about that
+  thing and about the other one.
+- Reversed order: "first R1, then V3" against a passage that tells V3 first. The two steps the claim orders are
+  located in the conversation, which runs in time order.
+
+Each returns a reason when it finds a conflict (or, for numbers, 'pass' / 'fail' / 'n/a'), and abstains otherwise:
+these checks only ever turn a match into a contradiction when the evidence for it is clear.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+
+from rag.claims.entities import mentions
+from rag.claims.quantities import Quantity, parse_quantities
+from rag.claims.records import Outcome
+from rag.claims.words import content_words
+from rag.lexical import tokenize
+from rag.numbers import close
+
+# Where a clause ends: punctuation, and the words that join two statements.
+_CLAUSE_END = re.compile(r"[,;:.!?]|\b(?:while|whereas|but|and then|then|although|though|and)\b", re.IGNORECASE)
+_CONTEXT_WORDS = 8  # words of a number's clause on each side that bind it
+
+
+# -- numbers ----------------------------------------------------------------------------------------------------
+
+
+def _number_context(text: str, q: Quantity, others: Sequence[Quantity]) -> set[str]:
+    """The stemmed content words of the clause a number sits in, up to the numbers beside it (its own digits and
+    unit words are context too: they say what it counts)."""
+    lo = max([o.end for o in others if o.end <= q.start], default=0)
+    hi = min([o.start for o in others if o.start >= q.end], default=len(text))
+    before, after = text[lo : q.start], text[q.end : hi]
+    cuts = list(_CLAUSE_END.finditer(before))
+    left = before[cuts[-1].end() :] if cuts else before
+    cut = _CLAUSE_END.search(after)
+    right = after[: cut.start()] if cut else after
+    left_words, right_words = left.split()[-_CONTEXT_WORDS:], right.split()[:_CONTEXT_WORDS]
+    return set(tokenize([" ".join(left_words + right_words)])[0])
+
+
+def bound_numbers(claim: str, passage: str, tolerance: float = 0.05) -> tuple[Outcome, str]:
+    """For a claim stating two or more numbers of one kind: does each sit, in the passage, in the context the claim
+    gives it? 'fail' when a claim number's closest-context passage number (same kind) has another value, 'pass'
+    when every one finds its own value there, 'n/a' when the passage cannot tell (a number missing, a tie)."""
+    claimed = parse_quantities(claim)
+    stated = parse_quantities(passage)
+    if len(claimed) < 2 or not stated:
+        return "n/a", "fewer than two numbers to bind"
+    # Only numbers that another claim number could be confused with need binding: same kind of thing.
+    if not any(a.compatible(b) for i, a in enumerate(claimed) for b in claimed[i + 1 :]):
+        return "n/a", "the claim's numbers count different things"
+    # Binding needs at least two of the passage's numbers to choose between; one number is compared plainly.
+    if len({p.value for p in stated if any(q.compatible(p) for q in claimed)}) < 2:
+        return "n/a", "the passage states fewer than two numbers of that kind"
+    for q in claimed:
+        rivals = [p for p in stated if q.compatible(p)]
+        if not rivals:
+            return "n/a", f"the passage does not state {q.text!r}"
+        want = _number_context(claim, q, claimed)
+        scored = sorted(((len(want & _number_context(passage, p, stated)), p) for p in rivals), key=lambda x: -x[0])
+        best_score, best = scored[0]
+        if best_score == 0 or (len(scored) > 1 and scored[1][0] == best_score
+                               and not close(scored[1][1].value, best.value, tolerance)):
+            return "n/a", f"the passage does not bind {q.text!r} clearly"
+        if not close(q.value, best.value, 0.0 if "calendar-year" in q.unit else tolerance):
+            return "fail", f"the claim says {q.text!r} where the passage says {best.text!r}"
+    return "pass", "each number is where the claim puts it (" + ", ".join(repr(q.text) for q in claimed) + ")"
+
+
+# -- roles ------------------------------------------------------------------------------------------------------
+
+
+def _clauses(text: str) -> list[str]:
+    return [c.strip() for c in _CLAUSE_END.split(text) if c and c.strip()]
+
+
+def swapped_roles(claim: str, passage: str, entities: Sequence[str], min_words: int = 2) -> str | None:
+    """Why the passage gives two things the claim's roles the other way round, or None.
+
+    The claim must have (at least) two clauses, each naming exactly one of `entities`; each such clause's other
+    words are compared with the passage clauses that name its thing and with those that name the other thing. The
+    roles are swapped when, for both, the other thing's clauses share more of those words (at least `min_words`).
+    """
+    parts: list[tuple[str, set[str]]] = []
+    for clause in _clauses(claim):
+        named = [e for e in entities if mentions(clause, e)]
+        if len(named) == 1:
+            words = content_words(clause) - set(tokenize([named[0]])[0])
+            if words:
+                parts.append((named[0], words))
+    things = list(dict.fromkeys(e for e, _ in parts))
+    if len(things) < 2:
+        return None
+    passage_clauses = _clauses(passage)
+
+    def shared(words: set[str], thing: str) -> int:
+        return max((len(words & content_words(c)) for c in passage_clauses if mentions(c, thing)), default=-1)
+
+    swapped = []
+    for thing, words in parts:
+        others = [t for t in things if t != thing]
+        own = shared(words, thing)
+        if own < 0:
+            return None  # the passage does not speak of this thing: it cannot say
+        other = max(others, key=lambda t: shared(words, t))
+        if shared(words, other) >= max(own + 1, min_words):
+            swapped.append((thing, other))
+    if len(swapped) >= 2 or (swapped and len(things) == 2 and len(parts) == 2):
+        thing, other = swapped[0]
+        return f"the claim says of {thing} what the passage says of {other}"
+    return None
+
+
+# -- order ------------------------------------------------------------------------------------------------------
+
+# "first X (and) then Y", "X, and only afterwards Y", "X before Y", "started (out) as X and ... Y".
+_THEN = r"(?:,?\s*(?:and\s+)?(?:only\s+)?(?:then|afterwards|after that|later|subsequently|next|eventually)\b)"
+_ORDERED = [
+    re.compile(rf"\bfirst\b(?P<a>.+?){_THEN}(?P<b>.+)$", re.IGNORECASE),
+    re.compile(rf"^(?P<a>.+?){_THEN}(?P<b>.+)$", re.IGNORECASE),
+    re.compile(r"^(?P<a>.+?)\bbefore\b(?P<b>.+)$", re.IGNORECASE),
+    re.compile(r"\bstart(?:ed|s)?\s+(?:out\s+)?(?:as|with)\b(?P<a>.+?)\band\b(?P<b>.+)$", re.IGNORECASE),
+]
+_AFTER = re.compile(r"^(?P<b>.+?)\b(?:only\s+)?after\b(?!\s+(?:that|this)\b)(?P<a>.+)$", re.IGNORECASE)
+
+
+def claimed_order(claim: str) -> tuple[str, str] | None:
+    """The two steps a claim puts in order, earlier first, or None when it orders nothing."""
+    for pattern in _ORDERED:
+        m = pattern.search(claim)
+        if m and m.group("a").strip() and m.group("b").strip():
+            return m.group("a").strip(" ,"), m.group("b").strip(" ,.")
+    m = _AFTER.search(claim)
+    if m and m.group("a").strip() and m.group("b").strip():
+        return m.group("a").strip(" ,."), m.group("b").strip(" ,")
+    return None
+
+
+def _position(step: set[str], sentences: list[set[str]], need: float = 0.6) -> int | None:
+    """The first sentence holding at least `need` of a step's distinctive words."""
+    if not step:
+        return None
+    for i, words in enumerate(sentences):
+        if len(step & words) >= max(1, math.ceil(need * len(step))):
+            return i
+    return None
+
+
+def reversed_order(claim: str, conversation: str) -> str | None:
+    """Why the conversation (in time order) tells the claim's two steps the other way round, or None."""
+    order = claimed_order(claim)
+    if not order:
+        return None
+    first, second = (content_words(s) for s in order)
+    first, second = first - second, second - first  # what tells the steps apart
+    sentences = [content_words(s) for s in re.split(r"(?<=[.!?])\s+", conversation) if s.strip()]
+    a, b = _position(first, sentences), _position(second, sentences)
+    if a is None or b is None or a == b or a < b:
+        return None
+    return f"the claim puts “{order[0]}” before “{order[1]}”; the conversation tells them the other way round"

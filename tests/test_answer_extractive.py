@@ -1,0 +1,64 @@
+"""The offline answer from ranked moments: the best moment quoted with who and when, other moments that add to it,
+and abstention from the evidence (no model needed: passages and their moments are written here)."""
+
+from __future__ import annotations
+
+from rag.answer.extractive import ExtractiveAnswerer
+from rag.models import Chunk, Moment, MomentHit, Passage
+
+VIDEO = "https://www.youtube.com/watch?v=abc"
+
+
+def passage(rank, start, speaker, text, score, missing=(), unknown=(), episode="ep-1"):
+    chunk = Chunk(f"c{rank}", episode, "transcript", text, start - 10, start + 50, [speaker], "Chips", None,
+                  [Moment(0, start, speaker)], rank)
+    hit = MomentHit(episode, 0, 1, start, start + 20, speaker, score, text, 0.6, 0.5, tuple(missing), tuple(unknown))
+    return Passage(chunk, score, rank, None, moment=hit)
+
+
+def answerer():
+    return ExtractiveAnswerer(None, None, links=lambda _e: (VIDEO, None))
+
+
+def test_the_best_moment_is_quoted_with_its_time_and_speaker_then_moments_that_add_to_it():
+    passages = [passage(1, 3456.0, "Dylan Patel", "We actually believe they have closer to 50,000 GPUs.", 6.0),
+                passage(2, 3460.0, "Dylan Patel", "Fifty thousand, spread over research and trading.", 5.5),
+                passage(3, 3360.0, "Nathan Lambert", "The paper says 2,000 H800 GPUs for the final run.", 5.0)]
+    answer = answerer().answer("How many GPUs does DeepSeek have?", passages, None)
+    assert not answer.abstained
+    lines = answer.answer.splitlines()
+    assert lines[0] == "At 0:57:36 Dylan Patel says: “We actually believe they have closer to 50,000 GPUs.” [1]"
+    # the second passage is the same stretch of talk (4 s later): the third moment adds to the answer instead
+    assert lines[1].startswith("At 0:56:00 Nathan Lambert adds: “The paper says 2,000 H800") and lines[1].endswith("[2]")
+    first = answer.citations[0]
+    assert (first.start, first.speaker) == (3456.0, "Dylan Patel") and first.url == f"{VIDEO}&t=3456"
+
+
+def test_a_moment_far_below_the_best_is_not_added():
+    passages = [passage(1, 100.0, "Dylan Patel", "TSMC makes the chips in Taiwan.", 6.0),
+                passage(2, 900.0, "Lex Fridman", "Something else entirely was said here.", 1.0)]
+    answer = answerer().answer("Who makes the chips?", passages, None)
+    assert len(answer.citations) == 1
+
+
+def test_a_name_the_question_asks_about_said_near_none_of_the_moments_means_not_covered():
+    passages = [passage(i, 100.0 * i, "Dylan Patel", "US and China policy on apps and chips.", 6.0,
+                        missing=("sora",), unknown=("sora",)) for i in (1, 2, 3)]
+    answer = answerer().answer("What did they say about Sora?", passages, None)
+    assert answer.abstained and not answer.citations and answer.closest == passages
+    assert "“Sora”" in answer.answer and "don't seem to cover" in answer.answer
+    assert answer.evidence.unknown_words == ["sora"]
+
+
+def test_a_question_nothing_matches_well_is_not_answered_even_without_names():
+    passages = [passage(1, 100.0, "Nathan Lambert", "If you want the best recipe you can copy it.", 1.5)]
+    answer = answerer().answer("What is the best recipe for sourdough bread?", passages, None)
+    assert answer.abstained and answer.closest == passages
+
+
+def test_a_name_said_near_another_top_moment_still_lets_the_answer_through():
+    passages = [passage(1, 100.0, "Dylan Patel", "They banned the app in the end.", 7.0, missing=("tiktok",)),
+                passage(2, 700.0, "Dylan Patel", "TikTok was banned, then unbanned.", 6.5)]
+    answer = answerer().answer("Was TikTok banned?", passages, None)
+    assert not answer.abstained
+    assert answer.citations[0].start == 700.0  # the answer leads with the moment that names it

@@ -1,0 +1,66 @@
+"""Numbers bound to their context, roles and order: the checks a bag of words cannot make (rag/claims/binding.py)."""
+
+import pytest
+
+from rag.claims.binding import bound_numbers, claimed_order, reversed_order, swapped_roles
+
+PASSAGE = ("The old cluster trained the model in about 40 days last year. "
+           "The new cluster did the same run in 3 days this spring.")
+
+
+@pytest.mark.parametrize("claim, outcome", [
+    ("The old cluster took about 40 days and the new cluster took 3 days", "pass"),
+    ("The old cluster took 3 days and the new cluster took about 40 days", "fail"),  # numbers on the wrong thing
+    ("The old cluster took 40 days", "n/a"),  # one number: the plain comparison's job
+    ("The old cluster took 40 days and cost $3", "n/a"),  # two numbers of different kinds: nothing to confuse
+    ("The old cluster took 40 days and the new cluster took 9 weeks", "fail"),  # durations compare across units
+    ("The old cluster took 40 days and the new one used 9 racks", "n/a"),  # racks: the passage does not say
+])
+def test_numbers_are_compared_in_the_context_the_claim_gives_them(claim, outcome):
+    got, detail = bound_numbers(claim, PASSAGE)
+    assert got == outcome, detail
+    if outcome == "fail":
+        assert detail.startswith("the claim says '") and "where the passage says '" in detail
+
+
+def test_percentages_swapped_between_two_things():
+    passage = "Prices went up by 20% and we were a 60% margin business back then."
+    assert bound_numbers("prices went up by 60% when it was a 20% margin business", passage)[0] == "fail"
+    assert bound_numbers("prices went up by 20% when it was a 60% margin business", passage)[0] == "pass"
+
+
+ROLES = ("Alpha is the fast one that tries things quickly and breaks often. "
+         "Beta is the careful one that reads everything first and rarely fails.")
+
+
+def test_swapped_roles_are_a_conflict_and_the_right_roles_are_not():
+    swapped = "Beta is the fast one that tries things quickly, and Alpha is the careful one that reads everything"
+    right = "Alpha is the fast one that tries things quickly, and Beta is the careful one that reads everything"
+    assert swapped_roles(swapped, ROLES, ["Beta", "Alpha"]) == "the claim says of Beta what the passage says of Alpha"
+    assert swapped_roles(right, ROLES, ["Alpha", "Beta"]) is None
+    # a thing the passage never mentions: it cannot tell
+    assert swapped_roles("Gamma is fast, and Alpha is careful", ROLES, ["Gamma", "Alpha"]) is None
+    # one thing only: no roles to swap
+    assert swapped_roles("Alpha is the careful one", ROLES, ["Alpha"]) is None
+
+
+@pytest.mark.parametrize("claim, order", [
+    ("They first built the compiler and then wrote the debugger", ("built the compiler", "wrote the debugger")),
+    ("They wrote the debugger only after they built the compiler", ("they built the compiler", "They wrote the debugger")),
+    ("The app started out as a game and became a platform", ("a game", "became a platform")),
+    ("They built the compiler before the debugger", ("They built the compiler", "the debugger")),
+    ("They built a compiler", None),
+])
+def test_the_order_a_claim_states(claim, order):
+    assert claimed_order(claim) == order
+
+
+CONVERSATION = ("We built the compiler first, that took a year. It was painful. "
+                "Then, only once it worked, we wrote the debugger on top of it.")
+
+
+def test_reversed_order_is_a_conflict():
+    assert reversed_order("They first wrote the debugger and then built the compiler", CONVERSATION)
+    assert reversed_order("They first built the compiler and then wrote the debugger", CONVERSATION) is None
+    # a step the conversation does not tell: no verdict on the order
+    assert reversed_order("They first wrote the manual and then built the compiler", CONVERSATION) is None
