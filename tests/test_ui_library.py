@@ -37,7 +37,7 @@ def test_a_rejected_upload_names_the_file_not_the_servers_folders(tiny_assistant
     for folder in (tmp_path, uploads, uploads.resolve(), Path(broken).parent):
         assert str(folder) not in status
     status, _ = library_tab.add_episode(tiny_assistant, {"transcript": broken}, form(id="tiny-459"))
-    assert "already indexed from other files (episode.json)" in status and str(tmp_path) not in status, status
+    assert "already indexed from other files (episode.json" in status and str(tmp_path) not in status, status
 
 
 def test_the_upload_limit_is_in_the_same_unit_as_the_ingest_limit(tiny_assistant, tmp_path):
