@@ -7,11 +7,11 @@ verdict and the report are rendered by ui/render.py; this module runs the checks
 from __future__ import annotations
 
 import json
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from rag.errors import PodragError
+from rag.scratch import run_folder
 from rag.summary_check import SummaryReport
 from ui.render import error_html, summary_report_html, verdict_html
 
@@ -26,7 +26,7 @@ EXPLAIN_VERDICTS = (
 
 def export_files(report: SummaryReport, folder: Path | None = None) -> tuple[str, str]:
     """Write the report as JSON and CSV files (for the download buttons); returns their paths."""
-    folder = folder or Path(tempfile.mkdtemp(prefix="podrag-verify-"))
+    folder = folder or run_folder("verify")
     stem = f"verify-{report.episode_id}"
     json_path = folder / f"{stem}.json"
     csv_path = folder / f"{stem}.csv"
