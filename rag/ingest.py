@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -93,7 +94,8 @@ def _record(episode: Episode, chunks: list[Chunk], fp: str) -> EpisodeRecord:
         fingerprint=fp,
         chapters=sorted(episode.chapters, key=lambda c: c.start),
         duration=episode.duration,
-        files=[str(p) for p in episode.files],
+        # Absolute: verify-summary and the app read them again from wherever they were started.
+        files=[os.path.abspath(p) for p in episode.files],
         transcript_format=episode.transcript.format if episode.transcript else None,
         has_summary=episode.summary is not None,
         ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -137,7 +139,8 @@ def ingest_paths(
                 report.failed.append(_failure(src, exc))
                 continue
             old = known.get(src.id)
-            if old and old.fingerprint == fp:
+            # Records from before file paths were stored absolute are written again (nothing is re-embedded).
+            if old and old.fingerprint == fp and all(os.path.isabs(f) for f in old.files):
                 report.unchanged.append(src.id)
             else:
                 todo.append((src, fp))

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import html
 import json
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from rag.claims import ClaimCheck
 from rag.errors import PodragError
 from rag.models import Citation
+from rag.scratch import run_folder
 from rag.summary_check import QuoteCheck, SummaryReport
 from rag.timecodes import format_clock
 
@@ -134,7 +134,7 @@ def summary_report_html(report: SummaryReport) -> str:
 
 def export_files(report: SummaryReport, folder: Path | None = None) -> tuple[str, str]:
     """Write the report as JSON and CSV files (for the download buttons); returns their paths."""
-    folder = folder or Path(tempfile.mkdtemp(prefix="podrag-verify-"))
+    folder = folder or run_folder("verify")
     stem = f"verify-{report.episode_id}"
     json_path = folder / f"{stem}.json"
     csv_path = folder / f"{stem}.csv"

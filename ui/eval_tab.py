@@ -6,7 +6,6 @@ table, the per-dataset tables, the plots and the full report. All the work is ra
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import gradio as gr
@@ -15,6 +14,7 @@ from rag.errors import PodragError
 from rag.evaluation import evaluate, library_corpus
 from rag.evaluation.configs import CONFIGS
 from rag.evaluation.report import answerable_datasets, scores_table, summary_table, verdict
+from rag.scratch import run_folder
 
 TITLE = "Evaluate"
 DEFAULT_CONFIGS = ["hybrid", "llamaindex"]
@@ -34,7 +34,7 @@ def run_evaluation(assistant, datasets: list[str], configs: list[str], limit: fl
         return "The library is empty: add episodes first (Library tab or `podcast-rag ingest`).", [], []
     if not configs:
         return "Choose at least one configuration.", [], []
-    folder = Path(tempfile.mkdtemp(prefix="podrag-eval-"))  # inside the temp dir Gradio may serve from
+    folder = run_folder("eval")
     n = int(limit) if limit else None
 
     def tick(done: int, total: int, label: str) -> None:

@@ -85,8 +85,8 @@ class ChromaConnection:
         return self._client.get_max_batch_size()
 
     def reset(self) -> None:
-        """Forget the client and collections: the next call opens them again."""
-        self._client, self._open = None, {}
+        """Forget the collections: the next call opens them again."""
+        self._open = {}
 
     def reopen(self) -> None:
         """Open the embedded store afresh, to see another process's commits.
