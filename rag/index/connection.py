@@ -53,8 +53,9 @@ class ChromaConnection:
             if self._open:
                 return self._open
             try:
-                self._client = self._connect()
-                opened = {kind: self._get_or_create(kind, vectors) for kind, vectors in COLLECTIONS.items()}
+                # A local client: a reset in another thread (it takes no lock) must not swap it out mid-open.
+                client = self._connect()
+                opened = {kind: self._get_or_create(client, kind, vectors) for kind, vectors in COLLECTIONS.items()}
             except Exception as exc:  # whatever stops it opening, the user's remedy is at that location
                 raise IndexUnavailableError(f"cannot open the Chroma index at {self.location}: {one_line(exc)}") from exc
             for got in opened.values():
@@ -64,14 +65,14 @@ class ChromaConnection:
                         f"the index at {self.location} was built with the embedding model {built_with!r}, not "
                         f"{self.embed_model!r}: use another --index folder, or set PODRAG_EMBED_MODEL={built_with}"
                     )
-            self._open = opened
+            self._client, self._open = client, opened
             return opened
 
-    def _get_or_create(self, kind: str, vectors: bool):
+    def _get_or_create(self, client, kind: str, vectors: bool):
         name = f"{self.settings.collection}-{kind}"
         if not vectors:
-            return self._client.get_or_create_collection(name, embedding_function=None)
-        return self._client.get_or_create_collection(
+            return client.get_or_create_collection(name, embedding_function=None)
+        return client.get_or_create_collection(
             name,
             # ef_search well above the 40 candidates asked for: the approximate search then returns the same
             # neighbours as an exact one, run after run (the default 100 let the tail vary).
