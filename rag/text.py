@@ -28,13 +28,16 @@ def one_line(text: str | None) -> str:
 
 # The folders of an absolute path inside a message ('/srv/podrag/uploads/ep-1/'), not of a URL's path.
 _ABSOLUTE_FOLDERS = re.compile(r"(?<![\w.:/])/(?:[^\s/:'\"()<>,;]+/)+")
+# The folders of a relative path that opens a message as its place ('ep-1/transcript.vtt:8: ...').
+_LEADING_FOLDERS = re.compile(r"^(?:[^\s/:'\"()<>,;]+/)+(?=[^\s/:]+:)")
 
 
 def file_names_only(message: str, folders: Iterable[Path | str] = ()) -> str:
     """The message with the folders taken out of the paths it names, so that
     '/srv/podrag/uploads/ep-1/transcript.vtt:8: ...' reads 'transcript.vtt:8: ...': `folders` (deepest first)
-    as given and resolved, for relative paths, then any absolute path's folders."""
+    as given and resolved, then any absolute path's folders, then those of a relative path the message opens
+    with."""
     for folder in folders:
         for form in dict.fromkeys((str(folder), str(Path(folder).resolve()))):
             message = message.replace(form.rstrip("/\\") + os.sep, "")
-    return _ABSOLUTE_FOLDERS.sub("", message)
+    return _LEADING_FOLDERS.sub("", _ABSOLUTE_FOLDERS.sub("", message))

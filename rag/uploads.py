@@ -233,7 +233,7 @@ def add_upload(assistant: Assistant, form: EpisodeForm, files: Mapping[UploadKin
     """Stage an upload in the app's uploads folder and index it: (episode id, ingest report) when it went in,
     `UploadError` (nothing changed) when it did not."""
     settings = assistant.settings
-    staged = stage_upload(settings.uploads_dir(), form, files, int(settings.upload_max_mb * 1_000_000),
+    staged = stage_upload(settings.uploads_dir(), form, files, settings.upload_max_bytes(),
                           assistant.index.records())
     try:
         # Checked again inside the index's write lock: another process may have ingested the id meanwhile.

@@ -14,7 +14,7 @@ from rag.assistant import Assistant
 from rag.errors import PodragError
 from rag.settings import MB
 from rag.text import file_names_only
-from rag.uploads import ALLOWED_SUFFIXES, EpisodeForm, stage_upload
+from rag.uploads import ALLOWED_SUFFIXES, EpisodeForm, add_upload
 from ui import add_url, render
 
 _FORM_FIELDS = ("id", "title", "podcast", "number", "host", "guests", "published", "video_url", "audio_url")
@@ -44,33 +44,14 @@ def add_episode(assistant: Assistant, files: Mapping[str, str | None], values: S
     Messages name files, not folders: the server's paths (where uploads are kept, Gradio's temporary files)
     are nobody's business but the server's.
     """
-    settings = assistant.settings
     form = EpisodeForm(**{name: (v or "") for name, v in zip(_FORM_FIELDS, values)})
-    uploads = settings.uploads_dir()
-    folders = [uploads, *(Path(p).parent for p in files.values() if p)]
-
-    def refused(message: str) -> tuple[str, None]:
-        return render.status_html(f"Not added: {file_names_only(message, folders)}", ok=False), None
-
     try:
-        staged = stage_upload(uploads, form, files, settings.upload_max_bytes(), assistant.index.records())
+        episode_id, report = add_upload(assistant, form, files, progress)
     except PodragError as exc:
-        return refused(str(exc))
-    folders.insert(0, staged.folder)
-    try:
-        report = assistant.ingest([staged.folder], progress)
-    except PodragError as exc:
-        staged.rollback()
-        return refused(str(exc))
-    except BaseException:
-        staged.rollback()
-        raise
-    if not report.ok:
-        staged.rollback()
-        return refused(report.failed[0])
-    staged.commit()
-    message = f"Added {staged.episode_id}: {report.summary_line()}"
-    return render.status_html(message), render.library_html(assistant.episodes())
+        folders = [assistant.settings.uploads_dir(), *(Path(p).parent for p in files.values() if p)]
+        return render.status_html(f"Not added: {file_names_only(str(exc), folders)}", ok=False), None
+    return (render.status_html(f"Added {episode_id}: {report.summary_line()}"),
+            render.library_html(assistant.episodes()))
 
 
 def build(assistant: Assistant) -> LibraryTab:
