@@ -97,7 +97,7 @@ def main() -> None:
             print("audio skipped: no Whisper model folder or no espeak-ng", file=sys.stderr)
     import os
 
-    print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print("| source | episode | total (wall) | of which ingest (embedding, index) | fetch + parse | CPU time |")
     print("| --- | --- | --- | --- | --- | --- |")
     for label, (a, cpu) in rows:
