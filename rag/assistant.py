@@ -26,6 +26,7 @@ from rag.errors import SourceError, UnknownEpisodeError
 from rag.index import ChromaIndex
 from rag.lazy import locked_cached_property as cached_property
 from rag.lexical import LexicalStore
+from rag.lru import LRU
 from rag.llm_retrieval import rerank_for_answer, rerank_pool
 from rag.models import (
     Answer,
@@ -49,6 +50,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# Episodes whose transcript sentences stay in memory (a 5-hour episode has ~4,000 sentences, ~2 MB).
+SENTENCE_CACHE_EPISODES = 16
+
 
 class Assistant:
     def __init__(self, settings: Settings | None = None, embedder: CachedEmbedder | None = None):
@@ -59,7 +63,8 @@ class Assistant:
             self.__dict__["embedder"] = embedder  # fills the cached_property below
         # One writer at a time in this process; readers need no lock (LexicalStore guards its own reload).
         self._write_lock = threading.Lock()
-        self._sentences: dict[str, tuple[tuple[str, str], list[TranscriptSentence]]] = {}
+        # episode id -> (index version, its sentences), for the most recently used episodes
+        self._sentences: LRU[str, tuple[str, list[TranscriptSentence]]] = LRU(SENTENCE_CACHE_EPISODES)
         self._topics: dict[str, tuple[tuple[str, str], str]] = {}
 
     # -- parts --------------------------------------------------------------------------------------------------
@@ -101,7 +106,9 @@ class Assistant:
     @cached_property
     def moments(self) -> MomentStore:
         """Each episode's moments (sentences and their vectors), built from the index on first use."""
-        return MomentStore(self.index.episode_chunks, self.embedder.embed, self.index.version)
+        # The version retrieval last refreshed (it refreshes before every search): no store round trip per episode.
+        return MomentStore(self.index.episode_chunks, self.embedder.embed,
+                           lambda: self.index.seen_version or self.index.version())
 
     @cached_property
     def answerer(self) -> Answerer:
@@ -132,13 +139,11 @@ class Assistant:
 
     def transcript_sentences(self, episode_id: str) -> list[TranscriptSentence]:
         """The episode's transcript, sentence by sentence in time order (cached until the index changes)."""
-        key = (episode_id, self.index.version())
-        cached = self._sentences.get(episode_id)
-        if cached and cached[0] == key:
+        version = self.index.version()
+        cached = self._sentences.get(episode_id, valid=lambda entry: entry[0] == version)
+        if cached:
             return cached[1]
-        sentences = transcript_sentences(self.index.episode_chunks(episode_id))
-        self._sentences[episode_id] = (key, sentences)
-        return sentences
+        return self._sentences.put(episode_id, (version, transcript_sentences(self.index.episode_chunks(episode_id))))[1]
 
     def _topic(self, episode_id: str) -> str:
         """What an episode is about, for the claim checker: its title and the names it keeps coming back to."""

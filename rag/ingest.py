@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from rag.errors import PodragError, SourceError
 from rag.index import ChromaIndex, IndexCheck
 from rag.lexical import LexicalStore
 from rag.models import Chunk, Episode, EpisodeRecord, transcript_sentences
+from rag.settings import MB
 from rag.sources import EpisodeSources, discover, load_episode
 from rag.summary_check import summary_offset
 
@@ -74,8 +76,8 @@ def check_files(src: EpisodeSources, max_mb: float) -> None:
         raise src.refused[0]
     for path in src.files:
         size = path.stat().st_size
-        if size > max_mb * 1024 * 1024:
-            raise SourceError(path, f"file too large ({size / 1024 / 1024:.1f} MB): expected at most {max_mb:g} MB "
+        if size > max_mb * MB:
+            raise SourceError(path, f"file too large ({size / MB:.1f} MB): expected at most {max_mb:g} MB "
                                     "(PODRAG_MAX_FILE_MB)")
 
 
@@ -93,7 +95,8 @@ def _record(episode: Episode, chunks: list[Chunk], fp: str) -> EpisodeRecord:
         fingerprint=fp,
         chapters=sorted(episode.chapters, key=lambda c: c.start),
         duration=episode.duration,
-        files=[str(p) for p in episode.files],
+        # Absolute: verify-summary and the app read them again from wherever they were started.
+        files=[os.path.abspath(p) for p in episode.files],
         transcript_format=episode.transcript.format if episode.transcript else None,
         has_summary=episode.summary is not None,
         ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -137,7 +140,8 @@ def ingest_paths(
                 report.failed.append(_failure(src, exc))
                 continue
             old = known.get(src.id)
-            if old and old.fingerprint == fp:
+            # Records from before file paths were stored absolute are written again (nothing is re-embedded).
+            if old and old.fingerprint == fp and all(os.path.isabs(f) for f in old.files):
                 report.unchanged.append(src.id)
             else:
                 todo.append((src, fp))

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rag.errors import PodragError
 from rag.models import Chunk, Filters
 
 log = logging.getLogger(__name__)
@@ -162,7 +163,8 @@ class LexicalIndex:
             bm25 = bm25s.BM25.load(str(target), show_progress=False) if infos else bm25s.BM25()
             if infos and bm25.scores["num_docs"] != len(infos):
                 raise ValueError(f"{len(infos)} chunks listed but the BM25 matrix has {bm25.scores['num_docs']}")
-        except Exception as exc:  # any damage means: rebuild
+        # What damaged files raise (missing, truncated, garbage, wrong shapes); anything else is a bug, not damage.
+        except (OSError, EOFError, ValueError, KeyError, TypeError, IndexError) as exc:
             raise ValueError(f"BM25 index at {target} is damaged ({exc})") from exc
         return cls(bm25, infos, data["version"])
 
@@ -332,7 +334,7 @@ class LexicalStore:
                 with self._lock:
                     self.index.refresh()
                     self._load_or_rebuild(self.index.seen_version or "")
-            except Exception as exc:  # the next query tries again; a lost server is reported there
+            except (PodragError, OSError) as exc:  # the next query tries again; a lost server is reported there
                 log.warning("background BM25 rebuild failed: %s", exc)
 
         self._background = threading.Thread(target=run, name="bm25-rebuild", daemon=True)

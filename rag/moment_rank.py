@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -99,13 +100,11 @@ def question_terms(question: str, document_frequency: dict[str, int], documents:
     named = set()
     name_tokens: set[str] = set()
     for s in speakers:
-        for word in s.split():
-            if len(word) > 2 and re.search(rf"\b{re.escape(word)}\b", question, re.I):
-                named.add(s)
-                name_tokens.update(tokenize([s])[0])
-                break
-    for s in speakers:  # "Jensen" names Jensen Huang's tokens even when not a speaker of this question's answer
-        name_tokens.update(t for t in tokenize([s])[0] if re.search(rf"\b{re.escape(t)}", question, re.I))
+        if any(len(word) > 2 and re.search(rf"\b{re.escape(word)}\b", question, re.I) for word in s.split()):
+            named.add(s)
+            name_tokens.update(_tokens_of(s))
+        # "Jensen" names Jensen Huang's tokens even when he is not whom the question is about
+        name_tokens.update(t for t in _tokens_of(s) if re.search(rf"\b{re.escape(t)}", question, re.I))
     tokens = list(dict.fromkeys(tokenize([question])[0]))
     focus = [t for t in tokens if t not in FRAMING and t not in name_tokens] or tokens
     idf = {t: math.log(1 + documents / (1 + document_frequency.get(t, 0))) for t in focus}
@@ -113,6 +112,11 @@ def question_terms(question: str, document_frequency: dict[str, int], documents:
     unknown = tuple(t for t in names if not document_frequency.get(t, 0))
     return QuestionTerms(idf, frozenset(named), bool(_QUANTITY.search(question)), math.log(1 + documents),
                          names, unknown)
+
+
+@lru_cache(maxsize=4096)
+def _tokens_of(text: str) -> tuple[str, ...]:
+    return tuple(tokenize([text])[0])
 
 
 _NOT_NAMES = frozenset("i i'm i've i'd i'll ok okay ai lex what why how who when which where whose does did do is are "
@@ -128,7 +132,7 @@ def asked_names(question: str) -> list[str]:
         if not w or w.lower() in _NOT_NAMES:
             continue
         if (k > 0 and w[0].isupper()) or _DIGIT.search(w):
-            out.extend(tokenize([w])[0])
+            out.extend(_tokens_of(w))
     return list(dict.fromkeys(out))
 
 
@@ -146,18 +150,17 @@ def features(moments: EpisodeMoments, ids: Sequence[int], query: np.ndarray, ter
     if not ids:
         return rows
     window = moments.moment_vectors[ids] @ query
+    lo, hi = moments.spans(ids, AROUND_SECONDS)
+    around = sum((w * moments.said_in(t, lo, hi) for t, w in terms.focus.items()), np.zeros(len(ids))) / terms.total
+    rows[:, 0] = window
+    rows[:, 1] = around
     for r, i in enumerate(ids):
         signal = chunk_of[r]
-        speaker = 0.0
+        if signal:
+            rows[r, 2] = 1.0 / (signal.rank + 1)
+            rows[r, 3] = signal.cosine
         if terms.named:
-            speaker = 1.0 if moments.sentences[moments.bounds[i][0]].speaker in terms.named else -1.0
-        rows[r] = (
-            window[r],
-            terms.coverage(moments.terms_around(i, AROUND_SECONDS)),
-            1.0 / (signal.rank + 1) if signal else 0.0,
-            signal.cosine if signal else 0.0,
-            speaker,
-        )
+            rows[r, 4] = 1.0 if moments.sentences[moments.bounds[i][0]].speaker in terms.named else -1.0
     return rows
 
 

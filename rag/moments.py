@@ -76,6 +76,15 @@ class EpisodeMoments:
     def __post_init__(self) -> None:
         self.starts = [s.start if s.start is not None else -1.0 for s in self.sentences]
         self._chunk_starts = [c.start if c.start is not None else -1.0 for c in self.chunks]
+        self._start_array = np.asarray(self.starts, dtype=np.float64)
+        self._first = np.array([a for a, _ in self.bounds], dtype=np.int64)
+        self._last = np.array([b for _, b in self.bounds], dtype=np.int64)
+        where: dict[str, list[int]] = {}
+        for k, terms in enumerate(self.terms):
+            for t in terms:
+                where.setdefault(t, []).append(k)
+        # term -> the sentences that say it, in order: "is it said near moment i?" is one binary search
+        self._where = {t: np.asarray(v, dtype=np.int64) for t, v in where.items()}
 
     def chunk_at(self, t: float) -> Chunk | None:
         """The chunk that holds the moment starting at t: the last one starting at or before it."""
@@ -97,17 +106,24 @@ class EpisodeMoments:
         hi = bisect.bisect_right(self.starts, end if end is not None else start)
         return range(lo, hi)
 
-    def moment_terms(self, i: int) -> frozenset[str]:
-        a, b = self.bounds[i]
-        return frozenset().union(*self.terms[a : b + 1])
+    def spans(self, ids: Sequence[int], seconds: float) -> tuple[np.ndarray, np.ndarray]:
+        """For each moment, the sentences [lo, hi) said within `seconds` of its start (and the moment itself)."""
+        ids = np.asarray(ids, dtype=np.int64)
+        t = self._start_array[ids]
+        lo = np.searchsorted(self._start_array, t - seconds, side="left")
+        hi = np.searchsorted(self._start_array, t + seconds, side="right")
+        return np.minimum(lo, self._first[ids]), np.maximum(hi, self._last[ids] + 1)
 
-    def terms_around(self, i: int, seconds: float) -> frozenset[str]:
-        """Every term said within `seconds` of moment i's start (its surroundings, for the focus check)."""
-        t = self.starts[i]
-        lo = bisect.bisect_left(self.starts, t - seconds)
-        hi = bisect.bisect_right(self.starts, t + seconds)
-        a, b = self.bounds[i]
-        return frozenset().union(*self.terms[min(lo, a) : max(hi, b + 1)])
+    def said_in(self, term: str, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        """Whether `term` is said in each sentence range [lo, hi)."""
+        where = self._where.get(term)
+        if where is None:
+            return np.zeros(len(lo), dtype=bool)
+        j = np.searchsorted(where, lo, side="left")
+        found = j < len(where)
+        out = np.zeros(len(lo), dtype=bool)
+        out[found] = where[j[found]] < hi[found]
+        return out
 
 
 def build_moments(episode_id: str, sentences: list[TranscriptSentence],

@@ -126,6 +126,9 @@ class MomentRanker:
                  speakers: Sequence[str]) -> set[int]:
         """The moments nearest the question by their own vector, within the filters."""
         cos = moments.moment_vectors @ vector
+        if not (filters and (filters.time_from is not None or filters.time_to is not None)) and not speakers:
+            n = min(GLOBAL_MOMENTS, len(cos))
+            return {int(i) for i in np.argpartition(-cos, n - 1)[:n]} if n else set()
         allowed = np.ones(len(moments), dtype=bool)
         if filters and (filters.time_from is not None or filters.time_to is not None):
             starts = np.asarray(moments.starts)
@@ -136,7 +139,8 @@ class MomentRanker:
         if speakers:
             allowed &= np.array([s.speaker in speakers for s in moments.sentences])
         cos = np.where(allowed, cos, -np.inf)
-        top = np.argsort(-cos)[:GLOBAL_MOMENTS]
+        n = min(GLOBAL_MOMENTS, len(cos))
+        top = np.argpartition(-cos, n - 1)[:n] if n else []
         return {int(i) for i in top if np.isfinite(cos[i])}
 
     def _summary_candidates(self, p: Passage, vector: np.ndarray, terms: QuestionTerms
@@ -154,11 +158,13 @@ class MomentRanker:
     def _hit(self, c: _Candidate, terms: QuestionTerms) -> MomentHit:
         a, b = _answer_start(c.moments, c.index)
         first = c.moments.sentences[a]
-        around = c.moments.terms_around(c.index, AROUND_SECONDS)
-        near = c.moments.terms_around(c.index, NAMES_SECONDS)
+        lo, hi = c.moments.spans([c.index], AROUND_SECONDS)
+        around = sum(w for t, w in terms.focus.items() if c.moments.said_in(t, lo, hi)[0]) / terms.total
+        lo, hi = c.moments.spans([c.index], NAMES_SECONDS)
+        missing = tuple(t for t in terms.names if not c.moments.said_in(t, lo, hi)[0])
         return MomentHit(c.episode_id, a, b, first.start, c.moments.sentences[b].end, first.speaker, c.score,
                          _spoken(c.moments.sentences[a : b + 1]), float(c.moments.moment_vectors[c.index] @ c.vector),
-                         terms.coverage(around), tuple(t for t in terms.names if t not in near), terms.unknown)
+                         around, missing, terms.unknown)
 
     def _passages(self, cands: list[_Candidate], k: int, terms: QuestionTerms) -> list[Passage]:
         """Passages by their best moment, best first, each carrying that moment."""

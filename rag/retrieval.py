@@ -58,6 +58,24 @@ def passage_links(chunk: Chunk, record: EpisodeRecord | None) -> tuple[str | Non
     return url, audio_link(meta.audio_url, t)
 
 
+def matching_speakers(name: str, known: Sequence[str]) -> list[str]:
+    """The names in `known` that `name` means, case-insensitively: the exact name if there is one, else those in
+    which `name`'s words start consecutive words ('dylan', 'patel', 'dylan p' -> Dylan Patel). Never inside a
+    word: 'an' is Ana Silva, not Nathan or Dylan."""
+    wanted = name.lower().split()
+    if not wanted:
+        return []
+    exact = [s for s in known if s.lower().split() == wanted]
+    if exact:
+        return exact
+
+    def starts_words(words: list[str]) -> bool:
+        return any(all(w.startswith(p) for w, p in zip(words[i:], wanted))
+                   for i in range(len(words) - len(wanted) + 1))
+
+    return [s for s in known if starts_words(s.lower().split())]
+
+
 class Retriever:
     def __init__(self, index: ChromaIndex, lexical: LexicalStore, embedder: CachedEmbedder,
                  config: RetrievalConfig | None = None, reranker: Reranker | None = None):
@@ -74,12 +92,7 @@ class Retriever:
         """Index speaker names matching a user's 'dylan' or 'Dylan Patel' (case-insensitive, by word prefix)."""
         if not name:
             return []
-        wanted = name.strip().lower()
-        known = self.lexical.sync().speakers()
-        exact = [s for s in known if s.lower() == wanted]
-        if exact:
-            return exact
-        return [s for s in known if any(w.startswith(wanted) for w in s.lower().split()) or wanted in s.lower()]
+        return matching_speakers(name, self.lexical.sync().speakers())
 
     def embed_query(self, query: str) -> np.ndarray:
         return self.embedder.embed([query])[0]

@@ -29,6 +29,10 @@ PEOPLE = name_variants(["Dylan Patel", "Lex Fridman", "Nathan Lambert"], guests=
      "emphasizes the importance of open data"),
     ("The guests highlight the scale of data centers", ("Dylan Patel", "Nathan Lambert"),
      "highlight the scale of data centers"),
+    ("Mr. Patel says export controls work", ("Dylan Patel",), "export controls work"),
+    ("In Nathan's view, open weights will win", ("Nathan Lambert",), "open weights will win"),
+    ("Dylan's estimate is that DeepSeek has 50,000 GPUs", ("Dylan Patel",), "DeepSeek has 50,000 GPUs"),
+    ("The host says the episode is long", ("Lex Fridman",), "the episode is long"),
     # about Nathan, not said by him; and a name that is not a speaker
     ("Nathan works at the Allen Institute", (), "Nathan works at the Allen Institute"),
     ("Sam Altman says Stargate has $500 billion", (), "Sam Altman says Stargate has $500 billion"),
@@ -80,6 +84,8 @@ def test_quantities_carry_value_scale_and_unit(text, expected):
     ("it took two years", "about 24 months later", "pass"),
     ("he does one-on-ones with his staff", "you cannot have 60 people on your staff", "n/a"),  # 'one' is no figure
     ("a market cap of one and a half billion dollars", "it went down to $1.5 billion", "pass"),
+    ("comparable to Llama 4", "you're taking Llama 3, 4, 5B", "n/a"),  # a bare small digit proves nothing
+    ("for three decades", "Three decades, and we don't have a contract", "pass"),
 ])
 def test_numbers_compare_value_and_unit(claim, passage, outcome):
     got, detail = compare_numbers(parse_quantities(claim), parse_quantities(passage))

@@ -128,3 +128,16 @@ def test_a_commit_by_another_process_is_read_and_searched_whole(tmp_path):
     assert [c.id for c, _ in index.query(bees, 5, Filters(episode_ids=("new",)))] == ["new-0"]
     chunk, vector = index.get_chunks(["new-0"], with_vectors=True)["new-0"]
     assert chunk.text == "Bees make honey." and vector.tolist() == [0.0, 0.0, 1.0, 0.0]
+
+
+def test_transcript_sentences_are_kept_for_a_bounded_number_of_episodes(assistant, tmp_path, monkeypatch):
+    from tests.conftest import TINY_500, write_episode
+
+    for n in range(5):
+        write_episode(tmp_path / "many" / f"ep-{n}", TINY_500, meta={"id": f"ep-{n}"})
+    assert assistant.ingest([tmp_path / "many"]).ok
+    limit = assistant._sentences.size
+    monkeypatch.setattr(assistant._sentences, "size", 3)
+    for n in range(5):
+        assert assistant.transcript_sentences(f"ep-{n}")[0].text == "Tell me about the bakery you opened in Lisbon."
+    assert len(assistant._sentences) == 3 and limit < 100

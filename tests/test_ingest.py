@@ -1,4 +1,6 @@
 import json
+import os
+from pathlib import Path
 
 import pytest
 
@@ -104,3 +106,24 @@ def test_a_file_over_the_size_limit_is_rejected_before_it_is_read(embedder, tmp_
     report = assistant.ingest([tiny_corpus])
     assert report.new == ["tiny-459"] and len(report.failed) == 1
     assert "tiny-500/transcript.vtt: file too large (1.9 MB): expected at most 1 MB" in report.failed[0]
+
+
+def test_file_paths_are_stored_absolute_whatever_the_working_folder(assistant, tiny_corpus, monkeypatch, tmp_path):
+    """verify-summary and the app read an episode's files again, from wherever they were started."""
+    monkeypatch.chdir(tiny_corpus.parent)
+    assert assistant.ingest([Path(tiny_corpus.name)]).ok  # a relative path, as typed in a shell
+    files = assistant.index.records()["tiny-459"].files
+    assert files and all(Path(f).is_absolute() and Path(f).exists() for f in files)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert assistant.verify_summary("tiny-459", statements=False).quotes == []  # found its summary from here
+
+    # An index written with relative paths gets them made absolute by the next ingest, without re-embedding.
+    record = assistant.index.records()["tiny-459"]
+    record.files = [os.path.relpath(f, tiny_corpus.parent) for f in record.files]
+    assistant.index.commit_episode(record)
+    monkeypatch.chdir(tiny_corpus.parent)
+    report = assistant.ingest([Path(tiny_corpus.name)])
+    assert report.updated == ["tiny-459"] and report.chunks == 0
+    assert all(Path(f).is_absolute() for f in assistant.index.records()["tiny-459"].files)

@@ -45,9 +45,11 @@ def test_moments_know_their_terms_surroundings_and_chunk():
     chunk = Chunk("c1", "ep", "transcript", "…", 90.0, 140.0, ["Dylan Patel"], "Chips", None,
                   [Moment(0, 100.0, "Dylan Patel")], 0)
     m = build_moments("ep", sents, bag_of_words, [chunk])
-    assert "h800" in m.moment_terms(0)
-    assert "tsmc" not in m.terms_around(0, 60)  # said five minutes later
-    assert "cost" in m.terms_around(0, 60)
+    lo, hi = m.spans([0, 2], 60)
+    assert list(m.said_in("h800", lo, hi)) == [True, False]
+    assert list(m.said_in("tsmc", lo, hi)) == [False, True]  # said five minutes later
+    assert list(m.said_in("cost", lo, hi)) == [True, False]
+    assert list(m.said_in("sourdough", lo, hi)) == [False, False]
     assert list(m.between(95, 135)) == [0, 1]
     assert m.chunk_at(130.0).id == "c1" and m.chunk_at(50.0) is None
 

@@ -33,19 +33,31 @@ class Attribution:
 def name_variants(people: Sequence[str], guests: Sequence[str] = ()) -> dict[str, tuple[str, ...]]:
     """Lower-case ways to name each person ('dylan patel', 'dylan', 'patel') -> full names.
 
-    A first or last name two people share is left out (it would not say who is meant); 'the guests' names the
-    episode's guests.
+    A first or last name two people share is left out (it would not say who is meant); a last name may carry a
+    title ('Mr. Huang', 'Dr. Lambert'); 'the guests' names the episode's guests, 'the guest' the only one, and
+    'the host' the one speaker who is no guest.
     """
     variants: dict[str, set[str]] = {}
     for full in people:
         words = full.split()
-        for v in {full, words[0], words[-1]} if words else {full}:
+        names = {full, words[0], words[-1]} if words else {full}
+        if len(words) > 1:
+            names |= {f"{title} {words[-1]}" for title in _TITLES}
+        for v in names:
             variants.setdefault(v.lower(), set()).add(full)
     out = {v: tuple(sorted(names)) for v, names in variants.items() if len(names) == 1 or v in (p.lower() for p in people)}
     if guests:
         for v in ("the guests", "both guests", "the two guests", "guests"):
             out[v] = tuple(guests)
+        if len(guests) == 1:
+            out["the guest"] = tuple(guests)
+        hosts = [p for p in people if p not in guests]
+        if len(hosts) == 1:
+            out["the host"] = (hosts[0],)
     return out
+
+
+_TITLES = ("mr.", "mr", "mrs.", "mrs", "ms.", "ms", "dr.", "dr", "prof.", "prof")
 
 
 def find_attribution(claim: str, variants: dict[str, tuple[str, ...]]) -> Attribution:
@@ -62,6 +74,9 @@ def find_attribution(claim: str, variants: dict[str, tuple[str, ...]]) -> Attrib
     names = rf"(?P<names>(?:{name})(?:\s*(?:,|and|&)\s*(?:{name}))*)"
     patterns = [
         rf"^according to {names}\s*[,:]?\s+(?P<content>.+)$",
+        # "In Jensen's view, X", "Jensen's claim is that X"
+        rf"^(?:in\s+)?{names}['’]s?\s+(?:view|opinion|claim|argument|estimate|prediction|point|belief)"
+        rf"(?:\s+is)?(?:\s+that)?\s*[,:]?\s+(?P<content>.+)$",
         rf"^{names}(?:\s*\([^)]*\))?\s*,?\s+(?:(?:also|really|actually|once|then|even|clearly)\s+)?{_SAY}"
         rf"(?:\s+that)?\s*[,:]?\s+(?P<content>.+)$",
         rf"^(?P<content>.+?)\s*[,;—–-]\s*{names}\s+{_SAY}\s*[.!]?$",

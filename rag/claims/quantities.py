@@ -27,7 +27,7 @@ class Quantity:
     text: str
     start: int = 0  # where the number is in the text it was read from
     end: int = 0
-    minor: bool = False  # a small number in words ('two', 'five'): often a manner of speaking, not a figure
+    minor: bool = False  # a small number in words ('two'), or a bare digit: a manner of speaking, not a figure
     head: str = ""  # what it counts, first: 'gpu' of 'GPUs in Memphis', 'usd', 'percent', 'duration'
 
     @property
@@ -90,7 +90,8 @@ def parse_quantities(text: str) -> list[Quantity]:
         else:
             value = n.value
             head = "usd" if n.currency else "percent" if n.percent else "x"
-        minor = not n.digits and not (n.scale or n.currency or n.percent) and n.value <= 10
+        # A small number in words, or a bare digit counting nothing ('Llama 4'), is weak evidence either way.
+        minor = not (n.scale or n.currency or n.percent) and n.value <= 10 and (not n.digits or not unit)
         out.append(Quantity(value, frozenset(unit), shown, n.start, n.end, minor, head))
     return out
 
@@ -107,9 +108,12 @@ def compare_numbers(claim: Sequence[Quantity], passage: Sequence[Quantity], tole
     for q in claim:
         # Years are exact: 1999 is not "about" 1989.
         tol = 0.0 if "calendar-year" in q.unit else tolerance
-        if any(close(q.value, p.value, tol) and q.same_thing(p) and (q.compatible(p) or not q.unit or not p.unit)
-               for p in passage):
-            found.append(q)
+        matches = [p for p in passage if close(q.value, p.value, tol) and q.same_thing(p)
+                   and (q.compatible(p) or not q.unit or not p.unit)]
+        if matches:
+            # a small number is evidence only when it counts the same thing ('three decades'), not as a bare digit
+            if q.required or any(q.compatible(p) for p in matches):
+                found.append(q)
             continue
         rival = [p for p in passage if q.compatible(p)]
         if rival:
@@ -121,5 +125,6 @@ def compare_numbers(claim: Sequence[Quantity], passage: Sequence[Quantity], tole
         return "fail", f"the claim says {q.text!r}, the passage says {p.text!r}"
     required = [q for q in missing if q.required]
     if required or not found:
-        return "n/a", "the passage does not state " + ", ".join(repr(q.text) for q in required or missing)
+        return "n/a", ("the passage does not state " + ", ".join(repr(q.text) for q in required or missing)
+                       if required or missing else "the claim's only numbers are small ones the passage merely repeats")
     return "pass", "the numbers match (" + ", ".join(repr(q.text) for q in found) + ")"

@@ -6,11 +6,11 @@ id-restricted search costs ~100 ms at 1,000 episodes. The first query of an epis
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 
 import numpy as np
+
+from rag.lru import LRU
 
 EPISODE_VECTOR_CACHE = 64  # episodes whose vectors stay in memory (~0.5 MB each)
 
@@ -23,24 +23,19 @@ class EpisodeVectors:
 
     def __init__(self, fetch: FetchVectors, size: int = EPISODE_VECTOR_CACHE):
         self.fetch = fetch
-        self.size = size
-        self._cache: OrderedDict[str, tuple[tuple[str, ...], np.ndarray]] = OrderedDict()
-        self._lock = threading.Lock()
+        # episode id -> (the chunk ids asked for, those stored, their vectors)
+        self._cache: LRU[str, tuple[tuple[str, ...], tuple[str, ...], np.ndarray]] = LRU(size)
 
     def of(self, episode_id: str, chunk_ids: Sequence[str]) -> tuple[tuple[str, ...], np.ndarray]:
         chunk_ids = tuple(chunk_ids)
-        with self._lock:
-            cached = self._cache.get(episode_id)
-            if cached and cached[0] == chunk_ids:  # a re-ingested episode has other chunk ids
-                self._cache.move_to_end(episode_id)
-                return cached
+        # A re-ingested episode has other chunk ids.
+        cached = self._cache.get(episode_id, valid=lambda entry: entry[0] == chunk_ids)
+        if cached:
+            return cached[1], cached[2]
         found = self.fetch(chunk_ids)
         present = tuple(cid for cid in chunk_ids if cid in found)
         matrix = np.stack([found[cid] for cid in present]).astype(np.float32) if present else np.zeros((0, 0))
-        with self._lock:
-            self._cache[episode_id] = (present, matrix)
-            while len(self._cache) > self.size:
-                self._cache.popitem(last=False)
+        self._cache.put(episode_id, (chunk_ids, present, matrix))
         return present, matrix
 
     def nearest(self, vector: np.ndarray, n: int, episodes: Sequence[tuple[str, Sequence[str]]],
