@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from rag.errors import IndexUnavailableError
 from rag.settings import Settings
+from rag.text import clip
 
 
 # Collection kinds -> whether it holds embeddings (cosine space, one embedding model) or records looked up by id.
@@ -183,8 +184,7 @@ def batches(items: list, size: int) -> Iterator[list]:
 
 
 def one_line(exc: Exception) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text if len(text) <= 200 else text[:197] + "..."
+    return clip(" ".join(str(exc).split()) or type(exc).__name__, 200)
 
 
 def is_connection_error(exc: Exception) -> bool:
