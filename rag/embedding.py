@@ -25,6 +25,7 @@ import numpy as np
 
 from rag.errors import EmbeddingUnavailableError
 from rag.settings import BUNDLED_MODEL, Settings
+from rag.text import clip, one_line
 
 log = logging.getLogger(__name__)
 
@@ -146,8 +147,7 @@ class OpenAIEmbedder:
 
 
 def _short(text: str) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= 200 else text[:197] + "..."
+    return clip(one_line(str(text)), 200)
 
 
 class EmbeddingCache:
