@@ -25,7 +25,7 @@ from rag.index import ChromaIndex, IndexCheck
 from rag.lexical import LexicalStore
 from rag.models import Chunk, Episode, EpisodeRecord, transcript_sentences
 from rag.sources import EpisodeSources, discover, load_episode
-from rag.summary_check import summary_offset
+from rag.alignment import summary_offset
 
 log = logging.getLogger(__name__)
 

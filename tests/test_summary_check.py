@@ -1,5 +1,6 @@
-"""verify-summary: quote fragments, fuzzy location, the clock offset and its outliers, cited times, statements;
-the tiny corpus; bad input; and the real #459 summary against its transcript."""
+"""rag/alignment.py and rag/summary_check.py (verify-summary): quote fragments, fuzzy location, the clock offset
+and its outliers, cited times, statements; the tiny corpus; bad input; and the real #459 summary against its
+transcript."""
 
 import csv
 import io
@@ -10,9 +11,10 @@ import pytest
 from rag.claims import name_variants
 from rag.errors import SourceError, UnknownEpisodeError
 from rag.models import Filters, Summary, SummaryParagraph, SummarySection, TranscriptSentence
-from rag.summary_check import (
+from rag.alignment import (
     QuoteCheck, TranscriptText, check_quotes, estimate_offset, normalise, quote_fragments, summary_offset,
 )
+from rag.summary_check import credited_by
 
 PEOPLE = name_variants(["Ann Lee", "Bob Stone", "Host Person"])
 
@@ -61,7 +63,7 @@ def test_quotes_are_located_classified_and_timed_with_the_clock_offset():
         SummaryParagraph("“Quantum computers will replace every GPU in the world by next summer.”", "quote",
                          (1500.0,), ("25:00",)),
     ])
-    quotes, offset = check_quotes(summary, TRANSCRIPT, PEOPLE, "https://video.example/watch?v=x")
+    quotes, offset = check_quotes(summary, TRANSCRIPT, credited_by(PEOPLE), "https://video.example/watch?v=x")
     first, second, third, fourth, fifth = quotes
     assert first.kind == "verbatim" and first.start == 60.0 and first.speaker == "Ann Lee"
     assert first.named_speakers == ("Bob Stone",) and first.speaker_match is False  # the summary credits Bob
@@ -173,3 +175,13 @@ def test_459_summary_citations_show_and_link_the_transcript_time(corpus_assistan
     offset = {r.id: r for r in corpus_assistant.episodes()}["lex-fridman-459"].summary_offset
     assert c.transcript_start == pytest.approx(c.start - offset) and c.to_json()["transcript_start"] == c.transcript_start
     assert c.url.endswith(f"&t={int(c.start - offset)}")
+
+
+def test_ingest_gets_the_clock_offset_without_importing_the_summary_checker():
+    """rag.ingest estimates the offset with rag.alignment; the checker (and rag.claims with it) stays out."""
+    import subprocess
+    import sys
+
+    code = "import sys, rag.ingest; print(sorted(m for m in sys.modules if m in ('rag.summary_check', 'rag.claims')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
