@@ -185,3 +185,46 @@ def test_ingest_gets_the_clock_offset_without_importing_the_summary_checker():
     code = "import sys, rag.ingest; print(sorted(m for m in sys.modules if m in ('rag.summary_check', 'rag.claims')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def _clock(seconds: float) -> str:
+    s = int(seconds)
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+@pytest.mark.slow
+def test_alignment_on_a_summary_it_was_not_tuned_on(corpus_assistant, tmp_path):
+    """The matching thresholds and the offset rule were set on #459's summary; this checks them on #491, with a
+    summary written from its transcript: 12 quotes (6 verbatim, 4 with ASR-like slips, 2 joined by an elision)
+    cited on a clock running 7:30 ahead, two of them cited far off. Fixed seed: the same summary every run."""
+    import random
+
+    from rag.sources.summary import parse_summary
+
+    sentences = [s for s in corpus_assistant.transcript_sentences("lex-fridman-491") if len(s.text.split()) >= 14]
+    rng = random.Random(491)
+    picked = sorted(rng.sample(range(len(sentences)), 12))
+    offset, lines, truth = 450.0, ["Held-out summary", "1. Everything"], []
+    for n, i in enumerate(picked):
+        s = sentences[i]
+        words = s.text.split()[:16]
+        if 6 <= n < 10:  # ASR-like slips: a word dropped, one misheard
+            words = words[:3] + words[4:]
+            words[6] = words[6][:-1] + ("e" if not words[6].endswith("e") else "a")
+        quote = " ".join(words)
+        if n >= 10:  # two sentences joined by an elision
+            quote += " ... " + " ".join(sentences[i + 1].text.split()[:10])
+        cited = s.start + offset + (1800.0 if n in (2, 9) else 0.0)
+        lines += [f"{s.speaker or 'Someone'} says this.", f"“{quote}” ([{_clock(cited)}])"]
+        truth.append((s.start, n in (2, 9), n < 6))
+    path = tmp_path / "summary.txt"
+    path.write_text("\n".join(lines) + "\n")
+
+    quotes, clock = check_quotes(parse_summary(path), corpus_assistant.transcript_sentences("lex-fridman-491"))
+    assert len(quotes) == 12
+    assert clock.seconds == pytest.approx(offset, abs=5)
+    assert {i for i, q in enumerate(quotes) if q.outlier} == {2, 9}
+    for q, (start, _, verbatim) in zip(quotes, truth):
+        assert q.kind != "not_found" and q.start == pytest.approx(start, abs=5), q.text
+        assert q.kind == "verbatim" if verbatim else True, q.text
+        assert q.time_ok is (q.start is not None and not q.outlier), q.text
