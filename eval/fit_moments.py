@@ -90,7 +90,7 @@ def main() -> None:
         w60 = np.mean([e is not None and e <= 60 for e in errors])
         out.append(f"| {held} | {len(test)} | {w30:.2f} | {w60:.2f} |")
     final = fit([d for d in data if d[0].answerable])
-    weights = dict(zip(FEATURES, np.round(final.coef_[0], 2).tolist()))
+    weights = {f: round(float(w), 2) for f, w in zip(FEATURES, final.coef_[0])}
     out += ["", f"Weights (all development questions): `WEIGHTS = {weights}`, "
             f"`INTERCEPT = {round(float(final.intercept_[0]), 2)}`", ""]
 

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from rag.claims import Candidate, Judgment
 from rag.llm import LLMClient, LLMError, without_reasoning
+from rag.text import clip, one_line
 from rag.timecodes import format_clock
 
 SYSTEM_PROMPT = """You check a statement against passages from a podcast transcript.
@@ -92,5 +93,4 @@ class LLMJudge:
 
 
 def _clip(text: str, n: int = 160) -> str:
-    text = " ".join((text or "").split())
-    return text if len(text) <= n else text[: n - 1] + "…"
+    return clip(one_line(text), n)

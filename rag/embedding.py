@@ -25,6 +25,7 @@ import numpy as np
 
 from rag.errors import EmbeddingUnavailableError
 from rag.settings import BUNDLED_MODEL, Settings
+from rag.text import clip, one_line
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +58,12 @@ class SentenceTransformerEmbedder:
                     # Must be set before transformers is imported; nothing may reach the hub by default.
                     os.environ.setdefault("HF_HUB_OFFLINE", "1")
                     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-                # transformers reads this when imported: no "Loading weights: 100%|…" bar on the user's terminal.
-                os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
                 t0 = time.perf_counter()
                 from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as transformers_logging
+
+                # No "Loading weights: 100%|…" bar on the user's terminal (it is logged under -v instead).
+                transformers_logging.disable_progress_bar()
 
                 path = self.model_ref
                 if self.model_ref == BUNDLED_MODEL:
@@ -144,8 +147,7 @@ class OpenAIEmbedder:
 
 
 def _short(text: str) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= 200 else text[:197] + "..."
+    return clip(one_line(str(text)), 200)
 
 
 class EmbeddingCache:

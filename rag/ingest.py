@@ -24,6 +24,7 @@ from rag.errors import PodragError, SourceError
 from rag.index import ChromaIndex, IndexCheck
 from rag.lexical import LexicalStore
 from rag.models import Chunk, Episode, EpisodeRecord, transcript_sentences
+from rag.settings import MB
 from rag.sources import EpisodeSources, discover, load_episode
 from rag.alignment import summary_offset
 
@@ -75,8 +76,8 @@ def check_files(src: EpisodeSources, max_mb: float) -> None:
         raise src.refused[0]
     for path in src.files:
         size = path.stat().st_size
-        if size > max_mb * 1024 * 1024:
-            raise SourceError(path, f"file too large ({size / 1024 / 1024:.1f} MB): expected at most {max_mb:g} MB "
+        if size > max_mb * MB:
+            raise SourceError(path, f"file too large ({size / MB:.1f} MB): expected at most {max_mb:g} MB "
                                     "(PODRAG_MAX_FILE_MB)")
 
 

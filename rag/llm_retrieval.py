@@ -28,6 +28,7 @@ from rag.answer.prompts import neutralise
 from rag.llm import LLMClient, LLMError, without_reasoning
 from rag.models import Passage
 from rag.settings import Settings
+from rag.text import clip, one_line
 from rag.timecodes import format_clock
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,7 @@ def _terms(text: str) -> set[str]:
 
 
 def _trim(text: str, chars: int) -> str:
-    return text if len(text) <= chars else text[:chars].rsplit(" ", 1)[0] + " …"
+    return clip(text, chars, at_word=True)
 
 
 def excerpt(passage: Passage, question: str = "", chars: int = EXCERPT_CHARS) -> Excerpt:
@@ -158,8 +159,7 @@ def parse_ranking(reply: str, n: int) -> list[int]:
 
 
 def _shorten(text: str, chars: int = 80) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= chars else text[:chars] + "…"
+    return clip(one_line(text), chars)
 
 
 def reorder(passages: Sequence[Passage], ranking: Sequence[int], keep: int) -> list[Passage]:

@@ -12,6 +12,7 @@ from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
+MB = 1024 * 1024  # the one unit of every file-size limit: "25 MB" is 25 MiB for ingest and uploads alike
 
 
 def default_concurrency() -> int:
@@ -136,6 +137,12 @@ class Settings(BaseSettings):
         episodes `add` fetched (when there are any)."""
         fetched = [self.fetched_dir()] if self.fetched_dir().is_dir() else []
         return [Path("data/episodes"), *self.corpus_paths(), *fetched]
+
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * MB)
+
+    def upload_max_bytes(self) -> int:
+        return int(self.upload_max_mb * MB)
 
     def uploads_dir(self) -> Path:
         return self.uploads or self.index.parent / "uploads"

@@ -17,7 +17,7 @@ from rag.alignment import ClockOffset, Credited, MatchConfig, QuoteCheck, Transc
 from rag.chunking import split_sentences
 from rag.claims import ClaimCheck, find_attribution
 from rag.models import Summary, SummaryParagraph, TranscriptSentence
-from rag.timecodes import format_clock, video_link
+from rag.timecodes import format_clock, is_clock, video_link
 
 @dataclass
 class CitedTime:
@@ -159,17 +159,13 @@ def cited_times(summary: Summary, sentences: Sequence[TranscriptSentence], offse
         for para in section.paragraphs:
             if para.kind != "text":
                 continue
-            for t, label in zip(para.times, [lb for lb in para.labels if _is_clock(lb)]):
+            for t, label in zip(para.times, [lb for lb in para.labels if is_clock(lb)]):
                 moment = t - offset if offset is not None else t
                 s = text.sentences[text.index_at_time(moment)] if text.sentences else None
                 out.append(CitedTime(section.label, label, t, moment if offset is not None else None,
                                      s.chapter if s else None, s.text if s else None, s.speaker if s else None,
                                      video_link(video_url, moment)))
     return out
-
-
-def _is_clock(label: str) -> bool:
-    return bool(re.fullmatch(r"\d{1,3}:\d{2}(?::\d{2})?", label.strip()))
 
 
 def statements(summary: Summary) -> list[tuple[str, str]]:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Literal
 
 from rag.errors import PodragError
 from rag.models import EpisodeRecord
+from rag.settings import MB
 from rag.sources.ids import id_problem
 
 if TYPE_CHECKING:
@@ -232,7 +233,7 @@ def add_upload(assistant: Assistant, form: EpisodeForm, files: Mapping[UploadKin
     """Stage an upload in the app's uploads folder and index it: (episode id, ingest report) when it went in,
     `UploadError` (nothing changed) when it did not."""
     settings = assistant.settings
-    staged = stage_upload(settings.uploads_dir(), form, files, int(settings.upload_max_mb * 1_000_000),
+    staged = stage_upload(settings.uploads_dir(), form, files, settings.upload_max_bytes(),
                           assistant.index.records())
     try:
         # Checked again inside the index's write lock: another process may have ingested the id meanwhile.
@@ -254,7 +255,7 @@ def _check_file(kind: UploadKind, path: Path, max_bytes: int) -> None:
         raise UploadError(f"{path.name}: a {kind} must be one of {', '.join(allowed)}")
     size = path.stat().st_size
     if size > max_bytes:
-        raise UploadError(f"{path.name}: {size / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit")
+        raise UploadError(f"{path.name}: {size / MB:.1f} MB is over the {max_bytes / MB:.0f} MB limit")
     if size == 0:
         raise UploadError(f"{path.name}: the file is empty")
 

@@ -248,3 +248,43 @@ def test_an_upload_cannot_name_a_folder_outside_the_uploads(episode_id, tiny_ass
     assert "\n" not in str(err.value) and "is not allowed" in str(err.value)
     assert [p.name for p in (tmp_path / "deep").rglob("*")] == ["er"]  # nothing written, above or below
     assert state(tiny_assistant) == before
+
+
+# -- bad command-line arguments: one clear line and the right exit code, before any work is done ---------------
+
+
+@dataclass
+class CliCase:
+    name: str
+    args: list[str]
+    code: int  # 2: a usage error, 1: an error
+    expect: str  # a fragment of the one-line error
+
+
+CLI_CASES = [
+    CliCase("--k 0", ["search", "GPUs", "--k", "0"], 2, "--k must be at least 1, not 0"),
+    CliCase("--k -5", ["search", "GPUs", "--k", "-5"], 2, "--k must be at least 1, not -5"),
+    CliCase("--k 0 with --batch", ["search", "--batch", "-", "--k", "0"], 2, "--k must be at least 1"),
+    CliCase("--from after --to", ["search", "GPUs", "--from", "3600", "--to", "100"], 2,
+            "--from 3600 is after --to 100: no passage can match"),
+    CliCase("search an unknown episode", ["search", "GPUs", "--episode", "nope"], 1,
+            "no episode 'nope' in the index (see `podcast-rag episodes`)"),
+    CliCase("ask about an unknown episode", ["ask", "How many GPUs?", "--episode", "nope"], 1,
+            "no episode 'nope' in the index"),
+    CliCase("chat about an unknown episode", ["chat", "--episode", "nope"], 1, "no episode 'nope' in the index"),
+    CliCase("an unknown --source", ["search", "GPUs", "--source", "video"], 2,
+            "--source must be 'transcript' or 'summary', not 'video'"),
+]
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.name) for c in CLI_CASES])
+def test_bad_command_line_arguments(case: CliCase, tmp_path):
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "rag.cli", "--index", str(tmp_path / "index"), *case.args],
+                          capture_output=True, text=True, timeout=300, input="")
+    assert proc.returncode == case.code, proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: ") and case.expect in lines[0], proc.stderr
+    assert proc.stdout == ""

@@ -46,9 +46,13 @@ def test_swapped_roles_are_a_conflict_and_the_right_roles_are_not():
 
 @pytest.mark.parametrize("claim, order", [
     ("They first built the compiler and then wrote the debugger", ("built the compiler", "wrote the debugger")),
-    ("They wrote the debugger only after they built the compiler", ("they built the compiler", "They wrote the debugger")),
+    ("They built the compiler, and then wrote the debugger", ("They built the compiler", "wrote the debugger")),
     ("The app started out as a game and became a platform", ("a game", "became a platform")),
-    ("They built the compiler before the debugger", ("They built the compiler", "the debugger")),
+    # no explicit sequence: a conversation may mention an effect before its cause
+    ("They wrote the debugger only after they built the compiler", None),
+    ("They built the compiler before the debugger", None),
+    ("DeepSeek will eventually release R2", None),
+    ("If export controls tighten, then China builds its own chips", None),  # a condition
     ("They built a compiler", None),
 ])
 def test_the_order_a_claim_states(claim, order):

@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from ui.claims_tab import ALL_EPISODES, check_claim, error_html, export_files, summary_report_html, verdict_html, verify
+from ui.claims_tab import ALL_EPISODES, check_claim, export_files, verify
+from ui.render import error_html, summary_report_html, verdict_html
 
 
 def test_verdict_html_shows_badge_explanation_and_evidence_chips(tiny_assistant):
@@ -35,7 +36,7 @@ def test_transcript_and_claim_text_is_escaped(tiny_assistant):
 def test_verify_tab_renders_tables_and_writes_json_and_csv(tiny_assistant, tmp_path):
     html, json_path, csv_path = verify(tiny_assistant, "tiny-459", True)
     assert "Statements: 1 of 1 backed" in html
-    assert "[0:15] → transcript" in html and "0:00:15 (the summary&#x27;s clock: offset unknown)" in html
+    assert "[0:15] → transcript" in html and "0:00:15 (the summary&#39;s clock: offset unknown)" in html
     assert json.loads(open(json_path).read())["episode_id"] == "tiny-459"
     assert open(csv_path).read().startswith("kind,section,text,verdict")
     html, json_path, csv_path = verify(tiny_assistant, "tiny-500", False)
@@ -61,8 +62,10 @@ def test_build_adds_both_tabs_inside_a_blocks(tiny_assistant):
 
     with gr.Blocks() as demo:
         with gr.Tabs():
-            build(tiny_assistant)
+            tabs = build(tiny_assistant)
     labels = [b.label for b in demo.blocks.values() if isinstance(b, gr.Tab)]
     assert labels == ["Check a claim", "Verify summary"]
-    dropdowns = [b for b in demo.blocks.values() if isinstance(b, gr.Dropdown)]
-    assert ["tiny-459"] == [c[0] for c in dropdowns[1].choices]  # only episodes with a summary and a transcript
+    claim_episodes, chosen = tabs.refresh(None)  # what the page loads
+    assert [c[0] for c in claim_episodes.choices] == [ALL_EPISODES, "tiny-459", "tiny-500"]
+    assert [c[0] for c in chosen.choices] == ["tiny-459"]  # only episodes with a summary and a transcript
+    assert chosen.value == "tiny-459"

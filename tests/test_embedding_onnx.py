@@ -164,3 +164,15 @@ def test_asking_a_question_imports_no_torch(tmp_path, onnx_file):
         others = [line for line in done.stderr.splitlines() if not line.startswith("import time:")]
         assert others == [], others
         assert "sourdough" in done.stdout or "starter" in done.stdout
+
+
+@pytest.mark.slow
+def test_the_torch_path_prints_no_progress_bars(tmp_path):
+    """With sentence-transformers (PODRAG_EMBED_BACKEND=torch) a command still prints only its own output."""
+    corpus = write_tiny_corpus(tmp_path / "corpus")
+    env = _env(PODRAG_INDEX=str(tmp_path / "index"), PODRAG_CACHE=str(tmp_path / "cache"), PODRAG_EMBED_BACKEND="torch")
+    done = subprocess.run([PY, "-m", "rag.cli", "ingest", str(corpus), "-q"], env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == [line for line in done.stderr.splitlines() if "indexed" in line], done.stderr
+    assert not (tmp_path / "cache" / "onnx").exists()  # torch asked for: no export either

@@ -178,3 +178,13 @@ def test_shared_corpus_is_never_copied_into_the_repository():
     assert SHARED_CORPUS.name == "corpus"
     repo = Path(__file__).resolve().parents[1]
     assert not any(p.name == "transcript.html" for p in (repo / "data").rglob("*"))
+
+
+@pytest.mark.parametrize("bad", ["../../etc", "a/b", ".hidden", "x" * 81, "new\nline"])
+def test_an_id_given_with_the_option_follows_the_id_rule(assistant, server, bad):
+    url = server.file("/a.vtt", vtt(BREAD), "text/vtt")
+    report = add(assistant, url, episode_id=bad)
+    assert not report.added and "is not allowed" in report.failed[0]
+    root = fetched(assistant)
+    assert not root.exists() or [p.name for p in root.iterdir()] == []
+    assert not (root.parent / "etc").exists()

@@ -130,3 +130,11 @@ def test_https_to_the_checked_address_still_verifies_the_name(tmp_path):
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def test_an_allowed_ip_literal_is_fetched_as_it_is(tmp_path):
+    with FetchServer() as server:
+        server.file("/x", "<rss/>")
+        with Downloader(Settings(_env_file=None), AddressGuard(allowed=["127.0.0.1/32"])) as d:
+            assert d.get(server.url("/x"), tmp_path / "x").path.read_text() == "<rss/>"
+    assert server.hits[0].headers["Host"] == f"127.0.0.1:{server.port}"

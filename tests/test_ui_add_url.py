@@ -20,7 +20,7 @@ def test_the_app_refuses_its_own_network_by_default(assistant, server):
     url = server.file("/p/", lex_page(BREAD, title="T", number=3, guests=["Ana Silva"], published="2026-01-01",
                                       video_id="v"), "text/html")
     html, changed = add_from_url(assistant, url)
-    assert not changed and "127.0.0.1 is on this machine&#x27;s own or private network" in html
+    assert not changed and "127.0.0.1 is on this machine&#39;s own or private network" in html
     assert server.hits == [] and assistant.index.records() == {}
 
 

@@ -34,11 +34,11 @@ def record(title="DeepSeek talk", number=459, **meta) -> EpisodeRecord:
 def test_escape_turns_markup_into_text_including_quotes():
     out = render.esc(EVIL)
     assert "<" not in out and ">" not in out and '"' not in out
-    assert "&lt;script&gt;" in out and "onerror=&quot;alert(2)&quot;" in out
+    assert "&lt;script&gt;" in out and "onerror=&#34;alert(2)&#34;" in out
 
 
 def test_safe_url_allows_only_http_addresses():
-    assert render.safe_url("https://www.youtube.com/watch?v=a&t=5") == "https://www.youtube.com/watch?v=a&amp;t=5"
+    assert render.safe_url("https://www.youtube.com/watch?v=a&t=5") == "https://www.youtube.com/watch?v=a&t=5"
     for bad in ("javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:text/html,<b>", "/etc/passwd", "//evil.example",
                 'https://x.example/"onmouseover="alert(1)', None, ""):
         assert render.safe_url(bad) is None, bad
@@ -46,12 +46,12 @@ def test_safe_url_allows_only_http_addresses():
 
 def test_chip_label_reads_number_time_speaker_chapter():
     s = render.sources_of(cited_answer())[0]
-    assert render.chip_label(s) == "[1] 0:57:36 · Dylan Patel · DeepSeek compute cluster"
-    assert render.chip_label(s, "#459") == "[1] #459 0:57:36 · Dylan Patel · DeepSeek compute cluster"
+    assert s.label() == "[1] 0:57:36 · Dylan Patel · DeepSeek compute cluster"
+    assert s.label("#459") == "[1] #459 · 0:57:36 · Dylan Patel · DeepSeek compute cluster"
     summary = chunk(source_type="summary", section="2. DeepSeek Models", chapter=None, speakers=[],
                     moments=[Moment(0, None, None)])
     s = render.sources_of(cited_answer(c=summary))[0]
-    assert render.chip_label(s) == "[1] summary · 2. DeepSeek Models"
+    assert s.label() == "[1] summary · 2. DeepSeek Models"
 
 
 def test_answer_html_links_markers_and_chips_to_the_turns_sources():
@@ -59,14 +59,14 @@ def test_answer_html_links_markers_and_chips_to_the_turns_sources():
     assert '<a class="cite-ref" href="#cite-3-0">[1]</a>' in html
     assert 'class="cite-chip" href="#cite-3-0"' in html
     assert "[1] 0:57:36 · Dylan Patel · DeepSeek compute cluster</a>" in html
-    assert "answer-error" not in html and "extractive" in html
+    assert "podrag-error" not in html and "extractive" in html
 
 
 def test_answer_html_keeps_transcript_markup_inert():
     evil_chunk = chunk(text=EVIL, chapter='<img src=x onerror="alert(4)">')
     html = render.answer_html(cited_answer(text=f"Dylan Patel: “{EVIL}” [1]", c=evil_chunk), turn=0)
     assert "<script" not in html and "<img" not in html and "javascript:alert(3)</a>" not in html
-    assert "&lt;img src=x onerror=&quot;alert(2)&quot;&gt;" in html
+    assert "&lt;img src=x onerror=&#34;alert(2)&#34;&gt;" in html
     assert "[click](javascript:alert(3))" in html  # shown as the characters it is; no Markdown is rendered
 
 
@@ -77,7 +77,7 @@ def test_abstention_reads_as_information_with_the_closest_moments():
     html = render.answer_html(answer, turn=1)
     assert 'class="answer abstained"' in html and "Closest moments:" in html
     assert 'href="#cite-1-0"' in html and "0:57:36 · Dylan Patel" in html
-    assert "answer-error" not in html and "Something went wrong" not in html
+    assert "podrag-error" not in html and "Something went wrong" not in html
 
 
 def test_notice_is_shown_above_the_answer():

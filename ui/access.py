@@ -8,6 +8,7 @@ refused unless `--insecure` says it is meant (a lab behind its own proxy, say), 
 from __future__ import annotations
 
 import ipaddress
+import socket
 
 from rag.errors import PodragError
 
@@ -52,3 +53,16 @@ def exposure_warning(host: str, credentials: tuple[str, str] | None, insecure: b
                 "can read the index, upload episodes and write feedback.")
     return (f"note: serving on {host} with a password over plain HTTP; put a TLS proxy in front of it if the "
             "network is not trusted.")
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Raise `AccessError` (one line) when `host:port` cannot be bound, e.g. another server is on it; checked
+    before the model loads, so a busy port fails at once."""
+    family = socket.AF_INET6 if ":" in host.strip("[]") else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server will: TIME_WAIT is no conflict
+            s.bind((host.strip("[]"), port))
+    except OSError as exc:
+        raise AccessError(f"cannot serve on {host}:{port}: {exc.strerror or exc} (another server is probably "
+                          "using it; choose another with --port or PODRAG_PORT)") from exc

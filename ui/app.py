@@ -1,14 +1,12 @@
-"""The web app: a Gradio Blocks page with the Chat and Library tabs, plus any optional tabs that are installed.
+"""The web app: a Gradio Blocks page with the Chat, Check a claim, Verify summary, Library and Evaluate tabs.
 
-Optional tabs: a module listed in `OPTIONAL_TABS` that exists is imported and its `build(assistant)` is called
-inside the page's `gr.Tabs`, where it opens its own `gr.Tab`(s); a module that does not exist is skipped (one that
-exists but fails to import is an error, not silently hidden).
+The page is built with nothing from the index in it: with --auth, Gradio serves the built page's component info
+(dropdown choices among it) to visitors who have not logged in. Each tab fills in its episodes, speakers and
+tables when a (logged-in) page loads, so a reload also shows what another session or the CLI has added since.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
 import os
 import sys
@@ -20,24 +18,9 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr  # noqa: E402
 
 from rag.assistant import Assistant  # noqa: E402
-from ui import access, chat_tab, library_tab, render  # noqa: E402
-
-# (module, position): tabs added by optional modules; positions follow the UI sketch.
-OPTIONAL_TABS = [("ui.claims_tab", "after-chat"), ("ui.eval_tab", "end")]
+from ui import access, chat_tab, claims_tab, eval_tab, library_tab, render  # noqa: E402
 
 _CSS_FILE = os.path.join(os.path.dirname(__file__), "app.css")
-
-
-def _optional_tabs(where: str):
-    for module_name, position in OPTIONAL_TABS:
-        if position != where or importlib.util.find_spec(module_name) is None:
-            continue
-        yield importlib.import_module(module_name)
-
-
-def _follower(tabs) -> list:
-    """An optional module's build() may return an object with `refresh()` and `outputs` to follow the library."""
-    return [(tabs.refresh, tabs.outputs)] if hasattr(tabs, "refresh") and hasattr(tabs, "outputs") else []
 
 
 def _warm_up(assistant: Assistant) -> None:
@@ -57,28 +40,26 @@ def theme() -> gr.themes.Base:
 
 
 def build(assistant: Assistant) -> gr.Blocks:
-    """The page, wired to `assistant`."""
+    """The page, wired to `assistant`. Each tab's `build` returns what it refreshes: `refresh(*inputs)` giving
+    new values for `outputs`."""
     with gr.Blocks(title="podcast-rag") as demo:
         with gr.Row(elem_id="header"):
             gr.HTML('<div class="app-title">podcast-rag</div>', js_on_load=None)
+            # What answers (not about the index): shown at once, and again on load in case the LLM changed.
             mode = gr.HTML(render.mode_html(assistant.mode_label()), elem_id="mode", js_on_load=None)
-        # Tabs whose episode choices follow the library: (refresh function, its outputs).
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"):
                 chat = chat_tab.build(assistant)
-            followers = [(chat.refresh_filters, chat.filter_outputs)]
-            for module in _optional_tabs("after-chat"):
-                followers += _follower(module.build(assistant))
+            claims = claims_tab.build(assistant)  # opens its own two tabs
             with gr.Tab("Library", id="library"):
                 library = library_tab.build(assistant)
-            for module in _optional_tabs("end"):
-                followers += _follower(module.build(assistant))
-        for refresh, outputs in followers:
-            library.added.then(refresh, None, outputs)
+            evaluate = eval_tab.build(assistant)
+        for tab in (chat, claims, library, evaluate):
+            demo.load(tab.refresh, tab.inputs, tab.outputs)
+        for tab in (chat, claims):  # episode choices follow the library
+            library.added.then(tab.refresh, tab.inputs, tab.outputs)
             if library.fetched is not None:
-                library.fetched.then(refresh, None, outputs)
-            # Another session (or the CLI) may have added episodes since the page was built.
-            demo.load(refresh, None, outputs)
+                library.fetched.then(tab.refresh, tab.inputs, tab.outputs)
         demo.load(lambda: render.mode_html(assistant.mode_label()), None, mode)
     return demo
 
@@ -98,6 +79,7 @@ def launch(assistant: Assistant, host: str | None = None, port: int | None = Non
     warning = access.exposure_warning(host, credentials, insecure)
     if warning:
         print(warning, file=sys.stderr, flush=True)
+    access.check_port_free(host, port)
     # Load the embedding model and open the index beside building the page (the server answers sooner), so that
     # the first question whose embedding is not cached does not wait for them either.
     threading.Thread(target=_warm_up, args=(assistant,), name="warm-up", daemon=True).start()
@@ -113,7 +95,7 @@ def launch(assistant: Assistant, host: str | None = None, port: int | None = Non
         auth=credentials,
         share=False,
         ssr_mode=False,
-        max_file_size=int(settings.upload_max_mb * 1_000_000),
+        max_file_size=settings.upload_max_bytes(),
         theme=theme(),
         css=css,
         prevent_thread_lock=True,

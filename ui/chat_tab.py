@@ -22,11 +22,14 @@ from rag.errors import PodragError
 from rag.examples import example_questions
 from rag.feedback import FeedbackStore
 from rag.models import Answer, Filters, Turn
+from rag.presentation.answers import Source, sources_of
+from rag.presentation.labels import episode_label, episode_title
 from ui import render
 
 ALL_EPISODES = ""
 ANYONE = ""
 SOURCE_KINDS = ["transcript", "summary"]
+EPISODE_CHOICE_CHARS = 70
 STREAM_INTERVAL = 0.12  # seconds between chat updates while streaming: each update re-sends the whole chat
 
 # Runs once per page: a click on any "#cite-..." link becomes a "click" event of the bridge carrying the reference.
@@ -52,7 +55,7 @@ class ChatTurn:
     answer: Answer | None  # None when asking failed
     filters: Filters | None
     html: str
-    sources: list[render.Source] = field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)
 
 
 @dataclass
@@ -64,28 +67,24 @@ class ChatTab:
     speaker: gr.Dropdown
     examples: gr.Dataset
 
+    inputs = None
+
     @property
-    def filter_outputs(self) -> list:
+    def outputs(self) -> list:
         return [self.episode, self.speaker, self.examples]
 
-    def refresh_filters(self):
-        """New choices for the episode and speaker filters and new example questions, from the index as it is."""
+    def refresh(self):
+        """Choices for the episode and speaker filters and example questions, from the index as it is now."""
         episodes, speakers, examples = _choices(self.assistant)
         return gr.Dropdown(choices=episodes), gr.Dropdown(choices=speakers), gr.Dataset(samples=examples)
 
 
 def _choices(assistant: Assistant) -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[list[str]]]:
     records = assistant.episodes()
-    episodes = [("All episodes", ALL_EPISODES)] + [
-        (_shorten(f"{render.episode_label(r, r.id)} · {r.meta.title or r.id}", 70), r.id) for r in records
-    ]
+    episodes = [("All episodes", ALL_EPISODES)] + [(episode_title(r, EPISODE_CHOICE_CHARS), r.id) for r in records]
     speakers = [("Anyone", ANYONE)] + [(s, s) for s in assistant.lexical.sync().speakers()]
     examples = [[q] for q in example_questions(records, k=3)]
     return episodes, speakers, examples
-
-
-def _shorten(text: str, n: int) -> str:
-    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
 
 
 def _filters(episode: str | None, speaker: str | None, kinds: list[str] | None) -> Filters | None:
@@ -123,29 +122,30 @@ def stream_turn(assistant: Assistant, question: str, filters: Filters | None,
                 last = time.monotonic()
                 yield _messages(turns, (question, render.streaming_html(text[:cut]))), None
     except PodragError as exc:
-        turn = ChatTurn(question, None, filters, render.error_html(str(exc)))
+        turn = ChatTurn(question, None, filters, render.error_html(f"Something went wrong: {exc}"))
     else:
         if answer is None:
-            turn = ChatTurn(question, None, filters, render.error_html("the answerer ended without an answer"))
+            turn = ChatTurn(question, None, filters,
+                            render.error_html("Something went wrong: the answerer ended without an answer"))
         else:
             records = assistant.index.records(refresh=False)
-            labels = {eid: render.episode_label(r, eid) for eid, r in records.items()}
+            labels = {eid: episode_label(r, eid) for eid, r in records.items()}
             turn = ChatTurn(question, answer, filters, render.answer_html(answer, len(turns), labels),
-                            render.sources_of(answer))
+                            sources_of(answer))
     yield _messages(turns + [turn]), turn
 
 
 def build(assistant: Assistant) -> ChatTab:
-    """Lay out the Chat tab (call inside a gr.Tab) and wire its events."""
-    episodes, speakers, examples = _choices(assistant)
+    """Lay out the Chat tab (call inside a gr.Tab) and wire its events. The filters' choices and the examples
+    come from the index when the page loads (`ChatTab.refresh`), never from the page as built."""
     feedback = FeedbackStore(assistant.settings.feedback_path())
 
     with gr.Row(equal_height=False, elem_id="chat-row"):
         with gr.Column(scale=3, min_width=340):
             with gr.Row(elem_id="chat-filters"):
-                episode = gr.Dropdown(episodes, value=ALL_EPISODES, label="Episode", elem_id="filter-episode",
+                episode = gr.Dropdown([("All episodes", ALL_EPISODES)], value=ALL_EPISODES, label="Episode", elem_id="filter-episode",
                                       scale=3, min_width=180)
-                speaker = gr.Dropdown(speakers, value=ANYONE, label="Speaker", elem_id="filter-speaker",
+                speaker = gr.Dropdown([("Anyone", ANYONE)], value=ANYONE, label="Speaker", elem_id="filter-speaker",
                                       scale=2, min_width=120)
                 kinds = gr.CheckboxGroup(SOURCE_KINDS, value=SOURCE_KINDS, label="Sources", elem_id="filter-kinds",
                                          scale=3, min_width=220)
@@ -163,7 +163,7 @@ def build(assistant: Assistant) -> ChatTab:
                 feedback_options=("Like", "Dislike"),
                 placeholder="Ask about the episodes. Every answer cites the moments it comes from.",
             )
-            example_set = gr.Dataset(components=[gr.Textbox(visible=False)], samples=examples, label="Try",
+            example_set = gr.Dataset(components=[gr.Textbox(visible=False)], samples=[], label="Try",
                                      show_label=False, elem_id="examples", samples_per_page=3)
             with gr.Row(elem_id="ask-row"):
                 question = gr.Textbox(placeholder="Ask about the episodes…", show_label=False, scale=8,

@@ -6,6 +6,7 @@ table, the per-dataset tables, the plots and the full report. All the work is ra
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import gradio as gr
@@ -23,6 +24,23 @@ DEFAULT_LIMIT = 20
 
 def dataset_choices(folder: Path) -> list[str]:
     return [p.stem for p in sorted(folder.glob("*.jsonl"))]
+
+
+@dataclass
+class EvalTab:
+    """The golden sets to choose from, read when the page loads: their names are episode ids."""
+
+    folder: Path
+    datasets: gr.Dropdown
+    inputs = None
+
+    @property
+    def outputs(self) -> list:
+        return [self.datasets]
+
+    def refresh(self):
+        choices = dataset_choices(self.folder)
+        return gr.Dropdown(choices=choices, value=[c for c in choices if c.endswith("459")][:1] or choices[:1])
 
 
 def run_evaluation(assistant, datasets: list[str], configs: list[str], limit: float | None,
@@ -61,16 +79,14 @@ def run_evaluation(assistant, datasets: list[str], configs: list[str], limit: fl
     return "\n".join(parts), gallery, [str(files.html), str(files.markdown)]
 
 
-def build(assistant) -> None:
+def build(assistant) -> EvalTab:
     """Add the "Evaluate" tab, with its controls and outputs, to the current gr.Blocks."""
     folder = assistant.settings.eval_datasets
-    choices = dataset_choices(folder)
     with gr.Tab(TITLE, id="evaluate"):
         gr.Markdown("Score retrieval and answers on the golden question sets, configuration by configuration, over "
                     "the episodes in your library. Each configuration builds its own index once (cached).")
         with gr.Row():
-            datasets = gr.Dropdown(choices, value=[c for c in choices if c.endswith("459")][:1] or choices[:1],
-                                   multiselect=True, label="Datasets", info=f"from {folder}")
+            datasets = gr.Dropdown([], value=[], multiselect=True, label="Datasets", info=f"from {folder}")
             configs = gr.Dropdown(list(CONFIGS), value=[c for c in DEFAULT_CONFIGS if c in CONFIGS],
                                   multiselect=True, label="Configurations")
             limit = gr.Number(DEFAULT_LIMIT, precision=0, minimum=1, label="Questions per set (empty: all)")
@@ -83,3 +99,4 @@ def build(assistant) -> None:
         return run_evaluation(assistant, ds, cs, n, progress)
 
     run.click(on_run, [datasets, configs, limit], [results, plots, report], concurrency_limit=1)  # CPU-bound
+    return EvalTab(folder, datasets)

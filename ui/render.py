@@ -1,96 +1,50 @@
-"""HTML for the app, built from rag's records. Pure functions: no Gradio, no I/O.
+"""HTML for the app: rag.presentation's records rendered through the Jinja2 templates in ui/templates/.
 
-Every piece of transcript, summary, metadata or user text goes through `esc` before it becomes HTML, and the chat
-shows messages as HTML without Markdown (see ui/chat_tab.py), so a transcript line such as `<img onerror=...>` or
-`[x](javascript:...)` is displayed as the characters it is. Gradio's sanitizer stays on as a second line, not the
-first: it keeps elements such as `<img src=x>` (see NOTES-STACK). Links are only ever http(s) addresses.
+Jinja2 escapes every value (autoescape), so transcript, summary, metadata and user text reach the page as the
+characters it is; the chat shows messages as HTML without Markdown (see ui/chat_tab.py), so `[x](javascript:...)`
+stays text too. Gradio's sanitizer stays on as a second line, not the first: it keeps elements such as
+`<img src=x>` (see NOTES-STACK). Links are only ever http(s) addresses (`safe_url`). Pure functions: no Gradio.
 """
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from pathlib import Path
 
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup, escape
+
+from rag.answer.markers import CITATION, numbers_in
 from rag.context import SourceContext
-from rag.models import Answer, Chunk, EpisodeRecord
-from rag.timecodes import format_clock
+from rag.models import Answer, EpisodeRecord
+from rag.presentation.answers import Source, removed_text, sources_of, unsupported_text
+from rag.presentation.labels import episode_title
+from rag.presentation.library import episode_rows
+from rag.presentation.reports import claim_view, summary_view
+from rag.text import clip
+from rag.timecodes import format_clock, format_span
 
-_MARKER = re.compile(r"\[(\d{1,3})\]")
+__all__ = ["Source", "sources_of", "esc", "safe_url", "parse_cite", "CITE_PREFIX"]
+
 CITE_PREFIX = "#cite-"  # chips link to "#cite-<turn>-<k>"; the page's click bridge turns that into an event
+_URL = re.compile(r"https?://[^\s\"'<>]+", re.I)
+# Line breaks and indentation between two tags exist only to make the templates readable; in a chat message
+# (white-space: pre-wrap) they would show.
+_BETWEEN_TAGS = re.compile(r">\s*\n\s*<")
 
 
 def esc(text: object) -> str:
     """Text as inert HTML (quotes included, so it is safe inside attributes too)."""
-    return html.escape("" if text is None else str(text), quote=True)
+    return str(escape("" if text is None else text))
 
 
 def safe_url(url: str | None) -> str | None:
-    """The address escaped for an href, or None unless it is http(s) (no javascript:, data:, relative paths)."""
-    if not url or not re.match(r"https?://[^\s\"'<>]+$", url.strip(), re.I):
+    """The address if it is http(s), else None (no javascript:, data:, relative paths); escaping is the
+    template's."""
+    if not url or not _URL.fullmatch(url.strip()):
         return None
-    return esc(url.strip())
-
-
-def _text(text: str) -> str:
-    return esc(text).replace("\n", "<br>")
-
-
-# -- sources --------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Source:
-    """One chip under an answer: a citation (numbered) or, for an abstention, one of the closest passages."""
-
-    n: int | None
-    chunk: Chunk
-    start: float | None
-    end: float | None
-    speaker: str | None
-    quote: str | None
-    url: str | None
-    audio_url: str | None
-
-
-def sources_of(answer: Answer) -> list[Source]:
-    """The chips of an answer, in the order they are numbered."""
-    if answer.citations:
-        return [Source(c.n, c.passage.chunk, c.start, c.end, c.speaker, c.quote, c.url, c.audio_url)
-                for c in answer.citations]
-    return [
-        Source(None, p.chunk, p.chunk.start, p.chunk.end, p.chunk.speakers[0] if p.chunk.speakers else None, None,
-               p.url, p.audio_url)
-        for p in answer.closest
-    ]
-
-
-def episode_label(record: EpisodeRecord | None, episode_id: str) -> str:
-    """'#459' for numbered episodes, else the episode id."""
-    if record and record.meta.number is not None:
-        return f"#{record.meta.number}"
-    return episode_id
-
-
-def chip_label(source: Source, episode: str | None = None) -> str:
-    """'[2] 1:02:15 · Dylan Patel · DeepSeek compute cluster' (plain text; `episode` is prefixed when given)."""
-    c = source.chunk
-    parts = [f"[{source.n}]"] if source.n is not None else []
-    if episode:
-        parts.append(episode)
-    if c.source_type == "summary":
-        head = " ".join(parts + ["summary"])
-        return f"{head} · {c.section}" if c.section else head
-    head = " ".join(parts + [format_clock(source.start)])
-    return " · ".join(x for x in (head, source.speaker or ", ".join(c.speakers), c.chapter) if x)
-
-
-def chip_html(turn: int, k: int, source: Source, episode: str | None = None) -> str:
-    label = chip_label(source, episode)
-    title = source.quote or source.chunk.text[:200]
-    return (f'<a class="cite-chip" href="{CITE_PREFIX}{turn}-{k}" title="{esc(title)}">'
-            f"{esc(label)}</a>")
+    return url.strip()
 
 
 def parse_cite(ref: object) -> tuple[int, int] | None:
@@ -99,29 +53,56 @@ def parse_cite(ref: object) -> tuple[int, int] | None:
     return (int(m.group(1)), int(m.group(2))) if m else None
 
 
-def _chips(turn: int, sources: list[Source], labels: Mapping[str, str]) -> str:
-    several = len({s.chunk.episode_id for s in sources}) > 1
-    chips = " ".join(
-        chip_html(turn, k, s, labels.get(s.chunk.episode_id, s.chunk.episode_id) if several else None)
-        for k, s in enumerate(sources)
-    )
-    return f'<div class="cite-chips">{chips}</div>'
+_env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True,
+                   undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+_env.filters["safe_url"] = safe_url
+_env.globals["clock"] = format_clock
+_messages = _env.get_template("messages.html").module
+
+
+def _render(name: str, **values) -> str:
+    return _BETWEEN_TAGS.sub("><", _env.get_template(name).render(**values)).strip()
+
+
+def _text(text: str) -> Markup:
+    return escape(text).replace("\n", Markup("<br>"))
 
 
 # -- chat messages --------------------------------------------------------------------------------------------
 
 
 def user_html(question: str) -> str:
-    return _text(question)
+    return str(_text(question))
 
 
 def streaming_html(text: str) -> str:
     """A partial answer while it streams, with a cursor."""
-    return f'<div class="answer streaming">{_text(text)}<span class="cursor">▌</span></div>'
+    return str(_messages.streaming(_text(text)))
 
 
 def error_html(message: str) -> str:
-    return f'<div class="answer-error"><b>Something went wrong:</b> {esc(message)}</div>'
+    """Something that failed, in one line."""
+    return str(_messages.error(message))
+
+
+def status_html(message: str, ok: bool = True) -> str:
+    return str(_messages.status(message) if ok else _messages.error(message))
+
+
+def mode_html(label: str) -> str:
+    return str(_messages.mode(label))
+
+
+def empty_panel_html() -> str:
+    return str(_messages.empty_panel())
+
+
+def chips_html(turn: int, sources: list[Source], labels: Mapping[str, str]) -> Markup:
+    """The chips of one answer; each names its episode when the sources come from more than one."""
+    several = len({s.chunk.episode_id for s in sources}) > 1
+    chips = [(s.label(labels.get(s.chunk.episode_id, s.chunk.episode_id) if several else None),
+              s.quote or clip(s.chunk.text, 200)) for s in sources]
+    return Markup(_render("chips.html", chips=chips, turn=turn))
 
 
 def answer_html(answer: Answer, turn: int, labels: Mapping[str, str] | None = None) -> str:
@@ -129,168 +110,70 @@ def answer_html(answer: Answer, turn: int, labels: Mapping[str, str] | None = No
 
     An abstention is shown as information (the closest passages as chips), never as an error.
     """
-    labels = labels or {}
     sources = sources_of(answer)
-    parts = []
-    if answer.notice:
-        parts.append(f'<div class="answer-notice">{esc(answer.notice)}</div>')
+    chips = chips_html(turn, sources, labels or {}) if sources else ""
     if answer.abstained:
-        icon = '<span class="abstain-icon">ℹ︎</span>'
-        parts.append(f'<div class="answer abstained">{icon} {_text(answer.answer)}</div>')
-        if sources:
-            parts.append('<div class="chips-label">Closest moments:</div>' + _chips(turn, sources, labels))
-    else:
-        numbered = {s.n: k for k, s in enumerate(sources)}
-
-        def marker(m: re.Match) -> str:
-            k = numbered.get(int(m.group(1)))
-            return m.group(0) if k is None else f'<a class="cite-ref" href="{CITE_PREFIX}{turn}-{k}">{m.group(0)}</a>'
-
-        text = _mark_unsupported(_text(answer.answer), answer)
-        text = _MARKER.sub(marker, text)
-        parts.append(f'<div class="answer">{text}</div>')
-        if sources:
-            parts.append(_chips(turn, sources, labels))
-        checks = _checks_line(answer)
-        if checks:
-            parts.append(f'<div class="answer-checks">{esc(checks)}</div>')
-    by = answer.model or answer.mode
-    parts.append(f'<div class="answer-meta">{esc(by)}</div>')
-    return "".join(parts)
+        return _render("answer.html", answer=answer, text=_text(answer.answer), chips=chips, checks=None)
+    checks = " · ".join(filter(None, [unsupported_text(answer) and unsupported_text(answer) + " (marked ⚠)",
+                                      removed_text(answer)]))
+    return _render("answer.html", answer=answer, text=_answer_text(answer, turn, sources), chips=chips,
+                   checks=checks)
 
 
-def _mark_unsupported(text_html: str, answer: Answer) -> str:
-    """Wrap each sentence the citation checks flagged, with the reason as its tooltip (both escaped)."""
+def _answer_text(answer: Answer, turn: int, sources: list[Source]) -> Markup:
+    """The answer as HTML: sentences the citation checks flagged wrapped with their reason as a tooltip, and each
+    [n] a link to its chip."""
+    html = _text(answer.answer)
     for u in answer.unsupported:
         sentence = _text(u.sentence)
-        if sentence and sentence in text_html:
-            text_html = text_html.replace(
-                sentence, f'<span class="unsupported" title="{esc(u.reason)}">⚠ {sentence}</span>', 1)
-    return text_html
+        if sentence and sentence in html:
+            flagged = Markup('<span class="unsupported" title="{}">⚠ {}</span>').format(u.reason, sentence)
+            html = html.replace(sentence, flagged, 1)
+    chip_of = {s.n: k for k, s in enumerate(sources)}
 
+    def link(m: re.Match) -> str:
+        numbers = numbers_in(m.group(1))
+        k = chip_of.get(numbers[0]) if len(numbers) == 1 else None
+        return m.group(0) if k is None else f'<a class="cite-ref" href="{CITE_PREFIX}{turn}-{k}">{m.group(0)}</a>'
 
-def _checks_line(answer: Answer) -> str:
-    """'2 of 5 sentences not backed by their sources · removed citation [9]', or '' when all is well."""
-    bits = []
-    if answer.unsupported:
-        bits.append(f"{len(answer.unsupported)} of {answer.sentences or len(answer.unsupported)} sentences not "
-                    "backed by their cited sources (marked ⚠)")
-    if answer.removed_citations:
-        names = ", ".join(f"[{n}]" for n in answer.removed_citations)
-        bits.append(f"removed citation{'s' if len(answer.removed_citations) > 1 else ''} {names} to no given source")
-    return " · ".join(bits)
+    # The markers are digits and brackets, which escaping leaves as they are.
+    return Markup(CITATION.sub(link, html))
 
 
 # -- source panel ---------------------------------------------------------------------------------------------
 
 
-def empty_panel_html() -> str:
-    return ('<div class="source-panel empty">Click a source under an answer to read the passage, '
-            "see who said it and open the video at that second.</div>")
-
-
-def source_panel_html(context: SourceContext, source: Source, number: str | None = None) -> str:
-    """The passage with the turns around it (the cited turn marked, the cited sentence highlighted) and links
-    that open the video and the audio at the cited second."""
+def source_panel_html(context: SourceContext, source: Source) -> str:
+    """The passage with the turns around it and links that open the video and the audio at the cited second."""
     c = context.chunk
-    record = context.episode
-    title = record.meta.title if record and record.meta.title else c.episode_id
-    head = f"Source [{source.n}]" if source.n is not None else "Closest passage"
-    t0, t1 = source.start, source.end
-    is_summary = c.source_type == "summary"
-    out = [f'<div class="source-panel" data-kind="{esc(c.source_type)}">',
-           f'<div class="src-head">{esc(head)}</div>',
-           f'<div class="src-episode">{esc(episode_label(record, c.episode_id))} · {esc(title)}</div>']
-    if is_summary:
-        out.append(f'<div class="src-where">Summary · {esc(c.section or "")}</div>')
-        if t0 is not None:
-            out.append(f'<div class="src-who">cites {esc(format_clock(t0))} (on the summary\'s own clock, which '
-                       "may differ from the video's)</div>")
-    else:
-        if c.chapter:
-            out.append(f'<div class="src-where">Chapter: {esc(c.chapter)}</div>')
-        span = format_clock(t0) + (f" – {format_clock(t1)}" if t1 is not None else "")
-        # Transcripts from Whisper or automatic captions name nobody: say so rather than show a blank.
-        who = source.speaker or ", ".join(c.speakers) or "Speakers unknown (automatic transcript)"
-        out.append(f'<div class="src-who">{esc(who)} · {esc(span)}</div>')
-    out.append('<div class="src-turns">')
-    for turn in context.turns:
-        cls = "turn cited" if turn.cited else "turn"
-        out.append(f'<div class="{cls}">')
-        if turn.speaker or not is_summary:
-            mark = "▶ " if turn.cited else ""
-            out.append(f'<div class="turn-head">{mark}{esc(turn.speaker or "Unknown speaker")} '
-                       f'<span class="turn-time">{esc(format_clock(turn.start))}</span></div>')
-        sentences = []
-        for s in turn.sentences:
-            text = esc(s.text)
-            if s.cited:
-                sentences.append(f"<mark>{text}</mark>")
-            elif s.in_passage:
-                sentences.append(f'<span class="in-passage">{text}</span>')
-            else:
-                sentences.append(f'<span class="around">{text}</span>')
-        out.append(f'<p>{" ".join(sentences)}</p></div>')
-    out.append("</div>")
-    out.append(_links(source, is_summary))
-    out.append("</div>")
-    return "".join(out)
-
-
-def _links(source: Source, is_summary: bool) -> str:
-    at = format_clock(source.start) if source.start is not None else None
-    links = []
     video = safe_url(source.url)
-    if video:
-        label = f"▶ Watch at {at}" if at else "▶ Open the episode"
-        links.append(f'<a class="src-link watch" href="{video}" target="_blank" rel="noopener noreferrer">'
-                     f"{esc(label)}</a>")
     audio = safe_url(source.audio_url)
-    if audio and audio != video:
-        label = f"♪ Listen at {at}" if at else "♪ Listen"
-        links.append(f'<a class="src-link listen" href="{audio}" target="_blank" rel="noopener noreferrer">'
-                     f"{esc(label)}</a>")
-    if not links:
-        return '<div class="src-links none">No video or audio link is known for this episode.</div>'
-    return f'<div class="src-links">{" ".join(links)}</div>'
+    return _render(
+        "source_panel.html", chunk=c, turns=context.turns, summary=c.source_type == "summary",
+        head=f"Source [{source.n}]" if source.n is not None else "Closest passage",
+        episode=episode_title(context.episode) if context.episode else c.episode_id,
+        # Transcripts from Whisper or automatic captions name nobody: say so rather than show a blank.
+        who=source.speaker or ", ".join(c.speakers) or "Speakers unknown (automatic transcript)",
+        span=format_span(source.start, source.end),
+        at=format_clock(source.start) if source.start is not None else None,
+        video=video, audio=audio if audio != video else None,
+    )
 
 
-# -- header and library ---------------------------------------------------------------------------------------
-
-
-def mode_html(label: str) -> str:
-    return f'<div class="mode-badge">answers: <b>{esc(label)}</b></div>'
+# -- library, claims, summaries -------------------------------------------------------------------------------
 
 
 def library_html(records: Iterable[EpisodeRecord]) -> str:
     """The indexed episodes as a table: title, guests, date, length, chapters (expandable), chunks, sources."""
-    rows = []
-    for r in records:
-        m = r.meta
-        chapters = "".join(f"<li>{esc(format_clock(ch.start))} {esc(ch.title)}</li>" for ch in r.chapters)
-        chapter_cell = (f"<details><summary>{len(r.chapters)}</summary><ol>{chapters}</ol></details>"
-                        if r.chapters else "0")
-        sources = ", ".join(x for x in (r.transcript_format, "summary" if r.has_summary else None) if x)
-        rows.append(
-            "<tr>"
-            f'<td><div class="lib-title">{esc(episode_label(r, r.id))} · {esc(m.title or r.id)}</div>'
-            f'<div class="lib-id">{esc(r.id)}{" · " + esc(m.podcast) if m.podcast else ""}</div></td>'
-            f"<td>{esc(', '.join(m.guests))}</td>"
-            f"<td>{esc(m.published or '')}</td>"
-            f"<td>{esc(format_clock(r.duration)) if r.duration else ''}</td>"
-            f"<td>{chapter_cell}</td>"
-            f"<td>{len(r.chunk_ids)}</td>"
-            f"<td>{esc(sources)}</td>"
-            "</tr>"
-        )
-    if not rows:
-        return ('<div class="library empty">No episodes yet: add one below, or run '
-                "<code>podcast-rag ingest</code>.</div>")
-    head = "".join(f"<th>{h}</th>" for h in ("Episode", "Guests", "Published", "Length", "Chapters", "Chunks",
-                                             "Sources"))
-    return f'<table class="library"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+    return _render("library.html", rows=episode_rows(list(records)))
 
 
-def status_html(message: str, ok: bool = True) -> str:
-    cls = "status ok" if ok else "status error"
-    return f'<div class="{cls}">{esc(message)}</div>'
+def verdict_html(check) -> str:
+    """A claim's verdict badge, what decided it, the explanation and the evidence (or the closest passages)."""
+    return _render("claim.html", v=claim_view(check))
+
+
+def summary_report_html(report) -> str:
+    """The clock offset, the counts, a table per section (quote, summary time, transcript time, speaker match,
+    verdict), cited times, and the statements the transcript does not back."""
+    return _render("summary_report.html", v=summary_view(report))

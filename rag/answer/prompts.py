@@ -15,8 +15,9 @@ import re
 from collections.abc import Callable, Sequence
 from xml.sax.saxutils import quoteattr
 
-from rag.answer.validation import CITATION, strip_citations
+from rag.answer.markers import CITATION, strip_citations
 from rag.models import Passage, Turn
+from rag.text import clip
 from rag.timecodes import format_clock
 
 NOT_COVERED = "Not covered: the episodes do not answer this."
@@ -91,8 +92,7 @@ def _history_block(history: Sequence[Turn]) -> str:
     lines = []
     for turn in history[-_HISTORY_TURNS:]:
         answer = strip_citations(turn.answer)
-        if len(answer) > _HISTORY_CHARS:
-            answer = answer[:_HISTORY_CHARS].rsplit(" ", 1)[0] + " …"
+        answer = clip(answer, _HISTORY_CHARS, at_word=True)
         lines += [f"User: {turn.question.strip()}", f"Assistant: {answer}"]
     return "\n".join(lines)
 

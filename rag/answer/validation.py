@@ -22,15 +22,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from rag.answer.markers import CITATION, LEADING_CITATIONS, citation_numbers, numbers_in, strip_citations
 from rag.chunking import split_sentences
 from rag.models import Passage, Unsupported
 from rag.numbers import find_numbers
 from rag.timecodes import format_clock
 
-# [1]  [1, 2]  [1; 3]  [Source 2]  [sources 1, 2]
-CITATION = re.compile(r"\[\s*(?:sources?\s*)?(\d{1,3}(?:\s*[,;]\s*(?:sources?\s*)?\d{1,3})*)\s*\]", re.I)
-_NUMBER_IN_GROUP = re.compile(r"\d{1,3}")
-_LEADING_CITATIONS = re.compile(r"^(?:\s*" + CITATION.pattern + r")+", re.I)
 # An unfinished bracket (or whitespace that may precede one) at the end of the streamed text so far: held back
 # until the next piece shows whether it is a citation.
 _OPEN_TAIL = re.compile(r"\s*(?:\[[^\[\]\n]{0,30})?$")
@@ -42,16 +39,6 @@ _NOT_COVERED = re.compile(
     re.I,
 )
 _NUMBER_BONUS = 0.1
-
-
-def citation_numbers(text: str) -> list[int]:
-    """All source numbers cited in `text`, in order, repeats kept."""
-    return [int(n) for m in CITATION.finditer(text) for n in _NUMBER_IN_GROUP.findall(m.group(1))]
-
-
-def strip_citations(text: str) -> str:
-    """The text without its citation markers (and the spaces before them)."""
-    return re.sub(r"\s*" + CITATION.pattern, "", text, flags=re.I).strip()
 
 
 def is_not_covered(text: str) -> bool:
@@ -104,7 +91,7 @@ class CitationFilter:
     def _rewrite(self, match: re.Match) -> str:
         claim = None
         kept = []
-        for n in map(int, _NUMBER_IN_GROUP.findall(match.group(2))):
+        for n in numbers_in(match.group(2)):
             if not 1 <= n <= self.n_sources:
                 self.removed.append(n)
                 continue
@@ -178,7 +165,7 @@ def split_answer(text: str) -> list[AnswerSentence]:
     pieces: list[str] = []
     for line in text.splitlines():
         for sentence in split_sentences(line, max_words=10_000):
-            lead = _LEADING_CITATIONS.match(sentence)
+            lead = LEADING_CITATIONS.match(sentence)
             if lead and pieces:
                 pieces[-1] += " " + lead.group(0).strip()
                 sentence = sentence[lead.end() :].strip()

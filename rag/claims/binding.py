@@ -7,8 +7,8 @@ embedding) cannot make, because a claim with its parts swapped uses the same wor
 - Swapped roles: "Codex is the silly coworker and Opus the reliable weirdo" against "Opus is the silly one, Codex
   the weirdo". Each clause of the claim that names one thing is compared with the passage's clauses about that
   thing and about the other one.
-- Reversed order: "first R1, then V3" against a passage that tells V3 first. The two steps the claim orders are
-  located in the conversation, which runs in time order.
+- Reversed order: "first R1, then V3" against a passage that tells V3 first. The two steps of a sequence the claim
+  states are located in the conversation around the candidate, which narrates a sequence in its order.
 
 Each returns a reason when it finds a conflict (or, for numbers, 'pass' / 'fail' / 'n/a'), and abstains otherwise:
 these checks only ever turn a match into a contradiction when the evidence for it is clear.
@@ -124,26 +124,26 @@ def swapped_roles(claim: str, passage: str, entities: Sequence[str], min_words: 
 
 # -- order ------------------------------------------------------------------------------------------------------
 
-# "first X (and) then Y", "X, and only afterwards Y", "X before Y", "started (out) as X and ... Y".
-_THEN = r"(?:,?\s*(?:and\s+)?(?:only\s+)?(?:then|afterwards|after that|later|subsequently|next|eventually)\b)"
+# Only explicit sequences: "first X (and) then Y", "X, and then Y", "X and only afterwards Y", "started (out) as X
+# and ... Y". Not "X after Y" or "X before Y": people often tell an effect before its cause, so the order in which
+# a conversation mentions two things says when they happened only when it narrates a sequence.
+_THEN = r"(?:then|afterwards|after that|later|subsequently|next|eventually)"
 _ORDERED = [
-    re.compile(rf"\bfirst\b(?P<a>.+?){_THEN}(?P<b>.+)$", re.IGNORECASE),
-    re.compile(rf"^(?P<a>.+?){_THEN}(?P<b>.+)$", re.IGNORECASE),
-    re.compile(r"^(?P<a>.+?)\bbefore\b(?P<b>.+)$", re.IGNORECASE),
+    re.compile(rf"\bfirst\b(?P<a>.+?),?\s*(?:and\s+)?(?:only\s+)?{_THEN}\b(?P<b>.+)$", re.IGNORECASE),
+    re.compile(r"^(?P<a>.+?)(?:,\s*|\s+and\s+)(?:only\s+)?(?:then|afterwards|after that)\b(?P<b>.+)$",
+               re.IGNORECASE),
     re.compile(r"\bstart(?:ed|s)?\s+(?:out\s+)?(?:as|with)\b(?P<a>.+?)\band\b(?P<b>.+)$", re.IGNORECASE),
 ]
-_AFTER = re.compile(r"^(?P<b>.+?)\b(?:only\s+)?after\b(?!\s+(?:that|this)\b)(?P<a>.+)$", re.IGNORECASE)
 
 
 def claimed_order(claim: str) -> tuple[str, str] | None:
     """The two steps a claim puts in order, earlier first, or None when it orders nothing."""
     for pattern in _ORDERED:
         m = pattern.search(claim)
-        if m and m.group("a").strip() and m.group("b").strip():
+        if m and re.search(r"\b(?:if|unless|when)\b", m.group("a"), re.IGNORECASE):
+            return None  # "if X, then Y" is a condition, not a sequence
+        if m and m.group("a").strip(" ,") and m.group("b").strip(" ,."):
             return m.group("a").strip(" ,"), m.group("b").strip(" ,.")
-    m = _AFTER.search(claim)
-    if m and m.group("a").strip() and m.group("b").strip():
-        return m.group("a").strip(" ,."), m.group("b").strip(" ,")
     return None
 
 

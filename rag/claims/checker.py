@@ -23,6 +23,7 @@ from rag.claims.records import MAX_CLAIM_CHARS, Candidate, Check, ClaimCheck, Cl
 from rag.lexical import tokenize
 from rag.llm import LLMError
 from rag.models import Citation, Filters, Passage
+from rag.text import clip
 from rag.timecodes import audio_link, video_link
 
 log = logging.getLogger(__name__)
@@ -142,5 +143,4 @@ class ClaimChecker:
 
 
 def _short(exc: Exception) -> str:
-    text = f"{type(exc).__name__}: {exc}"
-    return text if len(text) <= 200 else text[:199] + "…"
+    return clip(f"{type(exc).__name__}: {exc}", 200)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.claims.records import Candidate, Verdict
+from rag.text import clip
 from rag.timecodes import format_clock
 
 
@@ -72,4 +73,4 @@ def _because(c: Candidate) -> str:
 
 
 def _clip(text: str, n: int = 160) -> str:
-    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
+    return clip(text, n)

@@ -56,11 +56,31 @@ def fail(message: str, code: int = 1) -> None:
 
 def filters_of(episode: list[str] | None, speaker: str | None, source: str | None,
                time_from: float | None = None, time_to: float | None = None) -> Filters | None:
+    """The filters the options ask for (None: none), after checking they can match something: a usage error
+    (exit 2) for an impossible time range or source, an error (exit 1) for an episode that is not indexed."""
     if source not in (None, "transcript", "summary"):
         fail(f"--source must be 'transcript' or 'summary', not {source!r}", 2)
+    if time_from is not None and time_to is not None and time_from > time_to:
+        fail(f"--from {time_from:g} is after --to {time_to:g}: no passage can match", 2)
+    if episode:
+        error = unknown_episode(episode)
+        if error:
+            fail(error)
     if not (episode or speaker or source or time_from is not None or time_to is not None):
         return None
     return Filters(tuple(episode or ()), speaker, source, time_from, time_to)  # type: ignore[arg-type]
+
+
+def unknown_episode(episode_ids: list[str] | tuple[str, ...]) -> str | None:
+    """The error for the first of `episode_ids` that is not in the index (the message `check` gives), or None."""
+    known = State.assistant().index.records()
+    missing = next((e for e in episode_ids if e not in known), None)
+    return None if missing is None else f"no episode {missing!r} in the index (see `podcast-rag episodes`)"
+
+
+def check_k(k: int) -> None:
+    if k < 1:
+        fail(f"--k must be at least 1, not {k}", 2)
 
 
 def read_batch(path: Path, field: str = "query") -> Iterator[tuple[int, dict | None, str | None]]:
@@ -92,6 +112,10 @@ def run_batch(path: Path, handle: Callable[[str, Filters | None], dict], field: 
             continue
         episode = item.get("episode")
         filters = Filters(episode_ids=(episode,)) if isinstance(episode, str) and episode else None
+        error = unknown_episode(filters.episode_ids) if filters else None
+        if error:
+            print(json.dumps({"id": rid, "error": error}, ensure_ascii=False), flush=True)
+            continue
         try:
             result = handle(item[field], filters)
         except PodragError as exc:

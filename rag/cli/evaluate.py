@@ -8,10 +8,9 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.markup import escape
 
 from rag.cli.base import State, app, fail
-from rag.cli.render import err, out, progress_bar
+from rag.cli.render import err, line, out, progress_bar
 from rag.errors import PodragError
 
 
@@ -34,7 +33,7 @@ def eval_(
 
     if list_configs:
         for c in CONFIGS.values():
-            out.print(f"{c.name:15} {escape(c.description)}")
+            out.print(line(f"{c.name:15} {c.description}"))
         return
     assistant = State.assistant()
     settings = assistant.settings
@@ -54,4 +53,4 @@ def eval_(
         print(f"\n{v}")
     for c in run.claims:
         print(f"claims {c.name}: {c.confusion.right}/{c.confusion.total} verdicts right ({c.confusion.accuracy:.2f})")
-    err.print(f"report: {files.markdown} and {files.html} ({run.wall_seconds:.0f} s)")
+    err.print(line(f"report: {files.markdown} and {files.html} ({run.wall_seconds:.0f} s)"))

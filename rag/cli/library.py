@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from rag.cli.base import State, app, fail, print_json
-from rag.cli.render import err, print_episodes, print_error, print_note, progress_bar
+from rag.cli.render import err, line, print_episodes, print_error, print_note, print_removed, progress_bar
 from rag.errors import PodragError
 
 
@@ -25,11 +25,11 @@ def ingest(
             report = assistant.ingest(paths, progress)
     except PodragError as exc:
         fail(str(exc))
-    for line in report.failed:
-        print_error(line)
+    for failure in report.failed:
+        print_error(failure)
     for notice in assistant.lexical.notices:
         print_note(notice)
-    err.print(report.summary_line())
+    err.print(line(report.summary_line()))
     if not report.ok:
         raise typer.Exit(1)
 
@@ -43,7 +43,7 @@ def remove(episode_ids: Annotated[list[str], typer.Argument(help="Episode ids to
         fail(str(exc))
     missing = [e for e in episode_ids if e not in removed]
     if removed:
-        err.print(f"removed {', '.join(removed)}")
+        print_removed(removed)
     if missing:
         fail(f"not in the index: {', '.join(missing)}")
 

@@ -6,10 +6,9 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.markup import escape
 
-from rag.cli.base import State, app, fail, filters_of, print_json, run_batch
-from rag.cli.render import err, out, print_error, print_passage, stream_answer
+from rag.cli.base import State, app, check_k, fail, filters_of, print_json, run_batch
+from rag.cli.render import err, line, out, print_error, print_passage, stream_answer
 from rag.errors import PodragError
 from rag.models import Turn
 
@@ -33,6 +32,7 @@ def search(
     """Find the passages that best match a query."""
     if mode not in ("hybrid", "dense", "bm25"):
         fail(f"--mode must be hybrid, dense or bm25, not {mode!r}", 2)
+    check_k(k)
     assistant = State.assistant()
     if batch is not None:
         run_batch(batch, lambda q, f: {"results": [p.to_json() for p in assistant.search(q, k, f, mode)]})  # type: ignore[arg-type]
@@ -40,7 +40,8 @@ def search(
     if not query or not query.strip():
         fail("give a QUERY (or --batch FILE)", 2)
     try:
-        passages = assistant.search(query, k, filters_of(episode, speaker, source, time_from, time_to), mode)  # type: ignore[arg-type]
+        filters = filters_of(episode, speaker, source, time_from, time_to)
+        passages = assistant.search(query, k, filters, mode)  # type: ignore[arg-type]
     except PodragError as exc:
         fail(str(exc))
     if as_json:
@@ -79,8 +80,8 @@ def ask(
         return
     if not question or not question.strip():
         fail("give a QUESTION (or --batch FILE)", 2)
-    filters = filters_of(episode, speaker, source)
     try:
+        filters = filters_of(episode, speaker, source)
         if as_json:
             print_json(assistant.ask(question, filters).to_json())
         else:
@@ -99,8 +100,11 @@ def chat(
     Ctrl-D to quit)."""
     answerer_choice(llm, offline)
     assistant = State.assistant()
-    filters = filters_of(episode, None, None)
-    err.print(f"[dim]answers: {escape(assistant.mode_label())}[/dim]")
+    try:
+        filters = filters_of(episode, None, None)
+    except PodragError as exc:
+        fail(str(exc))
+    err.print(line(("answers: " + assistant.mode_label(), "dim")))
     history: list[Turn] = []
     while True:
         try:

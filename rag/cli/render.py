@@ -1,7 +1,9 @@
 """Everything `podcast-rag` prints for people: answers, passages, verdicts, reports, tables, progress.
 
-stdout carries results, stderr notes, errors and progress. Text from transcripts, summaries and metadata is
-escaped before rich sees it, so it is printed as the characters it is.
+Labels, rows and sentences come from rag.presentation (the web app renders the same ones). stdout carries
+results; stderr notes, errors and progress. Text from transcripts, summaries, metadata and errors goes into
+rich `Text` objects, never into markup, and emoji codes are off: `[bold]` or `:fire:` in a transcript is printed
+as those characters.
 """
 
 from __future__ import annotations
@@ -10,66 +12,129 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
-from rich.markup import escape
+from rich.style import Style
+from rich.table import Table
+from rich.text import Text
 
 from rag.models import Answer, Passage
-from rag.timecodes import format_clock
+from rag.presentation.answers import removed_text, sources_of, unsupported_text
+from rag.presentation.labels import source_label
+from rag.presentation.library import episode_rows
+from rag.presentation.reports import claim_view, summary_view
+from rag.text import clip
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True, emoji=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 VERDICT_STYLE = {"supported": "green", "contradicted": "red", "misattributed": "yellow", "not_found": "dim"}
+PROGRESS_STEP = 10  # percent between two progress lines when stderr is not a terminal
+PASSAGE_CHARS = 400  # of a passage's text under a search result
+
+
+def line(*parts: str | tuple[str, str] | Text) -> Text:
+    """Plain strings stay plain text (no markup); (text, style) pairs are styled."""
+    return Text.assemble(*parts)
+
+
+def _link(url: str) -> Text:
+    return Text(url, style=Style(link=url))
 
 
 def print_error(message: str) -> None:
-    err.print(f"[red]error:[/red] {escape(message)}")
+    err.print(line(("error:", "red"), " ", message))
 
 
 def print_note(message: str) -> None:
-    err.print(f"[yellow]note:[/yellow] {escape(message)}")
+    err.print(line(("note:", "yellow"), " ", message))
+
+
+# -- progress ---------------------------------------------------------------------------------------------------
 
 
 @contextmanager
 def progress_bar(description: str, prefix: str, quiet: bool, *, remaining: bool) -> Iterator[Callable]:
-    """A transient progress bar on stderr; yields the `(done, total, label)` callback the library reports to."""
+    """Progress on stderr; yields the `(done, total, label)` callback the library reports to.
+
+    A terminal gets a transient bar. Anything else (a log file, a service manager) gets a line every
+    PROGRESS_STEP percent, so a long ingest does not look hung.
+    """
+    if quiet:
+        yield lambda done, total, label: None
+    elif not err.is_terminal:
+        yield _progress_lines(description)
+    else:
+        with _bar(remaining) as bar:
+            task = bar.add_task(description, total=None)
+
+            def progress(done: int, total: int, label: str) -> None:
+                bar.update(task, completed=done, total=total or None, description=prefix + label)
+
+            yield progress
+
+
+def _bar(remaining: bool):
     from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
                                TimeRemainingColumn)
 
     clock = TimeRemainingColumn() if remaining else TimeElapsedColumn()
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), clock,
-                  console=err, disable=quiet, transient=True) as bar:
-        task = bar.add_task(description, total=None)
+    # markup=False: the description holds episode ids and dataset names, shown as they are.
+    return Progress(TextColumn("{task.description}", markup=False, style="bold"), BarColumn(),
+                    MofNCompleteColumn(), clock, console=err, transient=True)
 
-        def progress(done: int, total: int, label: str) -> None:
-            bar.update(task, completed=done, total=total or None, description=prefix + escape(label))
 
-        yield progress
+def _progress_lines(description: str) -> Callable[[int, int, str], None]:
+    shown = -1
+
+    def progress(done: int, total: int, label: str) -> None:
+        nonlocal shown
+        if not total:
+            return
+        step = min(100, done * 100 // total) // PROGRESS_STEP * PROGRESS_STEP
+        if step > shown:
+            shown = step
+            err.print(line(f"{description}: {step}% ({done:,} of {total:,}) {label}"))
+
+    return progress
+
+
+# -- library ----------------------------------------------------------------------------------------------------
 
 
 def print_episodes(records) -> None:
-    from rich.table import Table
-
     table = Table("id", "title", "guests", "published", "length", "chapters", "chunks", "sources")
-    for r in records:
-        sources = ", ".join(x for x in (r.transcript_format, "summary" if r.has_summary else None) if x)
-        table.add_row(r.id, escape(r.meta.title or ""), escape(", ".join(r.meta.guests)), r.meta.published or "",
-                      format_clock(r.duration) if r.duration else "", str(len(r.chapters)), str(len(r.chunk_ids)),
-                      sources)
+    for r in episode_rows(records):
+        table.add_row(Text(r.id), Text(r.title), Text(r.guests), Text(r.published), r.length, str(len(r.chapters)),
+                      str(r.chunks), r.sources)
     out.print(table)
 
 
-def _where(chunk) -> str:
-    if chunk.source_type == "summary":
-        return f"summary · {chunk.section or ''}"
-    return f"{format_clock(chunk.start)} · {', '.join(chunk.speakers)} · {chunk.chapter or ''}"
+def print_removed(episode_ids: list[str]) -> None:
+    err.print(line("removed ", ", ".join(episode_ids)))
+
+
+def print_doctor(check, notices: list[str]) -> None:
+    for text in check.lines():
+        out.print(line(text))
+    for notice in notices:
+        print_note(notice)
+    if check.ok:
+        out.print("ok")
+    elif check.missing or check.misfiled or check.shared:
+        out.print(line(("problems found", "red"), ": re-ingest the episodes named above"))
+    else:
+        out.print(line(("problems found", "red"), ": run `podcast-rag doctor --repair` to rebuild BM25"))
+
+
+# -- passages and answers ---------------------------------------------------------------------------------------
 
 
 def print_passage(p: Passage) -> None:
     c = p.chunk
-    out.print(f"[bold]{p.rank}.[/bold] {escape(c.episode_id)} · {escape(_where(c))}  [dim]{p.score:.4f}[/dim]")
-    out.print(f"   {escape(c.text[:400])}{'…' if len(c.text) > 400 else ''}")
+    out.print(line((f"{p.rank}.", "bold"), " ", source_label(c, episode=c.episode_id), "  ",
+                   (f"{p.score:.4f}", "dim")))
+    out.print(line("   ", clip(c.text, PASSAGE_CHARS)))
     if p.url:
-        out.print(f"   [link={p.url}]{escape(p.url)}[/link]")
+        out.print(line("   ", _link(p.url)))
 
 
 def print_answer(a: Answer, streamed: str | None = None) -> None:
@@ -77,28 +142,28 @@ def print_answer(a: Answer, streamed: str | None = None) -> None:
     if a.notice:
         print_note(a.notice)
     if streamed is None or streamed.strip() != a.answer.strip():
-        out.print(escape(a.answer))
+        out.print(line(a.answer))
     out.print()
-    for c in a.citations:
-        chunk = c.passage.chunk
-        if chunk.source_type == "summary":
-            where = f"summary · {chunk.section}"
-        else:
-            where = f"{format_clock(c.start)} · {c.speaker or ''} · {chunk.chapter or ''}"
-        out.print(f"[bold][{c.n}][/bold] {escape(chunk.episode_id)} · {escape(where)}")
-        if c.url:
-            out.print(f"    [link={c.url}]{escape(c.url)}[/link]")
     if a.abstained:
+        if not a.closest:
+            print_note("no indexed passage matches the filters (episode, speaker, source)")
         for p in a.closest:
             print_passage(p)
-    if a.unsupported:
-        out.print(f"[yellow]{len(a.unsupported)} of {a.sentences} sentences not supported by their sources:[/yellow]")
+    else:
+        for s in sources_of(a):
+            out.print(line((f"[{s.n}]", "bold"), " ", source_label(s.chunk, s.start, s.speaker,
+                                                                    episode=s.chunk.episode_id)))
+            if s.url:
+                out.print(line("    ", _link(s.url)))
+    unsupported = unsupported_text(a)
+    if unsupported:
+        out.print(line((f"{unsupported}:", "yellow")))
         for u in a.unsupported:
-            out.print(f"  [yellow]–[/yellow] “{escape(u.sentence)}” ({escape(u.reason)})")
-    if a.removed_citations:
-        shown = ", ".join(f"[{n}]" for n in a.removed_citations)
-        out.print(f"[yellow]removed citations of sources that were not given: {escape(shown)}[/yellow]")
-    out.print(f"[dim]mode: {a.mode}{' · ' + escape(a.model) if a.model else ''}[/dim]")
+            out.print(line("  ", ("–", "yellow"), f" “{u.sentence}” ({u.reason})"))
+    removed = removed_text(a)
+    if removed:
+        out.print(line((removed, "yellow")))
+    out.print(line((f"mode: {a.mode}" + (f" · {a.model}" if a.model else ""), "dim")))
 
 
 def stream_answer(events) -> Answer:
@@ -110,7 +175,7 @@ def stream_answer(events) -> Answer:
             answer = event
         else:
             pieces.append(event)
-            out.print(event, end="", markup=False, highlight=False)
+            out.print(Text(event), end="")
     if pieces:
         out.print()
     assert answer is not None
@@ -118,74 +183,46 @@ def stream_answer(events) -> Answer:
     return answer
 
 
+# -- checks -----------------------------------------------------------------------------------------------------
+
+
 def print_claim_check(result) -> None:
-    if result.notice:
-        print_note(result.notice)
-    style = VERDICT_STYLE[result.verdict]
-    out.print(f"[bold {style}]{result.verdict.upper().replace('_', ' ')}[/bold {style}]  [dim]decided by: "
-              f"{escape(result.decided_by)} · {escape(result.mode)}[/dim]")
-    out.print(escape(result.explanation))
-    for c, label in zip(result.evidence, result.labels):
-        chunk = c.passage.chunk
-        out.print(f"[bold][{c.n}][/bold] {escape(label)} · {escape(chunk.episode_id)} · {format_clock(c.start)} · "
-                  f"{escape(c.speaker or '')} · {escape(chunk.chapter or '')}")
-        out.print(f"    “{escape(c.quote)}”")
-        if c.url:
-            out.print(f"    [link={c.url}]{escape(c.url)}[/link]")
-    if result.closest:
-        out.print("[dim]closest passages:[/dim]")
-        for c in result.closest:
-            out.print(f"    {format_clock(c.start)} · {escape(c.speaker or '')}: “{escape(c.quote)}”")
+    v = claim_view(result)
+    if v.notice:
+        print_note(v.notice)
+    out.print(line((v.verdict_name.upper(), f"bold {VERDICT_STYLE[v.verdict]}"), "  ",
+                   (f"decided by: {v.decided_by}", "dim")))
+    out.print(line(v.explanation))
+    if not v.evidence and v.closest:
+        out.print(line(("closest passages:", "dim")))
+    for e in v.evidence or v.closest:
+        out.print(line((f"[{e.n}]", "bold"), " ", " · ".join(x for x in (e.tag, e.episode, e.where) if x)))
+        out.print(line(f"    “{e.quote}”"))
+        if e.url:
+            out.print(line("    ", _link(e.url)))
 
 
 def print_summary_report(report) -> None:
-    from rich.table import Table
-
-    counts = report.counts()
-    out.print(f"[bold]{escape(report.episode_id)}[/bold] · {escape(report.summary_path)}")
-    out.print(f"Clock: {escape(report.offset.describe())}")
-    out.print(f"Quotes: {counts['quotes']} — {counts['verbatim']} verbatim, {counts['paraphrase']} paraphrase, "
-              f"{counts['not_found']} not found; speaker as the summary says: {counts['speaker_match']}, "
-              f"another speaker: {counts['speaker_mismatch']}; cited time right: {counts['time_ok']}")
-    for label in report.sections:
-        quotes = [q for q in report.quotes if q.section == label]
-        if not quotes:
-            continue
-        table = Table("quote", "summary", "transcript", "speaker", "match", title=escape(label), title_justify="left")
-        for q in quotes:
-            transcript = q.transcript_clock()
-            who = q.speaker or "–"
-            if q.speaker_match is False:
-                who += f" (summary: {', '.join(q.named_speakers)})"
-            table.add_row(escape(_clip(q.text, 70)), escape("; ".join(q.labels)), escape(transcript), escape(who),
-                          q.kind + (" · outlier" if q.outlier else ""))
-        out.print(table)
-    for t in report.cited_times:
-        out.print(f"{escape(t.section)}: [{escape(t.label)}] → transcript {escape(t.transcript_clock())} · "
-                  f"{escape(t.speaker or '')}: “{escape(_clip(t.sentence or '', 90))}”")
-    if report.statements:
-        unbacked = report.unbacked
-        out.print(f"Statements: {counts['statements_backed']} of {counts['statements']} backed by the transcript; "
-                  f"not backed:")
-        for s in unbacked:
-            out.print(f"  [{VERDICT_STYLE[s.check.verdict]}]{s.check.verdict}[/]  {escape(_clip(s.text, 110))}")
-
-
-def _clip(text: str, n: int) -> str:
-    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
-
-
-def print_doctor(check, notices: list[str]) -> None:
-    for line in check.lines():
-        out.print(escape(line))
-    for notice in notices:
-        print_note(notice)
-    if check.ok:
-        out.print("ok")
-    elif check.missing or check.misfiled or check.shared:
-        out.print("[red]problems found[/red]: re-ingest the episodes named above")
-    else:
-        out.print("[red]problems found[/red]: run `podcast-rag doctor --repair` to rebuild BM25")
+    v = summary_view(report)
+    out.print(line((v.episode_id, "bold"), " · ", v.summary_path))
+    out.print(line("Clock: ", v.clock))
+    out.print(line("Quotes: ", v.quotes))
+    for section in v.sections:
+        if section.quotes:
+            table = Table("quote", "summary", "transcript", "speaker", "match", title=Text(section.label),
+                          title_justify="left")
+            for q in section.quotes:
+                who = q.speaker + {False: f" (summary: {q.named})", True: " ✓"}.get(q.speaker_match, "")
+                table.add_row(Text(clip(q.text, 70)), Text(q.summary_time), Text(q.transcript_time), Text(who),
+                              Text(q.verdict))
+            out.print(table)
+        for t in section.cited:
+            out.print(line(f"{section.label}: [{t.label}] → transcript {t.transcript_time} · {t.speaker}: "
+                           f"“{clip(t.sentence, 90)}”"))
+    if v.statements:
+        out.print(line(f"Statements: {v.statements}" + ("; not backed:" if v.unbacked else ".")))
+        for s in v.unbacked:
+            out.print(line("  ", (s.verdict_name, VERDICT_STYLE[s.verdict]), "  ", clip(s.text, 110)))
 
 
 def print_add_report(report, *, command: str = "add") -> None:
@@ -194,10 +231,10 @@ def print_add_report(report, *, command: str = "add") -> None:
     for a in report.added:
         title = f" · {a.title}" if a.title else ""
         transcript = f" · transcript: {a.transcript}" if a.transcript else ""
-        out.print(f"{a.status:9} {escape(a.episode_id)}{escape(title)}{escape(transcript)} [dim]({a.kind}, "
-                  f"{a.seconds:.1f} s)[/dim]")
+        out.print(line(f"{a.status:9} {a.episode_id}{title}{transcript} ",
+                       (f"({a.kind}, {a.seconds:.1f} s)", "dim")))
         for note in a.notes:
-            out.print(f"          [dim]{escape(note)}[/dim]")
+            out.print(line("          ", (note, "dim")))
     for note in report.notes:
         print_note(note)
     if report.offline:
@@ -205,9 +242,9 @@ def print_add_report(report, *, command: str = "add") -> None:
                     "transcript page, podcast feed, video or audio), or put episode folders in data/episodes and "
                     "run `podcast-rag ingest`")
         return
-    for line in report.failed:
-        print_error(line)
+    for failure in report.failed:
+        print_error(failure)
     if command == "sync" and not report.feeds:
         err.print("no feeds to sync: add one with `podcast-rag add FEED_URL`")
     else:
-        err.print(report.summary_line())
+        err.print(line(report.summary_line()))

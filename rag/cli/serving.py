@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from rag.cli.base import State, app
+from rag.cli.base import State, app, fail
 from rag.cli.query import chat
 from rag.cli.render import err
 
@@ -25,4 +25,7 @@ def serve(
         err.print("The web app is not installed; starting the terminal chat instead.")
         chat(None)
         return
-    launch(State.assistant(), host=host, port=port, auth=auth, insecure=insecure)
+    try:
+        launch(State.assistant(), host=host, port=port, auth=auth, insecure=insecure)
+    except OSError as exc:  # the port was taken between the check and the start
+        fail(f"cannot serve on {host or 'the configured address'}: {exc}")

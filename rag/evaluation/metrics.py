@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from rag.answer.markers import citation_numbers
 from rag.evaluation.datasets import GoldSpan
 
 Span = tuple[float, float]
@@ -108,16 +109,9 @@ def mentions(text: str, terms: Sequence[str]) -> float:
     return sum(1 for t in terms if _normalise(t).strip() in body) / len(terms)
 
 
-_MARKER = re.compile(r"\[(\d+)\]")
-
-
-def citation_markers(text: str) -> list[int]:
-    return [int(m) for m in _MARKER.findall(text)]
-
-
 def citations_valid(text: str, n_citations: int, abstained: bool) -> bool:
     """Every [n] in the answer names one of its citations, and an answer that does not abstain cites something."""
-    markers = citation_markers(text)
+    markers = citation_numbers(text)
     if not markers:
         return abstained
     return all(1 <= m <= n_citations for m in markers)

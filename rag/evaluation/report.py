@@ -27,6 +27,8 @@ from rag.evaluation.scores import (
     score,
     sweep,
 )
+from rag.presentation.labels import joined, place
+from rag.text import clip, one_line
 from rag.timecodes import format_clock
 
 SUMMARY_COLUMNS = ["hit1", "hit5", "hit10", "mrr10", "ndcg10", "passage_60s", "citation_30s", "citation_60s",
@@ -46,9 +48,9 @@ class ReportFiles:
 
 def md_escape(text: str, limit: int | None = None) -> str:
     """Text safe inside a Markdown table cell: one line, markup characters escaped, optionally shortened."""
-    text = re.sub(r"\s+", " ", text or "").strip()
-    if limit and len(text) > limit:
-        text = text[: limit - 1].rstrip() + "…"
+    text = one_line(text)
+    if limit:
+        text = clip(text, limit)
     text = html.escape(text, quote=False)
     return re.sub(r"([\\`*_\[\]|#~])", r"\\\1", text)
 
@@ -135,9 +137,9 @@ def verdict(run: EvalRun) -> str | None:
 
 
 def _where(r) -> str:
-    if r.source_type == "summary":
-        return f"summary · {md_escape(r.chapter or '', 50)}"
-    return f"{format_clock(r.start)} · {md_escape(r.episode_id)} · {md_escape(r.chapter or '', 40)}"
+    """'lex-fridman-459 · 0:57:36 · chapter', the label the CLI and the app show (rag.presentation)."""
+    return md_escape(joined(r.episode_id, place(r.source_type, r.start, None, clip(r.chapter, 40),
+                                                clip(r.chapter, 50))))
 
 
 def is_failure(r: QuestionResult) -> bool:

@@ -27,7 +27,8 @@ from rag.fetch.errors import FetchError
 from rag.fetch.http import Download, now
 from rag.models import Episode
 from rag.sources import EpisodeSources, load_episode
-from rag.uploads import StagedUpload, check_episode_id, slugify
+from rag.sources.ids import id_problem
+from rag.uploads import StagedUpload, slugify
 
 FETCH_DIR = ".fetch"
 PROVENANCE = "provenance.json"
@@ -41,9 +42,10 @@ def derive_id(*, podcast: str | None = None, number: int | str | None = None, ti
         candidate = f"{slugify(podcast)[:60]}-{number}".strip("-")
     else:
         candidate = slugify(title or "")[:80] or slugify(fallback)[:80]
+    candidate = candidate.strip("-.")
     if not candidate:
         raise FetchError(fallback or "source", "cannot name the episode: give it an id with --id")
-    return check_episode_id(candidate.strip("-."))
+    return candidate
 
 
 @dataclass
@@ -61,6 +63,9 @@ class Draft:
     committed: bool = False  # set once the episode is indexed
 
     def __post_init__(self) -> None:
+        # The one id rule (rag/sources/ids.py), for derived ids and --id alike: the id names a folder here.
+        if problem := id_problem(self.episode_id):
+            raise FetchError(self.source, problem)
         self.root.mkdir(parents=True, exist_ok=True)
         self.path = self.root / f".new-{self.episode_id}-{uuid.uuid4().hex[:8]}"
         (self.path / FETCH_DIR).mkdir(parents=True)

@@ -36,6 +36,7 @@ class Pinned:
     host: str
     port: int
     address: str
+    literal: bool = False  # the URL names the address itself: nothing to pin
 
 
 def split_url(url: str) -> tuple[str, str, int]:
@@ -100,4 +101,4 @@ class AddressGuard:
                 raise FetchError(
                     url, f"{where} is on this machine's own or private network: not fetched "
                          "(PODRAG_FETCH_ALLOW_PRIVATE=true allows it)")
-        return Pinned(host, port, str(answers[0]))
+        return Pinned(host, port, str(answers[0]), literal)

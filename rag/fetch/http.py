@@ -132,7 +132,7 @@ class Downloader:
             headers["If-Modified-Since"] = last_modified
         request_url, extensions = httpx.URL(target), {}
         pinned = self.guard.pin(target)
-        if pinned is not None:
+        if pinned is not None and not pinned.literal:
             # Connect to the address that was checked; the Host header and TLS (SNI, certificate) keep the name.
             default = 443 if request_url.scheme == "https" else 80
             headers["Host"] = pinned.host if pinned.port == default else f"{pinned.host}:{pinned.port}"

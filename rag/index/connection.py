@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from rag.errors import IndexUnavailableError
 from rag.settings import Settings
+from rag.text import clip
 
 
 # Collection kinds -> whether it holds embeddings (cosine space, one embedding model) or records looked up by id.
@@ -52,8 +53,9 @@ class ChromaConnection:
             if self._open:
                 return self._open
             try:
-                self._client = self._connect()
-                opened = {kind: self._get_or_create(kind, vectors) for kind, vectors in COLLECTIONS.items()}
+                # A local client: a reset in another thread (it takes no lock) must not swap it out mid-open.
+                client = self._connect()
+                opened = {kind: self._get_or_create(client, kind, vectors) for kind, vectors in COLLECTIONS.items()}
             except Exception as exc:  # whatever stops it opening, the user's remedy is at that location
                 raise IndexUnavailableError(f"cannot open the Chroma index at {self.location}: {one_line(exc)}") from exc
             for got in opened.values():
@@ -63,14 +65,14 @@ class ChromaConnection:
                         f"the index at {self.location} was built with the embedding model {built_with!r}, not "
                         f"{self.embed_model!r}: use another --index folder, or set PODRAG_EMBED_MODEL={built_with}"
                     )
-            self._open = opened
+            self._client, self._open = client, opened
             return opened
 
-    def _get_or_create(self, kind: str, vectors: bool):
+    def _get_or_create(self, client, kind: str, vectors: bool):
         name = f"{self.settings.collection}-{kind}"
         if not vectors:
-            return self._client.get_or_create_collection(name, embedding_function=None)
-        return self._client.get_or_create_collection(
+            return client.get_or_create_collection(name, embedding_function=None)
+        return client.get_or_create_collection(
             name,
             # ef_search well above the 40 candidates asked for: the approximate search then returns the same
             # neighbours as an exact one, run after run (the default 100 let the tail vary).
@@ -182,8 +184,7 @@ def batches(items: list, size: int) -> Iterator[list]:
 
 
 def one_line(exc: Exception) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text if len(text) <= 200 else text[:197] + "..."
+    return clip(" ".join(str(exc).split()) or type(exc).__name__, 200)
 
 
 def is_connection_error(exc: Exception) -> bool:

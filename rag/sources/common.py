@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from rag.errors import SourceError
 from rag.models import Transcript
 from rag.sources.text import read_text
-from rag.timecodes import format_clock
+from rag.timecodes import format_clock_precise as clock  # "0:01:02.500": what the file says
 
 
 def check_transcript(transcript: Transcript, items: str | None = None) -> Transcript:
@@ -44,14 +44,6 @@ def check_transcript(transcript: Transcript, items: str | None = None) -> Transc
                 path, f"{where}segment ends before it starts: {clock(seg.end)} < {clock(seg.start)}", seg.line
             )
     return transcript
-
-
-def clock(seconds: float) -> str:
-    """'0:01:02', or '0:01:02.500' when the time has a fraction, so error messages show what the file says."""
-    if seconds < 0:
-        return "-" + clock(-seconds)
-    whole, ms = divmod(round(seconds * 1000), 1000)
-    return format_clock(whole) + (f".{ms:03d}" if ms else "")
 
 
 # A leading label naming the speaker: "Lex Fridman: ...", "[Lex Fridman] ...", "<v Lex Fridman> ...".

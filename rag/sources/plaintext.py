@@ -10,15 +10,14 @@ from rag.errors import SourceError
 from rag.models import Chapter, Segment, Transcript
 from rag.sources.common import check_transcript, split_speaker_label
 from rag.sources.text import read_text
-from rag.timecodes import parse_clock
+from rag.timecodes import CLOCK, parse_clock
 
 EXPECTED_LINE = "'Speaker Name (hh:mm:ss) text' or '[hh:mm:ss] Speaker: text'"
 
-_TIME = r"\d{1,3}:\d{1,2}(?::\d{1,2})?(?:\.\d{1,3})?"
 # "Lex Fridman (00:01:02) text": a capitalised name of at most six words, then the time in () or [].
-_NAME_FIRST = re.compile(rf"^([A-Z][^\s()\[\]:]*(?:\s+[^\s()\[\]:]+){{0,5}})\s*[(\[]({_TIME})[)\]]\s*(.*)$")
+_NAME_FIRST = re.compile(rf"^([A-Z][^\s()\[\]:]*(?:\s+[^\s()\[\]:]+){{0,5}})\s*[(\[]({CLOCK})[)\]]\s*(.*)$")
 # "[00:01:02] Lex Fridman: text", the speaker label optional.
-_TIME_FIRST = re.compile(rf"^[\[(]({_TIME})[\])]\s*(.*)$")
+_TIME_FIRST = re.compile(rf"^[\[(]({CLOCK})[\])]\s*(.*)$")
 _CHAPTER = re.compile(r"^(?:#{1,6}\s+|Chapter\s+\d+\s*[:.\-–—]\s*)(\S.*)$", re.I)
 
 

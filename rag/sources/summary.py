@@ -9,7 +9,7 @@ from pathlib import Path
 from rag.errors import SourceError
 from rag.models import Summary, SummaryParagraph, SummarySection
 from rag.sources.text import read_text
-from rag.timecodes import parse_clock
+from rag.timecodes import CLOCK, parse_clock
 
 NO_CONTENT = (
     "no summary content: expected numbered sections ('1. Title') or markdown headings, "
@@ -24,13 +24,12 @@ _META = re.compile(r"^[A-Z][A-Za-z ]{0,24}:\s+\S")  # "Host: Lex Fridman", "Rele
 _QUOTES = ('"', "“", "„", "«")
 _SENTENCE_END = (".", "!", "?", "…", '"', "”", "»", ")", ";", ",")
 
-_CLOCK = r"\d{1,3}:\d{2}(?::\d{2})?"
 # "([13:43])", "([Final Words])", "([1:02:03]; [1:05:00])"; or a bare "[13:43]" / "(13:43)".
 # A bare bracket that is not a time, like the editorial "[open]" inside a quote, is text.
 _REFERENCE = re.compile(
     rf"\(\s*(?P<group>\[[^\[\]]+\](?:\s*[,;]?\s*\[[^\[\]]+\])*)\s*\)"
-    rf"|\[(?P<bracket>{_CLOCK})\]"
-    rf"|\((?P<paren>{_CLOCK})\)"
+    rf"|\[(?P<bracket>{CLOCK})\]"
+    rf"|\((?P<paren>{CLOCK})\)"
 )
 _LABEL = re.compile(r"\[([^\[\]]+)\]")
 

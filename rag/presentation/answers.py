@@ -1,0 +1,53 @@
+"""An answer as people see it: its sources (the numbered citations, or for an abstention the closest passages)
+and the line that reports what the citation checks found."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rag.models import Answer, Chunk
+from rag.presentation.labels import source_label
+
+
+@dataclass(frozen=True)
+class Source:
+    """One source under an answer: a citation (numbered) or, for an abstention, one of the closest passages."""
+
+    n: int | None
+    chunk: Chunk
+    start: float | None
+    end: float | None
+    speaker: str | None  # who said the cited sentence; None: the passage's speakers
+    quote: str | None  # the cited sentence
+    url: str | None
+    audio_url: str | None
+
+    def label(self, episode: str | None = None) -> str:
+        """'[2] #459 · 0:57:36 · Dylan Patel · DeepSeek compute cluster' (the episode only when given)."""
+        text = source_label(self.chunk, self.start, self.speaker, episode=episode)
+        return f"[{self.n}] {text}" if self.n is not None else text
+
+
+def sources_of(answer: Answer) -> list[Source]:
+    """The sources of an answer, in the order they are numbered."""
+    if answer.citations:
+        return [Source(c.n, c.passage.chunk, c.start, c.end, c.speaker, c.quote, c.url, c.audio_url)
+                for c in answer.citations]
+    return [Source(None, p.chunk, p.chunk.start, p.chunk.end, None, None, p.url, p.audio_url)
+            for p in answer.closest]
+
+
+def unsupported_text(answer: Answer) -> str | None:
+    """'1 of 2 sentences not backed by their cited sources', or None when every sentence is."""
+    if not answer.unsupported:
+        return None
+    return (f"{len(answer.unsupported)} of {answer.sentences or len(answer.unsupported)} sentences not backed by "
+            "their cited sources")
+
+
+def removed_text(answer: Answer) -> str | None:
+    """'removed citations [9], [12] to no given source', or None when the answer cited only given sources."""
+    if not answer.removed_citations:
+        return None
+    names = ", ".join(f"[{n}]" for n in answer.removed_citations)
+    return f"removed citation{'s' if len(answer.removed_citations) > 1 else ''} {names} to no given source"

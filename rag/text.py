@@ -1,0 +1,43 @@
+"""Text for display: the one `clip` every message, label and table cell uses, and server paths kept out of
+messages."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+
+def clip(text: str | None, limit: int, *, at_word: bool = False) -> str:
+    """`text` if it is at most `limit` characters, else its first characters (trailing spaces dropped) and '…',
+    `limit` characters at most. `at_word`: cut after the last whole word and end with ' …' (text read on, as in
+    a prompt)."""
+    text = text or ""
+    if len(text) <= limit:
+        return text
+    if at_word:
+        return text[: limit - 2].rsplit(" ", 1)[0] + " …"
+    return text[: limit - 1].rstrip() + "…"
+
+
+def one_line(text: str | None) -> str:
+    """The text on one line: every run of white space (newlines included) becomes one space."""
+    return " ".join((text or "").split())
+
+
+# The folders of an absolute path inside a message ('/srv/podrag/uploads/ep-1/'), not of a URL's path.
+_ABSOLUTE_FOLDERS = re.compile(r"(?<![\w.:/])/(?:[^\s/:'\"()<>,;]+/)+")
+# The folders of a relative path that opens a message as its place ('ep-1/transcript.vtt:8: ...').
+_LEADING_FOLDERS = re.compile(r"^(?:[^\s/:'\"()<>,;]+/)+(?=[^\s/:]+:)")
+
+
+def file_names_only(message: str, folders: Iterable[Path | str] = ()) -> str:
+    """The message with the folders taken out of the paths it names, so that
+    '/srv/podrag/uploads/ep-1/transcript.vtt:8: ...' reads 'transcript.vtt:8: ...': `folders` (deepest first)
+    as given and resolved, then any absolute path's folders, then those of a relative path the message opens
+    with."""
+    for folder in folders:
+        for form in dict.fromkeys((str(folder), str(Path(folder).resolve()))):
+            message = message.replace(form.rstrip("/\\") + os.sep, "")
+    return _LEADING_FOLDERS.sub("", _ABSOLUTE_FOLDERS.sub("", message))

@@ -1,0 +1,29 @@
+"""rag/text.py: shortening for display, and server folders kept out of messages."""
+
+from rag.text import clip, file_names_only, one_line
+
+
+def test_clip_keeps_short_text_and_marks_a_cut():
+    assert clip("short", 10) == "short"
+    assert clip("x" * 50, 10) == "x" * 9 + "…" and len(clip("a b c d e f g h", 6)) <= 6
+    assert clip("word   " + "x" * 20, 8) == "word…"  # no spaces before the ellipsis
+    assert clip(None, 5) == ""
+
+
+def test_clip_at_a_word_ends_with_a_spaced_ellipsis():
+    assert clip("the quick brown fox jumps", 14, at_word=True) == "the quick …"
+    assert len(clip("the quick brown fox jumps", 14, at_word=True)) <= 14
+
+
+def test_one_line_folds_white_space():
+    assert one_line(" a\n\tb  c ") == "a b c" and one_line(None) == ""
+
+
+def test_file_names_only_removes_server_folders_but_not_urls():
+    message = ("/srv/podrag/uploads/ep-1/transcript.vtt:8: time goes backwards; see "
+               "https://www.youtube.com/watch?v=a/b (already from /home/lex/corpus/ep-1/episode.json)")
+    assert file_names_only(message) == ("transcript.vtt:8: time goes backwards; see "
+                                        "https://www.youtube.com/watch?v=a/b (already from episode.json)")
+    assert file_names_only("data/uploads/ep-1/summary.txt: empty", ["data/uploads/ep-1"]) == "summary.txt: empty"
+    assert file_names_only("ep-1/transcript.vtt:4: backwards") == "transcript.vtt:4: backwards"
+    assert file_names_only("episode id '../../etc/passwd' is not allowed") == "episode id '../../etc/passwd' is not allowed"
