@@ -2,7 +2,7 @@
 
     python eval/bench.py --episodes 3,100,1000 --store embedded,server --cold 3,30 --write BENCHMARKS.md
 
-3 episodes are the real shared corpus; larger sizes are synthetic episodes made of its chapters (rag/synthetic.py),
+3 episodes are the real shared corpus; larger sizes are synthetic episodes made of its chapters (tools/synthetic.py),
 written under --workdir (outside the repo), so only the real corpus's ~900 distinct passages ever need embedding.
 Each measurement runs in a fresh process (peak memory is that process's own); a server run starts its own
 `chroma run` on 127.0.0.1 and counts its memory and disk too. What is measured, per size and store:
@@ -124,7 +124,7 @@ def run_one(episodes: int, store: str, corpus: list[Path], cache: Path | None, w
     # Retrieval is timed without the reranker (the store and fusion alone); `ask` below turns it on, as the app does.
     settings = dict(index=workdir / "index", cache=run_cache, _env_file=None, rerank=False)
     if store == "server":
-        from tests.chroma_server import ChromaServer
+        from tools.chroma_server import ChromaServer
 
         server = ChromaServer(workdir / "chroma-server").start()
         settings["chroma_url"] = server.url
@@ -196,7 +196,7 @@ def machine() -> dict:
 def corpus_for(n: int, workdir: Path) -> list[Path]:
     if n == 3:
         return REAL
-    from rag.synthetic import write_corpus
+    from tools.synthetic import write_corpus
 
     out = workdir / f"synthetic-{n}"
     if not (out / "SYNTHETIC.md").exists():

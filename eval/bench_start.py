@@ -27,7 +27,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -39,6 +38,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from tools.net import free_port  # noqa: E402
 
 CORPUS = [ROOT / "data" / "episodes", ROOT.parent / "shared" / "corpus"]
 MARK_START, MARK_END = "<!-- bench-start:start -->", "<!-- bench-start:end -->"
@@ -67,12 +68,6 @@ def median(xs):
 def p95(xs):
     ordered = sorted(xs)
     return ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered)) - 1))]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Tree:

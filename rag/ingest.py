@@ -26,7 +26,7 @@ from rag.lexical import LexicalStore
 from rag.models import Chunk, Episode, EpisodeRecord, transcript_sentences
 from rag.settings import MB
 from rag.sources import EpisodeSources, discover, load_episode
-from rag.summary_check import summary_offset
+from rag.alignment import summary_offset
 
 log = logging.getLogger(__name__)
 

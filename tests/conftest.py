@@ -48,7 +48,7 @@ def settings(tmp_path):
 
 
 @pytest.fixture(scope="session")
-def embedder():
+def real_embedder():
     """The real bundled model as the app runs it (ONNX, exported into the test cache on first use), loaded once
     per test session."""
     from rag.embedding import CachedEmbedder, EmbeddingCache, local_embedder
@@ -56,6 +56,29 @@ def embedder():
 
     settings = Settings(cache=TEST_CACHE, embed_model=BUNDLED_MODEL, embed_backend="auto", _env_file=None)
     return CachedEmbedder(local_embedder(settings), EmbeddingCache(TEST_CACHE / "embeddings.sqlite"))
+
+
+@pytest.fixture(scope="session")
+def fake_embedder(tmp_path_factory):
+    """The deterministic stand-in (tests/fake_embedder.py), behind the same cache class as the real one."""
+    from rag.embedding import CachedEmbedder, EmbeddingCache
+    from tests.fake_embedder import FakeEmbedder
+
+    return CachedEmbedder(FakeEmbedder(), EmbeddingCache(tmp_path_factory.mktemp("fake-embeddings") / "e.sqlite"))
+
+
+# Tests that judge meaning (thresholds tuned on the model, claims, end to end) need the real model and are marked
+# slow for it, as are tests whose index another process (the CLI) opens; the app in a browser runs it too.
+REAL_MODEL_MARKERS = ("slow", "browser")
+
+
+@pytest.fixture
+def embedder(request):
+    """The embedder a test gets: the fake one for unit tests (`make test-fast` never loads the model), the real
+    model for tests marked slow or browser."""
+    if any(request.node.get_closest_marker(m) for m in REAL_MODEL_MARKERS):
+        return request.getfixturevalue("real_embedder")
+    return request.getfixturevalue("fake_embedder")
 
 
 @pytest.fixture
@@ -162,7 +185,7 @@ def tiny_assistant(assistant, tiny_corpus):
 
 
 @pytest.fixture(scope="session")
-def corpus_assistant(tmp_path_factory, embedder):
+def corpus_assistant(tmp_path_factory, real_embedder):
     """An Assistant over the real shared corpus plus data/episodes, ingested once per test session."""
     if not SHARED_CORPUS.exists():
         pytest.skip(f"shared corpus not found at {SHARED_CORPUS} (it lives beside the checkout, never in it)")
@@ -170,7 +193,7 @@ def corpus_assistant(tmp_path_factory, embedder):
     from rag.settings import Settings
 
     a = Assistant(Settings(index=tmp_path_factory.mktemp("corpus-index"), cache=TEST_CACHE, _env_file=None))
-    a.__dict__["embedder"] = embedder
+    a.__dict__["embedder"] = real_embedder
     report = a.ingest([ROOT / "data" / "episodes", SHARED_CORPUS])
     assert report.ok, report.failed
     return a

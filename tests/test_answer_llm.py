@@ -14,8 +14,8 @@ from rag.llm import LLMClient, LLMError, without_reasoning
 from rag.answer.prompts import NOT_COVERED
 from rag.models import Answer, Turn
 from tests.conftest import write_episode
-from tests.net import free_port
 from tests.openai_server import Reply, Request
+from tools.net import free_port
 
 QUESTION = "How many GPUs does DeepSeek have?"
 
@@ -64,10 +64,10 @@ def test_streamed_answer_cites_the_moment_with_speaker_second_and_link(llm_assis
     assert answer.answer == "Dylan Patel believes DeepSeek has closer to 50,000 GPUs [1]."
     [c] = answer.citations
     assert c.n == 1 and c.passage.chunk.episode_id == "tiny-459"
-    if c.passage.chunk.source_type == "transcript":
-        assert (c.start, c.speaker) == (15.0, "Dylan Patel") and "50,000 GPUs" in c.quote
-        assert c.url == "https://www.youtube.com/watch?v=abc123&t=15"
-        assert c.audio_url == "https://media.example/tiny.mp3#t=15"
+    assert c.passage.chunk.source_type == "transcript"
+    assert (c.start, c.speaker) == (15.0, "Dylan Patel") and "50,000 GPUs" in c.quote
+    assert c.url == "https://www.youtube.com/watch?v=abc123&t=15"
+    assert c.audio_url == "https://media.example/tiny.mp3#t=15"
     assert answer.unsupported == [] and answer.removed_citations == []
     out = answer.to_json()
     assert out["mode"] == "llm" and out["checks"] == {"sentences": 1, "unsupported": 0, "removed_citations": 0}
@@ -83,8 +83,8 @@ def test_two_claims_from_one_passage_open_at_their_own_seconds(llm_assistant, op
 
     openai_server.responder = reply
     _, answer = stream(llm_assistant)
-    moments = [(c.n, c.start, c.speaker) for c in answer.citations if c.passage.chunk.source_type == "transcript"]
-    assert moments == [(1, 15.0, "Dylan Patel"), (2, 26.0, "Nathan Lambert")]
+    moments = [(c.n, c.passage.chunk.source_type, c.start, c.speaker) for c in answer.citations]
+    assert moments == [(1, "transcript", 15.0, "Dylan Patel"), (2, "transcript", 26.0, "Nathan Lambert")]
     assert answer.answer.endswith("final run [2].") and answer.unsupported == []
 
 

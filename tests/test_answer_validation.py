@@ -118,12 +118,14 @@ def test_uncited_and_off_source_sentences_are_marked(embedder):
     assert fixed.unsupported == []
 
 
+@pytest.mark.slow  # judges meaning: the real model
 def test_lead_ins_and_not_covered_sentences_need_no_citation(embedder):
     sentences = split_answer("Here is what they said:\nDylan says about 50,000 GPUs [1]. "
                              "The sources do not say what Nathan thought.")
     assert check_support(sentences, [GPUS], embedder.embed).unsupported == []
 
 
+@pytest.mark.slow  # judges meaning: the real model
 def test_threshold_separates_paraphrases_from_other_claims(embedder):
     """The calibration behind SupportConfig.min_similarity, on hand-written claims about the same passages."""
     supported = ["Dylan Patel believes DeepSeek has around 50,000 GPUs [1].",

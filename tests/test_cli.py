@@ -58,9 +58,9 @@ def test_ask_json_cites_the_moment_with_seconds_speaker_and_link(index_dir):
     first = out["citations"][0]
     assert CITATION_FIELDS <= set(first)
     assert first["n"] == 1 and first["episode_id"] == "tiny-459"
-    if first["source_type"] == "transcript":
-        assert first["start"] == 15.0 and first["speakers"] == ["Dylan Patel"]
-        assert first["url"].endswith("&t=15")
+    assert first["source_type"] == "transcript"
+    assert first["start"] == 15.0 and first["speakers"] == ["Dylan Patel"]
+    assert first["url"].endswith("&t=15")
 
 
 def test_ask_abstains_on_a_topic_never_discussed(index_dir):
@@ -161,8 +161,8 @@ def test_ask_llm_json_returns_checked_citations(index_dir, openai_server):
     assert out["answer"] == "Dylan Patel believes DeepSeek has closer to 50,000 GPUs [1]. They also own a bakery."
     [c] = out["citations"]
     assert CITATION_FIELDS <= set(c) and c["n"] == 1 and c["episode_id"] == "tiny-459"
-    if c["source_type"] == "transcript":
-        assert c["start"] == 15.0 and c["speakers"] == ["Dylan Patel"] and c["url"].endswith("&t=15")
+    assert c["source_type"] == "transcript"
+    assert c["start"] == 15.0 and c["speakers"] == ["Dylan Patel"] and c["url"].endswith("&t=15")
     assert out["removed_citations"] == [9]
     assert out["unsupported"] == [{"sentence": "They also own a bakery.", "reason": "no citation"}]
     assert out["checks"] == {"sentences": 2, "unsupported": 1, "removed_citations": 1}

@@ -49,6 +49,7 @@ def test_progress_counts_every_text(tmp_path):
     assert sum(done) == 5
 
 
+@pytest.mark.slow  # judges meaning: the real model
 def test_bundled_model_gives_unit_vectors_that_rank_sensibly(embedder):
     vecs = embedder.embed([
         "How many GPUs does DeepSeek have?",

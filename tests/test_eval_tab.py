@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from tests.net import free_port
 from tests.test_eval_runner import QUESTIONS
+from tools.net import free_port
 
 pytestmark = pytest.mark.slow
 

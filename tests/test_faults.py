@@ -49,7 +49,7 @@ def synthetic_corpus(tmp_path_factory):
     if not SHARED_CORPUS.exists():
         pytest.skip(f"shared corpus not found at {SHARED_CORPUS} (it lives beside the checkout, never in it)")
     from rag.embedding import CachedEmbedder, EmbeddingCache, SentenceTransformerEmbedder
-    from rag.synthetic import write_corpus
+    from tools.synthetic import write_corpus
 
     root = tmp_path_factory.mktemp("synthetic")
     write_corpus(root / "corpus", 8, [SHARED_CORPUS, ROOT / "data" / "episodes"], seed=7)
@@ -62,12 +62,17 @@ def synthetic_corpus(tmp_path_factory):
     return root
 
 
+# The kill moments are drawn from this seed, so a failure can be run again as it was (the moments fall on the same
+# commits and delays; how far the process got by then still depends on the machine). Change it to explore others.
+KILL_SEED = 459
+
+
 @pytest.mark.slow
 def test_ingest_killed_at_random_moments_then_rerun_leaves_every_episode_complete_once(synthetic_corpus, tmp_path):
     corpus = tmp_path / "corpus"
     subprocess.run(["cp", "-r", str(synthetic_corpus / "corpus"), str(corpus)], check=True)
     index = tmp_path / "index"
-    seed = random.randrange(1 << 30)
+    seed = KILL_SEED
     rng = random.Random(seed)
     kills = rounds = 0
     version = "corpus"
@@ -214,7 +219,7 @@ def test_twenty_concurrent_questions_through_the_running_app(embedder, tmp_path,
     """Twenty users at once, each with their own session, through the app's HTTP API (gradio_client)."""
     from gradio_client import Client
 
-    from tests.net import free_port
+    from tools.net import free_port
     from ui.app import launch
 
     monkeypatch.setenv("GRADIO_ANALYTICS_ENABLED", "False")

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import TEST_CACHE, make_assistant, write_episode
-from tests.net import free_port, wait_for_http
+from tools.net import free_port, wait_for_http
 
 pytestmark = pytest.mark.slow
 

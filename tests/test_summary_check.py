@@ -1,5 +1,6 @@
-"""verify-summary: quote fragments, fuzzy location, the clock offset and its outliers, cited times, statements;
-the tiny corpus; bad input; and the real #459 summary against its transcript."""
+"""rag/alignment.py and rag/summary_check.py (verify-summary): quote fragments, fuzzy location, the clock offset
+and its outliers, cited times, statements; the tiny corpus; bad input; and the real #459 summary against its
+transcript."""
 
 import csv
 import io
@@ -10,9 +11,10 @@ import pytest
 from rag.claims import name_variants
 from rag.errors import SourceError, UnknownEpisodeError
 from rag.models import Filters, Summary, SummaryParagraph, SummarySection, TranscriptSentence
-from rag.summary_check import (
+from rag.alignment import (
     QuoteCheck, TranscriptText, check_quotes, estimate_offset, normalise, quote_fragments, summary_offset,
 )
+from rag.summary_check import credited_by
 
 PEOPLE = name_variants(["Ann Lee", "Bob Stone", "Host Person"])
 
@@ -61,7 +63,7 @@ def test_quotes_are_located_classified_and_timed_with_the_clock_offset():
         SummaryParagraph("“Quantum computers will replace every GPU in the world by next summer.”", "quote",
                          (1500.0,), ("25:00",)),
     ])
-    quotes, offset = check_quotes(summary, TRANSCRIPT, PEOPLE, "https://video.example/watch?v=x")
+    quotes, offset = check_quotes(summary, TRANSCRIPT, credited_by(PEOPLE), "https://video.example/watch?v=x")
     first, second, third, fourth, fifth = quotes
     assert first.kind == "verbatim" and first.start == 60.0 and first.speaker == "Ann Lee"
     assert first.named_speakers == ("Bob Stone",) and first.speaker_match is False  # the summary credits Bob
@@ -173,3 +175,56 @@ def test_459_summary_citations_show_and_link_the_transcript_time(corpus_assistan
     offset = {r.id: r for r in corpus_assistant.episodes()}["lex-fridman-459"].summary_offset
     assert c.transcript_start == pytest.approx(c.start - offset) and c.to_json()["transcript_start"] == c.transcript_start
     assert c.url.endswith(f"&t={int(c.start - offset)}")
+
+
+def test_ingest_gets_the_clock_offset_without_importing_the_summary_checker():
+    """rag.ingest estimates the offset with rag.alignment; the checker (and rag.claims with it) stays out."""
+    import subprocess
+    import sys
+
+    code = "import sys, rag.ingest; print(sorted(m for m in sys.modules if m in ('rag.summary_check', 'rag.claims')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def _clock(seconds: float) -> str:
+    s = int(seconds)
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+@pytest.mark.slow
+def test_alignment_on_a_summary_it_was_not_tuned_on(corpus_assistant, tmp_path):
+    """The matching thresholds and the offset rule were set on #459's summary; this checks them on #491, with a
+    summary written from its transcript: 12 quotes (6 verbatim, 4 with ASR-like slips, 2 joined by an elision)
+    cited on a clock running 7:30 ahead, two of them cited far off. Fixed seed: the same summary every run."""
+    import random
+
+    from rag.sources.summary import parse_summary
+
+    sentences = [s for s in corpus_assistant.transcript_sentences("lex-fridman-491") if len(s.text.split()) >= 14]
+    rng = random.Random(491)
+    picked = sorted(rng.sample(range(len(sentences)), 12))
+    offset, lines, truth = 450.0, ["Held-out summary", "1. Everything"], []
+    for n, i in enumerate(picked):
+        s = sentences[i]
+        words = s.text.split()[:16]
+        if 6 <= n < 10:  # ASR-like slips: a word dropped, one misheard
+            words = words[:3] + words[4:]
+            words[6] = words[6][:-1] + ("e" if not words[6].endswith("e") else "a")
+        quote = " ".join(words)
+        if n >= 10:  # two sentences joined by an elision
+            quote += " ... " + " ".join(sentences[i + 1].text.split()[:10])
+        cited = s.start + offset + (1800.0 if n in (2, 9) else 0.0)
+        lines += [f"{s.speaker or 'Someone'} says this.", f"“{quote}” ([{_clock(cited)}])"]
+        truth.append((s.start, n in (2, 9), n < 6))
+    path = tmp_path / "summary.txt"
+    path.write_text("\n".join(lines) + "\n")
+
+    quotes, clock = check_quotes(parse_summary(path), corpus_assistant.transcript_sentences("lex-fridman-491"))
+    assert len(quotes) == 12
+    assert clock.seconds == pytest.approx(offset, abs=5)
+    assert {i for i, q in enumerate(quotes) if q.outlier} == {2, 9}
+    for q, (start, _, verbatim) in zip(quotes, truth):
+        assert q.kind != "not_found" and q.start == pytest.approx(start, abs=5), q.text
+        assert q.kind == "verbatim" if verbatim else True, q.text
+        assert q.time_ok is (q.start is not None and not q.outlier), q.text

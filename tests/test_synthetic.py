@@ -1,4 +1,4 @@
-"""rag/synthetic.py: benchmark episodes made of real chapters re-chunk into real passage texts (cache hits)."""
+"""tools/synthetic.py: benchmark episodes made of real chapters re-chunk into real passage texts (cache hits)."""
 
 import json
 
@@ -7,7 +7,7 @@ import pytest
 from rag.chunking import chunk_episode, embedding_text
 from rag.errors import PodragError
 from rag.sources import discover, load_episode
-from rag.synthetic import main, write_corpus
+from tools.synthetic import main, write_corpus
 from tests.conftest import ROOT, SHARED_CORPUS
 
 pytestmark = pytest.mark.slow

@@ -9,8 +9,8 @@ import urllib.request
 
 import pytest
 
-from tests.net import free_port
 from tests.conftest import TEST_CACHE, write_tiny_corpus
+from tools.net import free_port
 
 pytestmark = pytest.mark.slow
 

@@ -27,7 +27,7 @@ XSS_TITLE = 'Rocket <img src=x onerror="window.__pwned=4"> </script><script>wind
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory, embedder):
+def app(tmp_path_factory, real_embedder):
     """The app over the two tiny episodes plus one whose transcript and title are full of markup."""
     from rag.assistant import Assistant
     from rag.settings import Settings
@@ -41,7 +41,7 @@ def app(tmp_path_factory, embedder):
                                                   "video_url": "https://www.youtube.com/watch?v=xss"}))
     settings = Settings(index=root / "index", cache=TEST_CACHE, _env_file=None)
     assistant = Assistant(settings)
-    assistant.__dict__["embedder"] = embedder
+    assistant.__dict__["embedder"] = real_embedder
     report = assistant.ingest([corpus])
     assert report.ok, report.failed
     with serve(assistant) as url:

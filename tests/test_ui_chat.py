@@ -7,7 +7,7 @@ import time
 from rag.assistant import Assistant
 from rag.settings import Settings
 from tests.conftest import TEST_CACHE
-from tests.net import free_port
+from tools.net import free_port
 from ui import chat_tab
 
 

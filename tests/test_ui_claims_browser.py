@@ -11,13 +11,13 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def url(tmp_path_factory, embedder):
+def url(tmp_path_factory, real_embedder):
     from rag.assistant import Assistant
     from rag.settings import Settings
 
     root = tmp_path_factory.mktemp("claims-ui")
     assistant = Assistant(Settings(index=root / "index", cache=TEST_CACHE, _env_file=None))
-    assistant.__dict__["embedder"] = embedder
+    assistant.__dict__["embedder"] = real_embedder
     assert assistant.ingest([write_tiny_corpus(root / "corpus")]).ok
     with serve(assistant) as address:
         yield address
