@@ -24,10 +24,27 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from rag.assistant import Assistant  # noqa: E402
 from rag.evaluation.datasets import load_dataset  # noqa: E402
-from rag.moment_rank import ABSTAIN_BELOW, FEATURES, answerable_probability  # noqa: E402
+from rag.moment_rank import ABSTAIN_BELOW, FEATURES, WEAK_SCORE, answerable_probability  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 
 DEV = ("lex-fridman-459", "lex-fridman-491", "lex-fridman-494")
+
+
+# What else was tried under the same cross-validation and not shipped (one line each; figures are the pooled
+# development questions, leave-one-episode-out, against the shipped model of the time).
+TRIED = """## Tried and dropped
+
+- Host's question before the moment (best cosine of the question to the interviewer's questions, or to the last turn
+  by another speaker, in the 30-60 s before it): top moment within 60 s 0.46 → 0.47 alone, nothing on top of
+  `region`; answers mixed (#494 must-mention 0.45 → 0.40-0.42). Citing from just after a matching host question:
+  no change.
+- Region variants: moments that do not overlap the moment only (0.47), the following or preceding minute only
+  (0.47 / 0.48), the smaller of the moment's and its region's match (answers no better than without).
+- Abstention: gap between the best and the 5th moment score, gap to the 2nd, number of episodes or chapters among
+  the top 5, share (IDF-weighted) of the question's focus terms and its rarest focus term not said within 90 s of
+  the top 3 moments, the best moment's cosine: recall at under 7 % false refusals 0.81 → 0.79-0.81 (no gain).
+- Earlier: chapter-title cosine, best single sentence, the moment's own term coverage, "is a question",
+  "holds a number", a gradient-boosted ranker, hard-negative training."""
 
 
 def label(c, q) -> int:
@@ -75,11 +92,16 @@ def main() -> None:
 
     def ranked(d, model):
         q, passages, terms, cands, rows, _ = d
-        for c, s in zip(cands, model.decision_function(rows) if len(cands) else []):
-            c.score = float(s)
-        return ranker._passages(cands, 10, terms)
+        if len(cands):
+            local = rows.copy()
+            local[:, FEATURES.index("region")] = 0.0  # as moment_rank.place: the model without the region signal
+            for c, s, l in zip(cands, model.decision_function(rows), model.decision_function(local)):
+                c.score, c.local = float(s), float(l)
+        return ranker._passages(list(cands), 10, terms)
 
-    out = ["## Moment ranker: leave-one-episode-out cross-validation", "",
+    out = ["# `python eval/fit_moments.py --corpus data/episodes --corpus ../shared/corpus "
+           "--write eval/fit-moments.md` (development sets only)", "",
+           "## Moment ranker: leave-one-episode-out cross-validation", "",
            "| held-out episode | questions | top moment ≤30 s | ≤60 s |", "|---|---|---|---|"]
     for held in DEV:
         train = [d for d in data if d[0].answerable and d[0].episode != held]
@@ -124,10 +146,21 @@ def main() -> None:
         out.append(f"| {t:.2f} | {flag[y == 0].mean():.2f} | {flag[y == 1].mean():.3f} |")
     out += ["", f"Weights: `ABSTAIN_WEIGHTS = {dict(zip(names, np.round(model.coef_[0], 2).tolist()))}`, "
             f"`ABSTAIN_INTERCEPT = {round(float(model.intercept_[0]), 2)}`", ""]
+    bound = 0.07
+    allowed = [t for t in np.arange(0.05, 0.80, 0.05) if (probs < t)[y == 1].mean() < bound]
+    if allowed:
+        out.append(f"Threshold by the rule (highest with cross-validated false refusals under {bound:.0%}): "
+                   f"{max(allowed):.2f}.")
+    scores = X[:, 0]
+    out += ["", f"Weak-score floor: {np.mean(scores[y == 1] < WEAK_SCORE):.3f} of the answerable and "
+            f"{np.mean(scores[y == 0] < WEAK_SCORE):.3f} of the unanswerable questions have a best moment score "
+            f"below WEAK_SCORE = {WEAK_SCORE} (1.3 % quantile of the answerable: "
+            f"{np.quantile(scores[y == 1], 0.013):.2f}).", ""]
     shipped = [answerable_probability(*row) for row in signals]
     out.append(f"Shipped rule (threshold {ABSTAIN_BELOW}) on the same questions (in-sample): "
                f"{np.mean([p < ABSTAIN_BELOW for p, t in zip(shipped, y) if not t]):.2f} recall, "
                f"{np.mean([p < ABSTAIN_BELOW for p, t in zip(shipped, y) if t]):.3f} false abstention.")
+    out += ["", TRIED]
     text = "\n".join(out)
     print(text)
     if args.write:
