@@ -133,7 +133,7 @@ QUESTIONS = ["How many GPUs does DeepSeek have?", "What does the paper say about
 def app_with_slow_llm(embedder, tmp_path, tiny_corpus, openai_server, monkeypatch):
     """The app over the tiny corpus, answering with a scripted LLM that takes 2 s per answer; yields (url, settings
     kwargs) and a function to start another app with other settings."""
-    from tests.chroma_server import free_port
+    from tools.net import free_port
     from ui.app import launch
 
     monkeypatch.setenv("GRADIO_ANALYTICS_ENABLED", "False")
