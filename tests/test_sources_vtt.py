@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import shared_episode
+from tests.conftest import shared_episode, source_error, source_file
 
 from rag.errors import SourceError
 from rag.sources.vtt import parse_vtt
@@ -35,9 +35,7 @@ Nathan Lambert: no voice span, a label instead
 
 
 def _write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "transcript.vtt"
-    path.write_text(text, encoding="utf-8")
-    return path
+    return source_file(tmp_path, "transcript.vtt", text)
 
 
 def test_cues_become_segments(tmp_path):
@@ -88,9 +86,7 @@ def test_missing_header(tmp_path):
 
 def test_time_going_backwards_names_the_cue(tmp_path):
     path = _write(tmp_path, GOOD.replace("00:00:07.000 --> 00:00:09.500", "00:00:02.000 --> 00:00:09.500"))
-    with pytest.raises(SourceError) as err:
-        parse_vtt(path)
-    assert str(err.value) == f"{path}:18: time goes backwards: 0:00:02 after 0:00:06"
+    assert source_error(parse_vtt, path) == f"{path}:18: time goes backwards: 0:00:02 after 0:00:06"
 
 
 def test_header_only_is_an_empty_transcript(tmp_path):
