@@ -127,3 +127,26 @@ def test_file_paths_are_stored_absolute_whatever_the_working_folder(assistant, t
     report = assistant.ingest([Path(tiny_corpus.name)])
     assert report.updated == ["tiny-459"] and report.chunks == 0
     assert all(Path(f).is_absolute() for f in assistant.index.records()["tiny-459"].files)
+
+
+def test_a_transcript_too_large_to_hold_is_written_in_batches_as_the_same_chunks(embedder, tmp_path, monkeypatch):
+    import rag.ingest
+    import rag.sources.vtt
+    from tests.conftest import make_assistant
+    from tests.test_sources_vtt import _vtt_of
+
+    folder = tmp_path / "corpus" / "big"
+    folder.mkdir(parents=True)
+    (folder / "transcript.vtt").write_text(_vtt_of(3000))
+    whole = make_assistant(embedder, index=tmp_path / "whole", rerank=False)
+    assert whole.ingest([folder]).ok
+    monkeypatch.setattr(rag.sources.vtt, "STREAM_ABOVE_BYTES", 1000)  # read from the file, a batch at a time
+    monkeypatch.setattr(rag.ingest, "_WRITE_BATCH", 7)
+    streamed = make_assistant(embedder, index=tmp_path / "streamed", rerank=False)
+    steps: list[int] = []
+    report = streamed.ingest([folder], lambda done, total, label: steps.append(done))
+    assert report.ok and report.chunks == len(whole.index.records()["big"].chunk_ids) == 100
+    got, want = streamed.index.records()["big"], whole.index.records()["big"]
+    assert got.chunk_ids == want.chunk_ids and got.duration == want.duration == 4499.9
+    assert steps[-1] == 100 and len(steps) > 100 // 7  # progress as the batches went
+    assert streamed.search("Bees 7 make honey", k=1, mode="bm25")[0].chunk.episode_id == "big"
