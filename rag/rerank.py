@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from rag.models import Chunk, Filters, MomentHit, Passage, TranscriptSentence
+from rag.models import Chunk, Filters, MomentHit, Passage, TranscriptSentence, transcript_sentences
 from rag.moment_rank import AROUND_SECONDS, FEATURES, GLOBAL_MOMENTS, NAMES_SECONDS, ChunkSignal, QuestionTerms, features, question_terms, score
 from rag.moments import MAX_SECONDS, EpisodeMoments, MomentStore, build_moments
 
@@ -90,7 +90,8 @@ class MomentRanker:
         cands: list[_Candidate] = []
         rows: list[np.ndarray] = []
         for episode_id in self._scope(passages, filters):
-            moments = self.moments.get(episode_id)
+            moments = (self.moments.get(episode_id) if self.moments.whole(episode_id)
+                       else self._partial(episode_id, transcript))
             if not len(moments):
                 continue
             owner: dict[int, Passage] = {}
@@ -113,6 +114,12 @@ class MomentRanker:
                     cands += found[0]
         matrix = np.vstack(rows) if rows else np.zeros((0, len(FEATURES)), dtype=np.float32)
         return terms, cands, matrix
+
+    def _partial(self, episode_id: str, transcript: list[Passage]) -> EpisodeMoments:
+        """The moments inside the retrieved passages of an episode too long to hold whole (their sentences are
+        embedded on first sight, then cached)."""
+        chunks = [p.chunk for p in transcript if p.chunk.episode_id == episode_id]
+        return build_moments(episode_id, transcript_sentences(chunks), self.embed, chunks)
 
     def _scope(self, passages: list[Passage], filters: Filters | None) -> list[str]:
         if filters and filters.episode_ids:
