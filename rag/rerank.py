@@ -89,8 +89,9 @@ class MomentRanker:
         transcript = [p for p in passages if p.chunk.source_type == "transcript"]
         cands: list[_Candidate] = []
         rows: list[np.ndarray] = []
-        for episode_id in self._scope(passages, filters):
-            moments = (self.moments.get(episode_id) if self.moments.whole(episode_id)
+        scope, whole = self._scope(passages, filters)
+        for episode_id in scope:
+            moments = (self.moments.get(episode_id) if whole and self.moments.whole(episode_id)
                        else self._partial(episode_id, transcript))
             if not len(moments):
                 continue
@@ -116,17 +117,22 @@ class MomentRanker:
         return terms, cands, matrix
 
     def _partial(self, episode_id: str, transcript: list[Passage]) -> EpisodeMoments:
-        """The moments inside the retrieved passages of an episode too long to hold whole (their sentences are
-        embedded on first sight, then cached)."""
+        """The moments inside an episode's retrieved passages (their sentences are embedded at ingest, or on first
+        sight and then cached)."""
         chunks = [p.chunk for p in transcript if p.chunk.episode_id == episode_id]
         return build_moments(episode_id, transcript_sentences(chunks), self.embed, chunks)
 
-    def _scope(self, passages: list[Passage], filters: Filters | None) -> list[str]:
+    def _scope(self, passages: list[Passage], filters: Filters | None) -> tuple[list[str], bool]:
+        """The episodes whose moments compete, and whether each is searched whole (its moments closest to the
+        question join those inside the passages) or only inside its retrieved passages. Whole for up to
+        GLOBAL_EPISODES episodes: over a large catalogue, building every found episode's moments on first sight
+        (~0.2 s each) would cost a question seconds."""
         if filters and filters.episode_ids:
-            return list(filters.episode_ids)
-        found = list(dict.fromkeys(p.chunk.episode_id for p in passages if p.chunk.source_type == "transcript"))
+            return list(filters.episode_ids), len(filters.episode_ids) <= GLOBAL_EPISODES
         everyone = list(self.episodes())
-        return everyone if len(everyone) <= GLOBAL_EPISODES else found
+        if len(everyone) <= GLOBAL_EPISODES:
+            return everyone, True
+        return list(dict.fromkeys(p.chunk.episode_id for p in passages if p.chunk.source_type == "transcript")), False
 
     @staticmethod
     def _closest(moments: EpisodeMoments, vector: np.ndarray, filters: Filters | None,
