@@ -108,7 +108,11 @@ class Assistant:
         """Each episode's moments (sentences and their vectors), built from the index on first use."""
         # The version retrieval last refreshed (it refreshes before every search): no store round trip per episode.
         return MomentStore(self.index.episode_chunks, self.embedder.embed,
-                           lambda: self.index.seen_version or self.index.version())
+                           lambda: self.index.seen_version or self.index.version(), size_of=self._passage_count)
+
+    def _passage_count(self, episode_id: str) -> int:
+        record = self.index.records(refresh=False).get(episode_id)
+        return len(record.chunk_ids) if record else 0
 
     @cached_property
     def answerer(self) -> Answerer:

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import itertools
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
 
 from rag.models import Chapter, Chunk, Episode, Moment, Segment, Summary
 
@@ -44,19 +46,20 @@ def word_count(text: str) -> int:
 
 def split_sentences(text: str, max_words: int = 60) -> list[str]:
     """Split text into sentences; cut sentences longer than `max_words` into even pieces."""
-    out: list[str] = []
-    for sentence in _SENTENCE_END.split(text.strip()):
-        sentence = sentence.strip()
-        if not sentence:
-            continue
-        words = sentence.split()
-        if len(words) <= max_words:
-            out.append(sentence)
-            continue
-        pieces = -(-len(words) // max_words)
-        size = -(-len(words) // pieces)
-        out.extend(" ".join(words[i : i + size]) for i in range(0, len(words), size))
-    return out
+    return [piece for sentence in _SENTENCE_END.split(text.strip()) for piece in _cut_long(sentence, max_words)]
+
+
+def _cut_long(sentence: str, max_words: int = 60) -> list[str]:
+    """A sentence (stripped) as it is, or cut into even pieces of at most `max_words`; [] when it is empty."""
+    sentence = sentence.strip()
+    if not sentence:
+        return []
+    words = sentence.split()
+    if len(words) <= max_words:
+        return [sentence]
+    pieces = -(-len(words) // max_words)
+    size = -(-len(words) // pieces)
+    return [" ".join(words[i : i + size]) for i in range(0, len(words), size)]
 
 
 def chapter_of(chapters: list[Chapter], t: float) -> Chapter | None:
@@ -64,18 +67,6 @@ def chapter_of(chapters: list[Chapter], t: float) -> Chapter | None:
     starts = [c.start for c in chapters]
     i = bisect.bisect_right(starts, t + 1.0) - 1
     return chapters[i] if i >= 0 else None
-
-
-def _turns(segments: list[Segment], chapters: list[Chapter]) -> list[tuple[Chapter | None, list[Segment]]]:
-    """Group consecutive segments by (chapter, speaker)."""
-    turns: list[tuple[Chapter | None, list[Segment]]] = []
-    for seg in segments:
-        chapter = chapter_of(chapters, seg.start)
-        if turns and turns[-1][0] == chapter and turns[-1][1][-1].speaker == seg.speaker:
-            turns[-1][1].append(seg)
-        else:
-            turns.append((chapter, [seg]))
-    return turns
 
 
 def _segment_end(seg: Segment, next_start: float | None) -> float:
@@ -86,80 +77,147 @@ def _segment_end(seg: Segment, next_start: float | None) -> float:
     return seg.start + max(1.0, word_count(seg.text) / SPEECH_WORDS_PER_SECOND)
 
 
-def _timed_sentences(segs: list[Segment], next_start: float | None, turn: int) -> list[Sentence]:
-    """Sentences of one turn, each timed by interpolating over the characters of the segments it falls in."""
-    text_parts: list[str] = []
-    spans: list[tuple[int, int, float, float]] = []  # char start, char end, time start, time end
-    pos = 0
-    for i, seg in enumerate(segs):
+class _TurnSentences:
+    """One speaker turn's sentences, each timed by interpolating over the characters of the segments it falls in,
+    made as the segments arrive. It keeps only the text from the last sentence's first word on (where the next
+    sentence is looked for) and the unfinished sentence: memory is bounded by a sentence, not the turn."""
+
+    def __init__(self, speaker: str | None, turn: int):
+        self.speaker, self.turn = speaker, turn
+        self.text = ""  # the turn's text from `base` on
+        self.base = 0  # position of text[0] in the whole turn's text
+        self.length = 0  # length of the whole turn's text so far
+        self.spans: list[tuple[int, int, float, float]] = []  # char start, char end, time start, time end
+        self.split_from = 0  # where the sentence not yet made starts
+        self.cursor = 0  # where the next sentence's first word is looked for (as the whole-text version did)
+        self.last: Sentence | None = None  # made, waiting for the next one's start as its end
+
+    def add(self, seg: Segment, next_start: float | None) -> Iterator[Sentence]:
+        """Add a segment (`next_start`: when the turn's next segment, or the next turn, starts); yields the
+        sentences this completes."""
         piece = seg.text.strip()
         if not piece:
-            continue
-        if text_parts:
-            text_parts.append(" ")
-            pos += 1
-        nxt = segs[i + 1].start if i + 1 < len(segs) else next_start
-        spans.append((pos, pos + len(piece), seg.start, _segment_end(seg, nxt)))
-        text_parts.append(piece)
-        pos += len(piece)
-    text = "".join(text_parts)
-    span_starts = [s[0] for s in spans]
+            return
+        if self.length:
+            self.text += " "
+            self.length += 1
+        self.spans.append((self.length, self.length + len(piece), seg.start, _segment_end(seg, next_start)))
+        self.text += piece
+        self.length += len(piece)
+        start = self.split_from - self.base
+        for m in _SENTENCE_END.finditer(self.text, start):
+            yield from self._sentences(self.text[start : m.start()])
+            start = m.end()
+        self.split_from = self.base + start
+        self._forget()
 
-    def time_at(offset: int) -> float:
-        a, b, t0, t1 = spans[max(0, bisect.bisect_right(span_starts, offset) - 1)]
+    def end(self) -> Iterator[Sentence]:
+        """The rest of the turn's sentences, the last one ending where its last segment does."""
+        yield from self._sentences(self.text[self.split_from - self.base :])
+        if self.last is not None:
+            yield replace(self.last, end=self.spans[-1][3] if self.spans else None)
+            self.last = None
+
+    def _sentences(self, raw: str) -> Iterator[Sentence]:
+        for sentence in _cut_long(raw):
+            first = sentence.split()[0]
+            found = self.text.find(first, self.cursor - self.base)
+            offset = self.cursor if found < 0 else self.base + found
+            self.cursor = offset + len(first)
+            made = Sentence(sentence, self._time_at(offset), None, self.speaker, self.turn, word_count(sentence))
+            if self.last is not None:
+                yield replace(self.last, end=made.start)  # a sentence ends when the next one starts
+            self.last = made
+
+    def _time_at(self, offset: int) -> float:
+        a, b, t0, t1 = self.spans[max(0, bisect.bisect_right(self.spans, (offset, float("inf"))) - 1)]
         frac = min(1.0, max(0.0, (offset - a) / max(1, b - a)))
         return round(t0 + frac * (t1 - t0), 1)
 
-    out: list[Sentence] = []
-    cursor = 0
-    speaker = segs[0].speaker
-    for sentence in split_sentences(text):
-        offset = text.find(sentence.split()[0], cursor)
-        offset = cursor if offset < 0 else offset
-        cursor = offset + len(sentence.split()[0])
-        out.append(Sentence(sentence, time_at(offset), None, speaker, turn, word_count(sentence)))
-    # A sentence ends when the next one starts; the last one when the turn's last segment does.
-    turn_end = spans[-1][3] if spans else None
-    return [
-        Sentence(s.text, s.start, out[i + 1].start if i + 1 < len(out) else turn_end, s.speaker, s.turn, s.words)
-        for i, s in enumerate(out)
-    ]
+    def _forget(self) -> None:
+        """Drop the text before the cursor, and the spans no time can be read from any more."""
+        keep = min(self.cursor, self.split_from)
+        if keep > self.base:
+            self.text = self.text[keep - self.base :]
+            self.base = keep
+        first = max(0, bisect.bisect_right(self.spans, (keep, float("inf"))) - 1)
+        if first:
+            del self.spans[:first]
 
 
-def _pack(sentences: list[Sentence], cfg: ChunkingConfig) -> list[list[Sentence]]:
+def _sentences(segments: Iterable[Segment], chapters: list[Chapter]) -> Iterator[tuple[Chapter | None, Sentence]]:
+    """Every sentence of the transcript with its chapter, in order; a turn is a run of segments of one speaker
+    within one chapter. Reads one segment ahead (a segment's end may be the next one's start)."""
+    turn: _TurnSentences | None = None
+    count = -1
+    held: tuple[Segment, Chapter | None] | None = None
+    for seg in _with_end(segments):
+        chapter = chapter_of(chapters, seg.start) if seg is not None else None
+        if held is not None:
+            prev, prev_chapter = held
+            new_turn = seg is None or chapter != prev_chapter or seg.speaker != prev.speaker
+            for sentence in turn.add(prev, seg.start if seg is not None else None):
+                yield prev_chapter, sentence
+            if new_turn:
+                yield from ((prev_chapter, s) for s in turn.end())
+                turn = None
+        if seg is None:
+            return
+        if turn is None:
+            count += 1
+            turn = _TurnSentences(seg.speaker, count)
+        held = (seg, chapter)
+
+
+def _with_end(items: Iterable[Segment]) -> Iterator[Segment | None]:
+    yield from items
+    yield None
+
+
+def _pack(sentences: Iterable[Sentence], cfg: ChunkingConfig) -> Iterator[list[Sentence]]:
     """Pack sentences into groups of about target_words, never above max_words (unless one sentence is), ending at
-    a speaker change when one is close, and starting each group with a little of the previous one."""
-    groups: list[list[Sentence]] = []
+    a speaker change when one is close, and starting each group with a little of the previous one. A group is
+    given out once the next one is closed (a short tail may still join it)."""
+    held: list[Sentence] | None = None  # the last closed group
     current: list[Sentence] = []
     carried = 0  # leading sentences of `current` repeated from the previous group
 
-    def close() -> None:
-        nonlocal current, carried
-        groups.append(current)
+    def close() -> list[Sentence] | None:
+        nonlocal current, carried, held
+        out, held = held, current
         current = _overlap(current, cfg.overlap_words)
         carried = len(current)
+        return out
 
-    for i, s in enumerate(sentences):
+    pending = iter(sentences)
+    s = next(pending, None)
+    while s is not None:
         if _words(current) + s.words > cfg.max_words:
-            if len(current) > carried:
-                close()
+            if len(current) > carried and (out := close()) is not None:
+                yield out
             if _words(current) + s.words > cfg.max_words:
                 current, carried = [], 0  # the overlap would push this group over the limit: drop it
         current.append(s)
-        nxt = sentences[i + 1] if i + 1 < len(sentences) else None
+        nxt = next(pending, None)
         if nxt is None:
             break
         words = _words(current)
-        if words >= cfg.target_words or (nxt.turn != s.turn and words >= 0.7 * cfg.target_words):
-            close()
+        if (words >= cfg.target_words or (nxt.turn != s.turn and words >= 0.7 * cfg.target_words)) and \
+                (out := close()) is not None:
+            yield out
+        s = nxt
     fresh = current[carried:]
     if fresh:
         # A short tail reads better merged into the previous group than as a scrap of its own.
-        if groups and _words(fresh) < 0.25 * cfg.target_words and _words(groups[-1]) + _words(fresh) <= cfg.max_words:
-            groups[-1].extend(fresh)
+        if held is not None and _words(fresh) < 0.25 * cfg.target_words and \
+                _words(held) + _words(fresh) <= cfg.max_words:
+            held.extend(fresh)
         else:
-            groups.append(current)
-    return groups
+            if held is not None:
+                yield held
+            held = current
+    if held is not None:
+        yield held
 
 
 def _words(group: list[Sentence]) -> int:
@@ -208,23 +266,19 @@ def chunk_transcript(episode: Episode, cfg: ChunkingConfig) -> list[Chunk]:
     """Chunks of the episode's transcript, never crossing a chapter."""
     if not episode.transcript:
         return []
-    segments = episode.transcript.segments
-    chapters = sorted(episode.chapters, key=lambda c: c.start)
-    turns = _turns(segments, chapters)
-    chunks: list[Chunk] = []
-    i = 0
-    while i < len(turns):
-        chapter = turns[i][0]
-        sentences: list[Sentence] = []
-        while i < len(turns) and turns[i][0] == chapter:
-            next_start = turns[i + 1][1][0].start if i + 1 < len(turns) else None
-            sentences.extend(_timed_sentences(turns[i][1], next_start, i))
-            i += 1
-        for group in _pack(sentences, cfg):
-            chunks.append(
-                _make_chunk(episode.id, "transcript", group, chapter.title if chapter else None, None, len(chunks))
-            )
-    return chunks
+    return list(iter_transcript_chunks(episode.id, episode.transcript.segments, episode.chapters, cfg))
+
+
+def iter_transcript_chunks(episode_id: str, segments: Iterable[Segment], chapters: list[Chapter],
+                           cfg: ChunkingConfig, first_seq: int = 0) -> Iterator[Chunk]:
+    """The transcript's chunks as its segments are read: what is held at a time is one chapter's unfinished
+    chunk and one unfinished sentence, so a transcript too large for memory streams through (rag/sources/vtt.py)."""
+    chapters = sorted(chapters, key=lambda c: c.start)
+    seq = first_seq
+    for chapter, items in itertools.groupby(_sentences(segments, chapters), key=lambda item: item[0]):
+        for group in _pack((sentence for _, sentence in items), cfg):
+            yield _make_chunk(episode_id, "transcript", group, chapter.title if chapter else None, None, seq)
+            seq += 1
 
 
 def chunk_summary(episode_id: str, summary: Summary, cfg: ChunkingConfig, first_seq: int = 0) -> list[Chunk]:
@@ -243,11 +297,19 @@ def chunk_summary(episode_id: str, summary: Summary, cfg: ChunkingConfig, first_
 
 def chunk_episode(episode: Episode, cfg: ChunkingConfig | None = None) -> list[Chunk]:
     """All chunks of an episode: transcript first, then summary."""
+    return list(iter_chunks(episode, cfg))
+
+
+def iter_chunks(episode: Episode, cfg: ChunkingConfig | None = None) -> Iterator[Chunk]:
+    """`chunk_episode`, one chunk at a time (a streamed transcript is never held whole)."""
     cfg = cfg or ChunkingConfig()
-    chunks = chunk_transcript(episode, cfg)
+    seq = 0
+    if episode.transcript:
+        for chunk in iter_transcript_chunks(episode.id, episode.transcript.segments, episode.chapters, cfg):
+            yield chunk
+            seq += 1
     if episode.summary:
-        chunks += chunk_summary(episode.id, episode.summary, cfg, first_seq=len(chunks))
-    return chunks
+        yield from chunk_summary(episode.id, episode.summary, cfg, first_seq=seq)
 
 
 def embedding_text(chunk: Chunk) -> str:

@@ -1,8 +1,9 @@
 """Ingest: episode folders -> parsed episodes -> chunks -> vectors -> committed to the index, one episode at a time.
 
-Each episode is all-or-nothing: it is parsed completely before anything is written, its chunks are added invisibly,
-and one manifest write makes it visible (see rag/index/manifest.py). A broken episode is reported and skipped; the
-others still ingest. Unchanged episodes (same files, same settings) are skipped without parsing. Chunks an interrupted
+Each episode is all-or-nothing: it is parsed and checked completely before anything is written, its chunks are added
+invisibly, and one manifest write makes it visible (see rag/index/manifest.py). A transcript too large to hold is
+read again from its file and its chunks written a batch at a time, so memory follows the batch, not the file. A
+broken episode is reported and skipped; the others still ingest. Unchanged episodes (same files, same settings) are skipped without parsing. Chunks an interrupted
 run left behind are reused when the run is repeated (no re-embedding, no re-writing), and what is left unlisted at
 the end is collected.
 """
@@ -10,15 +11,16 @@ the end is collected.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import os
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from rag.chunking import ChunkingConfig, chunk_episode, embedding_text
+from rag.chunking import ChunkingConfig, chunk_episode, embedding_text, iter_chunks
 from rag.embedding import CachedEmbedder, EmbedCounts
 from rag.errors import PodragError, SourceError
 from rag.index import ChromaIndex, IndexCheck
@@ -26,6 +28,7 @@ from rag.lexical import LexicalStore
 from rag.models import Chunk, Episode, EpisodeRecord, transcript_sentences
 from rag.settings import MB
 from rag.sources import EpisodeSources, discover, load_episode
+from rag.sources.common import StreamedSegments
 from rag.alignment import summary_offset
 
 log = logging.getLogger(__name__)
@@ -34,6 +37,8 @@ log = logging.getLogger(__name__)
 PIPELINE_VERSION = "2"  # 2: the summary's clock offset is estimated at ingest
 
 Progress = Callable[[int, int, str], None]  # (done, total, message)
+# Chunks embedded and written at a time: a transcript streamed from its file is never held whole.
+_WRITE_BATCH = 1000
 
 
 @dataclass
@@ -85,13 +90,14 @@ def _failure(src: EpisodeSources, exc: Exception) -> str:
     return str(exc) if isinstance(exc, PodragError) else f"{src.id}: {exc}"
 
 
-def _record(episode: Episode, chunks: list[Chunk], fp: str) -> EpisodeRecord:
+def _record(episode: Episode, chunk_ids: list[str], fp: str, chunks: list[Chunk] | None) -> EpisodeRecord:
     # Estimated once here, from the summary's quotes matched against the transcript (well under a second), so
-    # summary citations can show the transcript's time and link to the right second.
-    offset = summary_offset(episode.summary, transcript_sentences(chunks)) if episode.summary else None
+    # summary citations can show the transcript's time and link to the right second. Not for a transcript too
+    # large to hold (`chunks` None): matching needs all of its text at once.
+    offset = summary_offset(episode.summary, transcript_sentences(chunks)) if episode.summary and chunks else None
     return EpisodeRecord(
         meta=episode.meta,
-        chunk_ids=[c.id for c in chunks],
+        chunk_ids=chunk_ids,
         fingerprint=fp,
         chapters=sorted(episode.chapters, key=lambda c: c.start),
         duration=episode.duration,
@@ -153,24 +159,26 @@ def ingest_paths(
         for position, (src, fp) in enumerate(todo):
             try:
                 episode = load_episode(src)
-                chunks = chunk_episode(episode, cfg)
-                if not chunks:
-                    raise SourceError(src.folders[0], "nothing to index: no transcript segments and no summary text")
+                chunks, expected = _chunks(episode, cfg)
             except (PodragError, OSError) as exc:
                 report.failed.append(_failure(src, exc))
                 continue
-            record = _record(episode, chunks, fp)
-            del episode
-            read, read_chunks = read + 1, read_chunks + len(chunks)
+            read, read_chunks = read + 1, read_chunks + expected
             total = read_chunks + round(read_chunks / read * (len(todo) - position - 1))
 
-            def tick(n: int, label: str = record.id, total: int = total) -> None:
+            def tick(n: int, label: str = episode.id, total: int = total) -> None:
                 nonlocal done
                 done += n
                 if progress:
                     progress(done, total, label)
 
-            _write_episode(record, chunks, index, embedder, report, tick)
+            try:
+                record = _write_episode(episode, fp, chunks, cfg, index, embedder, report, tick)
+            except SourceError as exc:  # nothing to index: nothing was written
+                report.failed.append(_failure(src, exc))
+                continue
+            finally:
+                del episode, chunks
             (report.updated if record.id in known else report.new).append(record.id)
 
         if progress and not read:
@@ -181,9 +189,40 @@ def ingest_paths(
     return report
 
 
-def _write_episode(record: EpisodeRecord, chunks: list[Chunk], index: ChromaIndex, embedder: CachedEmbedder,
-                   report: IngestReport, tick: Callable[[int], None]) -> None:
-    """Embed and add the episode's chunks (invisible so far), then commit its manifest record (visible at once)."""
+def _chunks(episode: Episode, cfg: ChunkingConfig) -> tuple[Iterable[Chunk], int]:
+    """The episode's chunks and how many there are: all of them, or for a transcript read from its file on each
+    pass (rag/sources/vtt.py) a stream of them and an estimate from its words."""
+    segments = episode.transcript.segments if episode.transcript else []
+    if isinstance(segments, StreamedSegments):
+        return iter_chunks(episode, cfg), max(1, segments.words // max(1, cfg.target_words - cfg.overlap_words))
+    chunks = chunk_episode(episode, cfg)
+    return chunks, len(chunks)
+
+
+def _write_episode(episode: Episode, fp: str, chunks: Iterable[Chunk], cfg: ChunkingConfig, index: ChromaIndex,
+                   embedder: CachedEmbedder, report: IngestReport, tick: Callable[[int], None]) -> EpisodeRecord:
+    """Embed and add the episode's chunks (invisible so far), a batch at a time, then commit its manifest record
+    (visible at once). Raises `SourceError` when there is nothing to index."""
+    ids: list[str] = []
+    written = 0
+    stream = iter(chunks)
+    while batch := list(itertools.islice(stream, _WRITE_BATCH)):
+        written += _write_chunks(batch, index, embedder, report, tick)
+        ids += [c.id for c in batch]
+    if not ids:
+        raise SourceError(episode.files[0].parent if episode.files else episode.id,
+                          "nothing to index: no transcript segments and no summary text")
+    record = _record(episode, ids, fp, chunks if isinstance(chunks, list) else None)
+    index.commit_episode(record)
+    if index.is_server:
+        _restore_lost(record, chunks if isinstance(chunks, list) else iter_chunks(episode, cfg), index, embedder)
+    log.info("committed %s: %d chunks (%d written)", record.id, len(ids), written)
+    return record
+
+
+def _write_chunks(chunks: list[Chunk], index: ChromaIndex, embedder: CachedEmbedder, report: IngestReport,
+                  tick: Callable[[int], None]) -> int:
+    """Embed and add those of `chunks` not stored yet; returns how many that was."""
     # Chunks already stored (an interrupted earlier run, the previous version) are neither embedded nor written
     # again. On a server they are claimed first, so that another process committing this episode meanwhile does
     # not delete them (see rag/index/garbage.py).
@@ -200,14 +239,11 @@ def _write_episode(record: EpisodeRecord, chunks: list[Chunk], index: ChromaInde
     report.embedded += counts.misses
     if fresh:
         index.add_chunks(fresh, vectors)
-    index.commit_episode(record)
-    if index.is_server:
-        _restore_lost(record, chunks, index, embedder)
     report.chunks += len(fresh)
-    log.info("committed %s: %d chunks (%d written)", record.id, len(chunks), len(fresh))
+    return len(fresh)
 
 
-def _restore_lost(record: EpisodeRecord, chunks: list[Chunk], index: ChromaIndex, embedder: CachedEmbedder) -> None:
+def _restore_lost(record: EpisodeRecord, chunks: Iterable[Chunk], index: ChromaIndex, embedder: CachedEmbedder) -> None:
     """Write back chunks of the just-committed version that another process deleted after this one found them
     stored and before it claimed them (a narrow race the claim leaves), while this version is the visible one."""
     lost = set(record.chunk_ids) - index.existing_ids(record.chunk_ids)

@@ -35,7 +35,8 @@ class Chapter:
 class Transcript:
     path: Path
     format: str
-    segments: list[Segment]
+    # A list, or for a file too large to hold a sequence that reads it again on each pass (rag/sources/vtt.py).
+    segments: Sequence[Segment]
     # Chapters found inside the transcript file itself (lexfridman.com headings); chapters.json wins over these.
     chapters: list[Chapter] = field(default_factory=list)
 

@@ -13,6 +13,7 @@ windows from here.
 from __future__ import annotations
 
 import bisect
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -24,9 +25,15 @@ from rag.models import transcript_sentences
 from rag.lexical import tokenize
 from rag.models import Chunk, TranscriptSentence
 
+log = logging.getLogger(__name__)
+
 MIN_WORDS = 35  # a moment holds at least this many words (or MAX_SENTENCES sentences, or the chapter's end)
 MAX_SENTENCES = 4
 MAX_SECONDS = 45.0  # nor does it run on past this long after its first sentence
+# An episode longer than this (~45 hours of speech; a five-hour episode has ~400 passages) is never held whole as
+# moments: ingest does not prepare it and the ranker takes its moments from the passages a question retrieves, so a
+# transcript of a million cues is read, ingested and asked about in bounded memory.
+MAX_WHOLE_CHUNKS = 4000
 
 
 def window_bounds(sentences: Sequence[TranscriptSentence], min_words: int = MIN_WORDS,
@@ -146,13 +153,18 @@ class MomentStore:
     """
 
     def __init__(self, chunks_of: Callable[[str], list[Chunk]], embed: Callable[[Sequence[str]], np.ndarray],
-                 version: Callable[[], str], capacity: int = 64):
+                 version: Callable[[], str], capacity: int = 64, size_of: Callable[[str], int] = lambda _: 0):
         self._chunks_of = chunks_of
+        self._size_of = size_of  # an episode's number of passages, without reading them
         self._embed = embed
         self._version = version
         self._capacity = capacity
         self._cache: OrderedDict[str, tuple[str, EpisodeMoments]] = OrderedDict()
         self._lock = threading.Lock()
+
+    def whole(self, episode_id: str) -> bool:
+        """Whether the episode is short enough to hold as moments whole (`get`); see MAX_WHOLE_CHUNKS."""
+        return self._size_of(episode_id) <= MAX_WHOLE_CHUNKS
 
     def get(self, episode_id: str) -> EpisodeMoments:
         version = self._version()
@@ -174,6 +186,10 @@ class MomentStore:
         Summary sentences too: a summary passage's sentences are ranked as moments of their own."""
         n = 0
         for e in episode_ids:
+            if not self.whole(e):
+                log.info("%s: %d passages, too long to prepare moments for; ranked by the passages a question finds",
+                         e, self._size_of(e))
+                continue
             moments = self.get(e)
             summary = [s for c in self._chunks_of(e) if c.source_type == "summary" for s, _ in c.sentences()]
             if summary:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from rag.models import Chunk, Filters, MomentHit, Passage, TranscriptSentence
+from rag.models import Chunk, Filters, MomentHit, Passage, TranscriptSentence, transcript_sentences
 from rag.moment_rank import (AROUND_SECONDS, FEATURES, GLOBAL_MOMENTS, NAMES_SECONDS, ChunkSignal, QuestionTerms,
                               features, place, question_terms, score)
 from rag.moments import MAX_SECONDS, EpisodeMoments, MomentStore, build_moments
@@ -114,8 +114,10 @@ class MomentRanker:
         transcript = [p for p in passages if p.chunk.source_type == "transcript"]
         cands: list[_Candidate] = []
         rows: list[np.ndarray] = []
-        for episode_id in self._scope(passages, filters):
-            moments = self.moments.get(episode_id)
+        scope, whole = self._scope(passages, filters)
+        for episode_id in scope:
+            moments = (self.moments.get(episode_id) if whole and self.moments.whole(episode_id)
+                       else self._partial(episode_id, transcript))
             if not len(moments):
                 continue
             owner: dict[int, Passage] = {}
@@ -139,12 +141,23 @@ class MomentRanker:
         matrix = np.vstack(rows) if rows else np.zeros((0, len(FEATURES)), dtype=np.float32)
         return terms, cands, matrix
 
-    def _scope(self, passages: list[Passage], filters: Filters | None) -> list[str]:
+    def _partial(self, episode_id: str, transcript: list[Passage]) -> EpisodeMoments:
+        """The moments inside an episode's retrieved passages (their sentences are embedded at ingest, or on first
+        sight and then cached)."""
+        chunks = [p.chunk for p in transcript if p.chunk.episode_id == episode_id]
+        return build_moments(episode_id, transcript_sentences(chunks), self.embed, chunks)
+
+    def _scope(self, passages: list[Passage], filters: Filters | None) -> tuple[list[str], bool]:
+        """The episodes whose moments compete, and whether each is searched whole (its moments closest to the
+        question join those inside the passages) or only inside its retrieved passages. Whole for up to
+        GLOBAL_EPISODES episodes: over a large catalogue, building every found episode's moments on first sight
+        (~0.2 s each) would cost a question seconds."""
         if filters and filters.episode_ids:
-            return list(filters.episode_ids)
-        found = list(dict.fromkeys(p.chunk.episode_id for p in passages if p.chunk.source_type == "transcript"))
+            return list(filters.episode_ids), len(filters.episode_ids) <= GLOBAL_EPISODES
         everyone = list(self.episodes())
-        return everyone if len(everyone) <= GLOBAL_EPISODES else found
+        if len(everyone) <= GLOBAL_EPISODES:
+            return everyone, True
+        return list(dict.fromkeys(p.chunk.episode_id for p in passages if p.chunk.source_type == "transcript")), False
 
     @staticmethod
     def _closest(moments: EpisodeMoments, vector: np.ndarray, filters: Filters | None,

@@ -121,6 +121,23 @@ def ingest_paused(assistant, paths: list[Path]) -> Iterator[threading.Thread]:
         worker.join(120)
 
 
+def source_file(folder: Path, name: str, text: str) -> Path:
+    """A source file (UTF-8) for a parser's test."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def source_error(parse, path: Path) -> str:
+    """The one-line `SourceError` that `parse(path)` raises."""
+    from rag.errors import SourceError
+
+    with pytest.raises(SourceError) as err:
+        parse(path)
+    return str(err.value)
+
+
 def write_episode(folder: Path, vtt_cues: list[tuple[str, str, str, str]] | None = None,
                   meta: dict | None = None, summary: str | None = None) -> Path:
     """Write a small episode folder: cues are (start, end, speaker, text) with times as HH:MM:SS.mmm."""

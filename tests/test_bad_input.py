@@ -288,3 +288,23 @@ def test_bad_command_line_arguments(case: CliCase, tmp_path):
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("error: ") and case.expect in lines[0], proc.stderr
     assert proc.stdout == ""
+
+
+def test_an_episode_id_from_before_the_id_rule_is_removed_without_a_traceback(tmp_path):
+    """Indexes written before the rule may hold ids full of markup; `remove` prints them as they are."""
+    import subprocess
+    import sys
+
+    from rag.embedding import BUNDLED_NAME
+    from rag.index import ChromaIndex
+    from rag.models import EpisodeMeta, EpisodeRecord
+    from rag.settings import Settings
+
+    index = ChromaIndex(Settings(index=tmp_path / "index", _env_file=None), BUNDLED_NAME)
+    for odd in ("markup-[/x]", "[bold]loud[/bold]"):
+        index.commit_episode(EpisodeRecord(EpisodeMeta(odd), [], "fp"))
+    run = subprocess.run([sys.executable, "-m", "rag.cli", "--index", str(tmp_path / "index"), "remove",
+                          "markup-[/x]", "[bold]loud[/bold]"], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0 and "Traceback" not in run.stderr, run.stderr
+    assert "markup-[/x]" in run.stderr and "[bold]loud[/bold]" in run.stderr
+    assert index.records() == {}

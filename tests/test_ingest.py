@@ -127,3 +127,76 @@ def test_file_paths_are_stored_absolute_whatever_the_working_folder(assistant, t
     report = assistant.ingest([Path(tiny_corpus.name)])
     assert report.updated == ["tiny-459"] and report.chunks == 0
     assert all(Path(f).is_absolute() for f in assistant.index.records()["tiny-459"].files)
+
+
+def test_a_transcript_too_large_to_hold_is_written_in_batches_as_the_same_chunks(embedder, tmp_path, monkeypatch):
+    import rag.ingest
+    import rag.sources.vtt
+    from tests.conftest import make_assistant
+    from tests.test_sources_vtt import _vtt_of
+
+    folder = tmp_path / "corpus" / "big"
+    folder.mkdir(parents=True)
+    (folder / "transcript.vtt").write_text(_vtt_of(3000))
+    whole = make_assistant(embedder, index=tmp_path / "whole", rerank=False)
+    assert whole.ingest([folder]).ok
+    monkeypatch.setattr(rag.sources.vtt, "STREAM_ABOVE_BYTES", 1000)  # read from the file, a batch at a time
+    monkeypatch.setattr(rag.ingest, "_WRITE_BATCH", 7)
+    streamed = make_assistant(embedder, index=tmp_path / "streamed", rerank=False)
+    steps: list[int] = []
+    report = streamed.ingest([folder], lambda done, total, label: steps.append(done))
+    assert report.ok and report.chunks == len(whole.index.records()["big"].chunk_ids) == 100
+    got, want = streamed.index.records()["big"], whole.index.records()["big"]
+    assert got.chunk_ids == want.chunk_ids and got.duration == want.duration == 4499.9
+    assert steps[-1] == 100 and len(steps) > 100 // 7  # progress as the batches went
+    assert streamed.search("Bees 7 make honey", k=1, mode="bm25")[0].chunk.episode_id == "big"
+
+
+def _big_episode_run(folder, index, cap: int | None) -> dict:
+    """Ingest `folder` with the moment ranking on (the default) in a fresh process; its memory growth and a search."""
+    import json
+    import subprocess
+    import sys
+
+    code = f"""
+import json, resource, sys
+from pathlib import Path
+import rag.moments
+from rag.assistant import Assistant
+from rag.embedding import CachedEmbedder, EmbeddingCache
+from rag.settings import Settings
+from tests.fake_embedder import FakeEmbedder
+if {cap!r} is not None:
+    rag.moments.MAX_WHOLE_CHUNKS = {cap!r}
+a = Assistant(Settings(index={str(index)!r}, cache={str(index)!r} + "-cache", _env_file=None),
+              CachedEmbedder(FakeEmbedder(), EmbeddingCache(Path({str(index)!r} + "-e.sqlite"))))
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+report = a.ingest([Path({str(folder)!r})])
+grew = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) // 1024
+hits = a.search("Bees 1234 make honey", k=3)
+print(json.dumps({{"ok": report.ok, "chunks": report.chunks, "grew_mb": grew,
+                   "top": [h.chunk.episode_id for h in hits], "moment": bool(hits and hits[0].moment)}}))
+"""
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root,
+                          env={**os.environ, "PYTHONPATH": str(root)})
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.slow
+def test_a_transcript_of_120000_cues_ingests_and_answers_in_bounded_memory_with_moment_ranking_on(tmp_path):
+    """Issue 13.8 with the default settings: the moment ranking held every sentence of an episode (vectors, terms,
+    windows) once ingest prepared it: 1.6 GB more for this file. An episode over MAX_WHOLE_CHUNKS passages (here
+    2,000, to keep the test short) is not prepared; a question ranks the moments inside the passages it retrieved."""
+    from tests.test_sources_vtt import _vtt_of
+
+    folder = tmp_path / "corpus" / "big"
+    folder.mkdir(parents=True)
+    (folder / "transcript.vtt").write_text(_vtt_of(120_000))  # 8.6 MB: read a batch of cues at a time
+    bounded = _big_episode_run(folder, tmp_path / "bounded", cap=2000)
+    assert bounded["ok"] and bounded["chunks"] == 4000
+    assert bounded["top"][0] == "big" and bounded["moment"]  # answered, with a moment to cite
+    whole = _big_episode_run(folder, tmp_path / "whole", cap=10**9)  # as before: prepared whole at ingest
+    assert whole["top"][0] == "big"
+    assert bounded["grew_mb"] < whole["grew_mb"] - 200, (bounded, whole)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from rag.models import Chunk, Moment, TranscriptSentence
-from rag.moments import MomentStore, build_moments, unit_sums, window_bounds
+from rag.moments import MAX_WHOLE_CHUNKS, MomentStore, build_moments, unit_sums, window_bounds
 
 
 def bag_of_words(texts):
@@ -71,3 +71,19 @@ def test_the_store_builds_an_episode_once_per_index_version():
     version[0] = "v2"  # another process committed: rebuilt
     store.get("ep")
     assert calls == ["ep", "ep"]
+
+
+def test_an_episode_too_long_to_hold_is_not_prepared_whole():
+    calls = []
+
+    def chunks_of(episode_id):
+        calls.append(episode_id)
+        return []
+
+    sizes = {"long": MAX_WHOLE_CHUNKS + 1, "short": MAX_WHOLE_CHUNKS}
+    store = MomentStore(chunks_of, bag_of_words, lambda: "v1", size_of=sizes.__getitem__)
+    assert not store.whole("long") and store.whole("short")
+    store.prepare(["long"])
+    assert calls == []  # not even read
+    store.prepare(["short"])
+    assert calls == ["short", "short"]

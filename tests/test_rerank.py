@@ -27,3 +27,21 @@ def test_assistant_ranks_by_moment_by_default_and_can_be_told_not_to(tiny_assist
     tiny_assistant.__dict__.pop("retriever", None)
     assert tiny_assistant.retriever.reranker is None
     assert all(p.moment is None for p in tiny_assistant.search("thirty six hours of cold fermentation", k=2))
+
+
+def test_over_a_large_catalogue_moments_come_from_the_retrieved_passages_alone(tiny_assistant, monkeypatch):
+    """Over more than GLOBAL_EPISODES episodes, no episode is built whole (~0.2 s each on first sight): the moments
+    inside the retrieved passages compete, and the answer still lands on the moment."""
+    import rag.rerank
+
+    question = "How long is the dough kept cold in the fridge?"
+    whole = tiny_assistant.search(question, k=3)
+    built: list[str] = []
+    store = tiny_assistant.moments
+    original = store.get
+    monkeypatch.setattr(store, "get", lambda e: built.append(e) or original(e))
+    monkeypatch.setattr(rag.rerank, "GLOBAL_EPISODES", 0)
+    hits = tiny_assistant.search(question, k=3)
+    assert built == []
+    assert hits[0].moment is not None and "fermentation" in hits[0].moment.text
+    assert (hits[0].chunk.id, hits[0].moment.start) == (whole[0].chunk.id, whole[0].moment.start)

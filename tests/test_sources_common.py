@@ -9,6 +9,7 @@ import pytest
 from rag.errors import SourceError
 from rag.models import Segment, Transcript
 from rag.sources.common import check_transcript, clock, split_speaker_label
+from tests.conftest import source_error
 
 
 def _transcript(*segments: Segment) -> Transcript:
@@ -21,16 +22,12 @@ def test_overlapping_cues_are_accepted():
 
 
 def test_empty_transcript():
-    with pytest.raises(SourceError) as err:
-        check_transcript(_transcript())
-    assert str(err.value) == "t.vtt: empty transcript: no timed segments"
+    assert source_error(check_transcript, _transcript()) == "t.vtt: empty transcript: no timed segments"
 
 
 def test_time_going_backwards_names_the_line():
     t = _transcript(Segment(10, 12, None, "a", 3), Segment(5.5, 6, None, "b", 7))
-    with pytest.raises(SourceError) as err:
-        check_transcript(t)
-    assert str(err.value) == "t.vtt:7: time goes backwards: 0:00:05.500 after 0:00:10"
+    assert source_error(check_transcript, t) == "t.vtt:7: time goes backwards: 0:00:05.500 after 0:00:10"
 
 
 def test_backwards_turn_is_not_reported_as_an_early_end():

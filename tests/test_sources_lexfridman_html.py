@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import shared_episode
+from tests.conftest import shared_episode, source_error, source_file
 
 from rag.errors import SourceError
 from rag.sources.lexfridman_html import parse_lexfridman_html
@@ -28,9 +28,7 @@ def _page(*parts: str) -> str:
 
 
 def _write(tmp_path: Path, html: str) -> Path:
-    path = tmp_path / "transcript.html"
-    path.write_text(html, encoding="utf-8")
-    return path
+    return source_file(tmp_path, "transcript.html", html)
 
 
 def test_segments_and_chapters(tmp_path):
@@ -55,9 +53,7 @@ def test_segments_and_chapters(tmp_path):
 def test_unreadable_timestamp_names_its_line(tmp_path):
     bad = _segment("Lex Fridman", "soon", 0, "x").replace("&#038;t=0", "")
     path = _write(tmp_path, _page(_segment("Lex Fridman", "00:00:01", 1, "ok"), bad))
-    with pytest.raises(SourceError) as err:
-        parse_lexfridman_html(path)
-    assert str(err.value) == f"{path}:8: unreadable segment timestamp 'soon': expected (hh:mm:ss)"
+    assert source_error(parse_lexfridman_html, path) == f"{path}:8: unreadable segment timestamp 'soon': expected (hh:mm:ss)"
 
 
 def test_unreadable_label_falls_back_to_the_link_time(tmp_path):
@@ -67,9 +63,7 @@ def test_unreadable_label_falls_back_to_the_link_time(tmp_path):
 
 def test_page_without_transcript(tmp_path):
     path = _write(tmp_path, "<html><body><h1>Lex Fridman Podcast</h1><p>No transcript.</p></body></html>")
-    with pytest.raises(SourceError) as err:
-        parse_lexfridman_html(path)
-    assert str(err.value) == (
+    assert source_error(parse_lexfridman_html, path) == (
         f"{path}: no transcript segments found: expected lexfridman.com markup "
         "(div.ts-segment with .ts-name, .ts-timestamp, .ts-text)"
     )

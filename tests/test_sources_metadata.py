@@ -9,13 +9,11 @@ import pytest
 
 from rag.errors import SourceError
 from rag.sources.metadata import parse_episode_json
+from tests.conftest import source_error, source_file
 
 
 def _write(folder: Path, content: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "episode.json"
-    path.write_text(content, encoding="utf-8")
-    return path
+    return source_file(folder, "episode.json", content)
 
 
 def test_fields_are_read(tmp_path):
@@ -57,6 +55,4 @@ def test_not_an_object(tmp_path):
 )
 def test_wrong_types_name_the_field(tmp_path, data, message):
     path = _write(tmp_path, json.dumps(data))
-    with pytest.raises(SourceError) as err:
-        parse_episode_json(path)
-    assert str(err.value) == f"{path}: {message}"
+    assert source_error(parse_episode_json, path) == f"{path}: {message}"

@@ -8,12 +8,11 @@ import pytest
 
 from rag.errors import SourceError
 from rag.sources.plaintext import parse_plaintext
+from tests.conftest import source_error, source_file
 
 
 def _write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "transcript.txt"
-    path.write_text(text, encoding="utf-8")
-    return path
+    return source_file(tmp_path, "transcript.txt", text)
 
 
 def test_speaker_first_lines_with_continuations_and_chapters(tmp_path):
@@ -49,9 +48,7 @@ def test_time_first_lines(tmp_path):
 
 def test_first_line_matching_neither_form(tmp_path):
     path = _write(tmp_path, "\nTranscript of episode 459\nLex Fridman (00:00:00) Hello.\n")
-    with pytest.raises(SourceError) as err:
-        parse_plaintext(path)
-    assert str(err.value) == (
+    assert source_error(parse_plaintext, path) == (
         f"{path}:2: unrecognised line 'Transcript of episode 459': "
         "expected 'Speaker Name (hh:mm:ss) text' or '[hh:mm:ss] Speaker: text'"
     )
@@ -59,9 +56,7 @@ def test_first_line_matching_neither_form(tmp_path):
 
 def test_time_going_backwards_names_the_line(tmp_path):
     path = _write(tmp_path, "Lex Fridman (00:10:00) a\nDylan Patel (00:09:59) b\n")
-    with pytest.raises(SourceError) as err:
-        parse_plaintext(path)
-    assert str(err.value) == f"{path}:2: time goes backwards: 0:09:59 after 0:10:00"
+    assert source_error(parse_plaintext, path) == f"{path}:2: time goes backwards: 0:09:59 after 0:10:00"
 
 
 def test_unreadable_time(tmp_path):

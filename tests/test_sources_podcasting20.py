@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import shared_episode
+from tests.conftest import shared_episode, source_error
 
 from rag.errors import SourceError
 from rag.sources.podcasting20 import parse_json_chapters, parse_json_transcript
@@ -38,9 +38,7 @@ def test_transcript_segments_are_kept_as_given(tmp_path):
 def test_transcript_wrong_type_names_the_item(tmp_path):
     segments = [{"startTime": 0, "body": "a"}, {"startTime": "0:05", "body": "b"}]
     path = _write(tmp_path, "t.json", {"segments": segments})
-    with pytest.raises(SourceError) as err:
-        parse_json_transcript(path)
-    assert str(err.value) == (
+    assert source_error(parse_json_transcript, path) == (
         f"{path}: segments[1].startTime: expected a valid number, got '0:05' (Podcasting 2.0 transcript)"
     )
 
@@ -80,9 +78,7 @@ def test_chapters(tmp_path):
 )
 def test_chapters_bad_item(tmp_path, item, message):
     path = _write(tmp_path, "chapters.json", {"chapters": [{"startTime": 0, "title": "ok"}, item]})
-    with pytest.raises(SourceError) as err:
-        parse_json_chapters(path)
-    assert str(err.value) == f"{path}: {message} (Podcasting 2.0 chapters)"
+    assert source_error(parse_json_chapters, path) == f"{path}: {message} (Podcasting 2.0 chapters)"
 
 
 def test_chapters_out_of_order(tmp_path):

@@ -8,6 +8,7 @@ import pytest
 
 from rag.errors import SourceError
 from rag.sources.srt import parse_srt
+from tests.conftest import source_error, source_file
 
 GOOD = """1
 00:00:01,000 --> 00:00:02,500
@@ -28,9 +29,7 @@ Nobody labelled this one.
 
 
 def _write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "captions.srt"
-    path.write_text(text, encoding="utf-8")
-    return path
+    return source_file(tmp_path, "captions.srt", text)
 
 
 def test_cues_become_segments(tmp_path):
@@ -48,9 +47,7 @@ def test_cues_become_segments(tmp_path):
 
 def test_unreadable_timing_is_named(tmp_path):
     path = _write(tmp_path, GOOD.replace("00:00:05,000 --> 00:00:06,000", "00:00:05,000 -> 00:00:06,000"))
-    with pytest.raises(SourceError) as err:
-        parse_srt(path)
-    assert str(err.value) == (
+    assert source_error(parse_srt, path) == (
         f"{path}:10: unreadable cue timing '00:00:05,000 -> 00:00:06,000': "
         "expected HH:MM:SS,mmm --> HH:MM:SS,mmm"
     )

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import shared_episode
+from tests.conftest import shared_episode, source_file
 
 from rag.errors import SourceError
 from rag.sources.summary import parse_summary
@@ -33,9 +33,7 @@ This closing paragraph stays in the last section.
 
 
 def _write(tmp_path: Path, text: str, name: str = "summary.txt") -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
+    return source_file(tmp_path, name, text)
 
 
 def test_sections_headings_quotes_and_times(tmp_path):

@@ -6,6 +6,7 @@ import pytest
 
 from rag.errors import SourceError
 from rag.sources.text import SourceWarning, read_text
+from tests.conftest import source_error
 
 
 def test_utf8_with_and_without_bom(tmp_path):
@@ -33,9 +34,7 @@ def test_latin1_text_is_recovered_with_a_warning(tmp_path):
 def test_binary_data_is_an_error(tmp_path):
     path = tmp_path / "transcript.txt"
     path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
-    with pytest.raises(SourceError) as err:
-        read_text(path)
-    assert str(err.value) == f"{path}: binary data, expected UTF-8 text"
+    assert source_error(read_text, path) == f"{path}: binary data, expected UTF-8 text"
 
 
 def test_control_characters_without_nul_are_binary(tmp_path):
@@ -49,9 +48,7 @@ def test_control_characters_without_nul_are_binary(tmp_path):
 def test_empty_file_is_an_error(tmp_path, content):
     path = tmp_path / "summary.txt"
     path.write_bytes(content)
-    with pytest.raises(SourceError) as err:
-        read_text(path)
-    assert str(err.value) == f"{path}: empty file"
+    assert source_error(read_text, path) == f"{path}: empty file"
 
 
 def test_missing_file_is_a_source_error(tmp_path):
