@@ -23,7 +23,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import shutil
 import statistics
 import subprocess
@@ -37,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from rag.settings import Settings  # noqa: E402
+from tools.memory import peak_rss_mb  # noqa: E402
 from tools.questions import QUESTIONS  # noqa: E402
 
 REAL = [ROOT.parent / "shared" / "corpus", ROOT / "data" / "episodes"]
@@ -60,13 +60,6 @@ def _timed(fn, *args, **kwargs) -> float:
 
 def _du(*paths: Path) -> int:
     return sum(f.stat().st_size for p in paths if p.exists() for f in p.rglob("*") if f.is_file())
-
-
-def _server_peak_kb(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    return 0
 
 
 def _chunks(corpus: list[Path]) -> Iterator:
@@ -135,7 +128,7 @@ def run_one(episodes: int, store: str, corpus: list[Path], cache: Path | None, w
         result["ingest"] = {"s": round(report.seconds, 1), "chunks": report.chunks, "embedded": report.embedded,
                             "per_s": round(report.chunks / report.seconds, 1),
                             "embed_s": round(report.embed_seconds, 1)}
-        result["ingest_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+        result["ingest_peak_rss_mb"] = peak_rss_mb()
         again = a.ingest(corpus)
         result["reingest"] = {"s": round(again.seconds, 3), "ratio": round(again.seconds / report.seconds, 4)}
         result["bm25_rebuild_s"] = round(_timed(a.lexical.rebuild), 1)
@@ -156,10 +149,10 @@ def run_one(episodes: int, store: str, corpus: list[Path], cache: Path | None, w
         result["search_episode_filter"] = _percentiles(by_episode)
         result["search_speaker_filter"] = _percentiles(by_speaker)
         result["ask"] = _percentiles(asked)
-        result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+        result["peak_rss_mb"] = peak_rss_mb()
         result["disk_mb"] = round(_du(workdir / "index", workdir / "chroma-server", run_cache / "bm25") / 1e6, 1)
         if server is not None:
-            result["server_peak_rss_mb"] = round(_server_peak_kb(server.proc.pid) / 1024)
+            result["server_peak_rss_mb"] = peak_rss_mb(server.proc.pid)
         return result
     finally:
         if server is not None:

@@ -159,7 +159,7 @@ def _big_episode_run(folder, index, cap: int | None) -> dict:
     import sys
 
     code = f"""
-import json, resource, sys
+import json, sys
 from pathlib import Path
 import rag.moments
 from rag.assistant import Assistant
@@ -170,9 +170,10 @@ if {cap!r} is not None:
     rag.moments.MAX_WHOLE_CHUNKS = {cap!r}
 a = Assistant(Settings(index={str(index)!r}, cache={str(index)!r} + "-cache", _env_file=None),
               CachedEmbedder(FakeEmbedder(), EmbeddingCache(Path({str(index)!r} + "-e.sqlite"))))
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+from tools.memory import peak_rss_mb
+base = peak_rss_mb()
 report = a.ingest([Path({str(folder)!r})])
-grew = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) // 1024
+grew = peak_rss_mb() - base
 hits = a.search("Bees 1234 make honey", k=3)
 print(json.dumps({{"ok": report.ok, "chunks": report.chunks, "grew_mb": grew,
                    "top": [h.chunk.episode_id for h in hits], "moment": bool(hits and hits[0].moment)}}))

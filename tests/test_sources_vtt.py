@@ -147,11 +147,12 @@ def test_a_million_cue_file_is_chunked_in_memory_bounded_by_the_chunk_window(tmp
 
     path = tmp_path / "t.vtt"
     path.write_text(_vtt_of(200_000))
-    code = ("import resource, sys; from rag.chunking import iter_chunks; from rag.models import Episode, EpisodeMeta; "
-            "from rag.sources.vtt import parse_vtt; "
-            "base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; "
+    code = ("import sys; from rag.chunking import iter_chunks; from rag.models import Episode, EpisodeMeta; "
+            "from rag.sources.vtt import parse_vtt; from tools.memory import peak_rss_mb; "
+            "base = peak_rss_mb(); "
             "n = sum(1 for _ in iter_chunks(Episode(EpisodeMeta('big'), parse_vtt(sys.argv[1])))); "
-            "print(n, (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) // 1024)")
+            "print(n, peak_rss_mb() - base)")
+    root = Path(__file__).resolve().parents[1]
     n, grew_mb = map(int, subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True,
-                                         check=True).stdout.split())
+                                         check=True, cwd=root).stdout.split())
     assert n == 6667 and grew_mb < 40, f"{grew_mb} MB more for {n} chunks"
