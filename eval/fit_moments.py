@@ -54,8 +54,11 @@ TRIED = """## Tried and dropped
   by another speaker, in the 30-60 s before it): top moment within 60 s 0.46 → 0.47 alone, nothing on top of
   `region`; answers mixed (#494 must-mention 0.45 → 0.40-0.42). Citing from just after a matching host question:
   no change.
-- Region variants: moments that do not overlap the moment only (0.47), the following or preceding minute only
-  (0.47 / 0.48), the smaller of the moment's and its region's match (answers no better than without).
+- Region: the best cosine of the question to the other moments said within a minute, the moment cited inside the
+  stretch chosen by the model without it: top moment within 60 s 0.46 → 0.50 and answers up on #491/#494, but the
+  development claims fell (#459 later set 28 → 27 of 31, #491/#494 60 → 58 of 67: the evidence moment moved off the
+  sentence that states the claim), so it was reverted. Variants: moments that do not overlap the moment only (0.47),
+  the following or preceding minute only (0.47 / 0.48), the smaller of the moment's and its region's match.
 - Abstention: gap between the best and the 5th moment score, gap to the 2nd, number of episodes or chapters among
   the top 5, share (IDF-weighted) of the question's focus terms and its rarest focus term not said within 90 s of
   the top 3 moments, the best moment's cosine: recall at under 7 % false refusals 0.81 → 0.79-0.81 (no gain).
@@ -160,11 +163,8 @@ def main() -> None:
 
     def ranked(d, model):
         q, passages, terms, cands, rows, *_ = d
-        if len(cands):
-            local = rows.copy()
-            local[:, FEATURES.index("region")] = 0.0  # as moment_rank.place: the model without the region signal
-            for c, s, l in zip(cands, model.decision_function(rows), model.decision_function(local)):
-                c.score, c.local = float(s), float(l)
+        for c, s in zip(cands, model.decision_function(rows) if len(cands) else []):
+            c.score = float(s)
         return ranker._passages(list(cands), 10, terms)
 
     out = ["# `python eval/fit_moments.py --corpus data/episodes --corpus ../shared/corpus "

@@ -5,8 +5,6 @@ is closest to the question (a first-stage dense search at the length the model w
 by signals that do not depend on any one question's words:
 
 - `window` / `sentence`: cosine of the question to the moment and to its best sentence;
-- `region`: the best cosine of the question to the other moments starting within a minute of it (the answer sits in
-  a stretch of talk about the question, not in one window that happens to share its words);
 - `coverage` / `around`: IDF-weighted share of the question's focus terms (its words less framing words such as
   "say", "discuss", and speaker names) in the moment, and within a minute of it;
 - `chunk_rank` / `chunk_cosine` / `in_chunks`: how the passage holding it ranked in the fused chunk search;
@@ -32,32 +30,27 @@ import numpy as np
 from rag.lexical import tokenize
 from rag.moments import EpisodeMoments
 
-FEATURES = ("window", "around", "chunk_rank", "chunk_cosine", "speaker", "region")
+FEATURES = ("window", "around", "chunk_rank", "chunk_cosine", "speaker")
 
 # Fitted by logistic regression on the development sets' candidate moments (positive: a moment starting within
 # 15 s of a gold start or inside the gold span), leave-one-episode-out cross-validated (README, Evaluation).
 # Signals that added nothing under cross-validation (chapter-title cosine, best single sentence, the moment's own
-# term coverage, "is a question", "holds a number", the host's question just before the moment) were dropped
-# (eval/fit-moments.md lists what was tried). `region` moved the top moment within 60 s of gold from 0.46 to 0.50
-# of the development questions (cross-validated); the moment cited inside a stretch is chosen without it (`place`).
-WEIGHTS = dict(window=2.62, around=2.58, chunk_rank=8.61, chunk_cosine=0.73, speaker=0.83, region=5.23)
-INTERCEPT = -5.71
+# term coverage, "is a question", "holds a number") were dropped.
+WEIGHTS = dict(window=4.31, around=3.5, chunk_rank=8.51, chunk_cosine=2.39, speaker=0.78)
+INTERCEPT = -4.81
 
 # Abstention: the probability that the question is answered, from the best moment's score and whether the names
 # and numbers the question asks about are said near the moments the answer would cite. Fitted on the development
 # sets' 226 answerable and 77 unanswerable questions; the threshold is the highest on the cross-validated curve
 # (held out by episode) whose false refusals stay under 7 %: 0.81 of unanswerable refused, 0.066 of answerable.
-# (The score gap to the 5th moment, how many episodes or chapters the top moments span, and whether the question's
-# rarest terms are said near the cited moments added nothing under the same cross-validation.)
-ABSTAIN_WEIGHTS = dict(score=0.28, missing_first=-2.3, missing_all=-1.5, unknown=-0.77)
-ABSTAIN_INTERCEPT = 0.84
-ABSTAIN_BELOW = 0.35
+ABSTAIN_WEIGHTS = dict(score=0.31, missing_first=-2.02, missing_all=-1.68, unknown=-0.8)
+ABSTAIN_INTERCEPT = 0.57
+ABSTAIN_BELOW = 0.30
 # The development unanswerables are near misses (their best moment matches well; a name is what is missing), so the
 # model above barely weighs how well the best moment matches. A question nothing in the episodes is close to
 # ("the best sourdough recipe") is the other kind: abstain too when the best moment's score is below what 98.7 % of
-# the development sets' answerable questions reach (1.3 % of them fall below 1.6; 1.3 % of the unanswerable ones;
-# eval/fit_moments.py prints the quantile).
-WEAK_SCORE = 1.6
+# the development sets' answerable questions reach (1.3 % of them fall below 2.0; 1 % of the unanswerable ones).
+WEAK_SCORE = 2.0
 
 AROUND_SECONDS = 60.0  # "within a minute": the surroundings that must hold the question's focus
 NAMES_SECONDS = 90.0  # a name the question asks about must be said this near a cited moment
@@ -161,7 +154,6 @@ def features(moments: EpisodeMoments, ids: Sequence[int], query: np.ndarray, ter
     around = sum((w * moments.said_in(t, lo, hi) for t, w in terms.focus.items()), np.zeros(len(ids))) / terms.total
     rows[:, 0] = window
     rows[:, 1] = around
-    rows[:, 5] = _region(moments, ids, query)
     for r, i in enumerate(ids):
         signal = chunk_of[r]
         if signal:
@@ -172,32 +164,10 @@ def features(moments: EpisodeMoments, ids: Sequence[int], query: np.ndarray, ter
     return rows
 
 
-def _region(moments: EpisodeMoments, ids: list[int], query: np.ndarray) -> np.ndarray:
-    """For each moment, the best cosine of the question to the other moments starting within AROUND_SECONDS."""
-    lo, hi = moments.spans(ids, AROUND_SECONDS)
-    first = int(lo.min())
-    cos = moments.moment_vectors[first : int(hi.max())] @ query  # only the stretch the candidates' surroundings cover
-    # one row of neighbours per moment (padded to the widest minute), masked outside [lo, hi) and at itself
-    at = lo[:, None] + np.arange(int((hi - lo).max()))[None, :]
-    inside = (at < hi[:, None]) & (at != np.asarray(ids)[:, None])
-    values = np.where(inside, cos[np.minimum(at, len(cos) + first - 1) - first], -np.inf)
-    best = values.max(axis=1)
-    return np.where(np.isfinite(best), best, 0.0).astype(np.float32)
-
-
 def score(rows: np.ndarray) -> np.ndarray:
     """The model's log-odds that each moment is where the answer is said."""
     w = np.array([WEIGHTS[f] for f in FEATURES], dtype=np.float32)
     return rows @ w + INTERCEPT
-
-
-def place(rows: np.ndarray) -> np.ndarray:
-    """The same model without the `region` signal: which moment of a stretch to cite. `region` finds the stretch
-    of talk that answers, but it lifts the neighbours of the best-matching window as much as the window itself,
-    so the citation inside the stretch is chosen by the moment's own signals."""
-    local = rows.copy()
-    local[:, FEATURES.index("region")] = 0.0
-    return score(local)
 
 
 def answerable_probability(score_: float, missing_first: bool, missing_all: bool, unknown: bool) -> float:

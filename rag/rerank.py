@@ -14,8 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from rag.models import Chunk, Filters, MomentHit, Passage, TranscriptSentence, transcript_sentences
-from rag.moment_rank import (AROUND_SECONDS, FEATURES, GLOBAL_MOMENTS, NAMES_SECONDS, ChunkSignal, QuestionTerms,
-                              features, place, question_terms, score)
+from rag.moment_rank import AROUND_SECONDS, FEATURES, GLOBAL_MOMENTS, NAMES_SECONDS, ChunkSignal, QuestionTerms, features, question_terms, score
 from rag.moments import MAX_SECONDS, EpisodeMoments, MomentStore, build_moments
 
 # Above this many episodes in scope the moment-level search covers only the episodes the chunk search found.
@@ -30,7 +29,6 @@ class _Candidate:
     passage: Passage | None  # the fused passage it came from, when it did
     moments: EpisodeMoments
     vector: np.ndarray  # the question's
-    local: float = 0.0  # its score without the region signal: where inside a stretch to cite (moment_rank.place)
 
 
 def _spoken(sentences: Sequence[TranscriptSentence]) -> str:
@@ -62,28 +60,6 @@ def _answer_start(moments: EpisodeMoments, i: int) -> tuple[int, int]:
     return a, b
 
 
-class _Stretches:
-    """The candidates of each episode's (or summary passage's) moments by start, to find the moment to cite near
-    one of them with a binary search rather than a scan of every candidate."""
-
-    def __init__(self, cands: Sequence[_Candidate]):
-        groups: dict[int, list[_Candidate]] = {}
-        for c in cands:
-            groups.setdefault(id(c.moments), []).append(c)
-        self._groups = {}
-        for key, group in groups.items():
-            group.sort(key=lambda c: c.moments.starts[c.index])
-            starts = np.array([c.moments.starts[c.index] for c in group])
-            self._groups[key] = (group, starts, np.array([c.local for c in group]))
-
-    def cited(self, c: _Candidate) -> _Candidate:
-        group, starts, local = self._groups[id(c.moments)]
-        t = c.moments.starts[c.index]
-        lo = int(np.searchsorted(starts, t - AROUND_SECONDS, side="left"))
-        hi = int(np.searchsorted(starts, t + AROUND_SECONDS, side="right"))
-        return group[lo + int(np.argmax(local[lo:hi]))] if hi > lo else c
-
-
 class MomentRanker:
     def __init__(self, moments: MomentStore, lexical, embed: Callable[[Sequence[str]], np.ndarray],
                  make_passage: Callable[[Chunk, float, int], Passage], episodes: Callable[[], Sequence[str]]):
@@ -100,9 +76,8 @@ class MomentRanker:
     def rerank(self, query: str, passages: list[Passage], query_vector: np.ndarray, k: int,
                filters: Filters | None = None, speakers: Sequence[str] = ()) -> list[Passage]:
         terms, cands, rows = self.candidates(query, passages, query_vector, filters, speakers)
-        if len(cands):
-            for c, s, local in zip(cands, score(rows), place(rows)):
-                c.score, c.local = float(s), float(local)
+        for c, s in zip(cands, score(rows) if len(cands) else []):
+            c.score = float(s)
         return self._passages(cands, k, terms)
 
     def candidates(self, query: str, passages: list[Passage], query_vector: np.ndarray,
@@ -205,14 +180,11 @@ class MomentRanker:
                          around, missing, terms.unknown)
 
     def _passages(self, cands: list[_Candidate], k: int, terms: QuestionTerms) -> list[Passage]:
-        """Passages by their best stretch of talk, best first, each carrying the moment of it to cite: among the
-        candidates within AROUND_SECONDS of the stretch's best, the one its own signals rank first (`place`)."""
+        """Passages by their best moment, best first, each carrying that moment."""
         cands.sort(key=lambda c: -c.score)
-        stretch = _Stretches(cands)
         out: list[Passage] = []
         seen: set[str] = set()
         for c in cands:
-            c = replace(stretch.cited(c), score=c.score)
             passage = c.passage or self._passage_for(c)
             if passage is None or passage.chunk.id in seen:
                 continue
