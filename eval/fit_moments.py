@@ -11,7 +11,9 @@ unanswerable questions, and its cross-validated precision/recall curve over the 
 threshold is read off that curve (the highest with false refusals under 7 %), never off one question.
 The offline answer's moment margin (rag/answer/extractive.py `moment_margin`: how far below the best moment's score
 a further moment may be and still be quoted) is read off a third curve: the answer metrics of each held-out episode,
-with the ranker refitted without it, for every margin in MARGINS, and picked by MARGIN_RULE.
+with the ranker refitted without it, for every margin in MARGINS, and picked by MARGIN_RULE. The lead margin (which
+lower moment may lead because it names what the question asks about) stays at its own value: this curve, run with
+one margin for both, showed a wider one moving first citations off the moment on #459 and #491.
 Prints the weights to paste into rag/moment_rank.py, and the curves (Markdown).
 """
 
@@ -85,7 +87,7 @@ def margin_curve(a: Assistant, data, fit, ranked) -> list[str]:
     answerer reads what the app gives it, the first `answer_passages` passages), and the margin MARGIN_RULE picks."""
     keep = a.settings.answer_passages
     answerers = {m: ExtractiveAnswerer(a.embedder, a.lexical, replace(ExtractiveConfig(), moment_margin=m))
-                 for m in MARGINS}
+                 for m in MARGINS}  # the lead margin as shipped
     table = {}  # (margin, episode) -> (first citation ≤30 s, ≤60 s, any citation ≤60 s, must-mention)
     for held in DEV:
         model = fit([d for d in data if d[0].answerable and d[0].episode != held])
@@ -109,7 +111,7 @@ def margin_curve(a: Assistant, data, fit, ranked) -> list[str]:
     out = ["", "## Offline answer: moment margin, leave-one-episode-out", "",
            f"Answer metrics as in rag/evaluation (answerable questions; an abstention cites nothing), ranker refitted "
            f"per held-out episode. Margin `none`: up to {ExtractiveConfig().max_moments} moments whatever their "
-           "score.", "",
+           f"score. The lead margin stays at {ExtractiveConfig().lead_margin:g}.", "",
            "| margin | held-out episode | first citation ≤30 s | ≤60 s | any citation ≤60 s | must-mention |",
            "|---|---|---|---|---|---|"]
     for m in MARGINS:

@@ -3,7 +3,7 @@ and abstention from the evidence (no model needed: passages and their moments ar
 
 from __future__ import annotations
 
-from rag.answer.extractive import ExtractiveAnswerer
+from rag.answer.extractive import ExtractiveAnswerer, ExtractiveConfig
 from rag.models import Chunk, Moment, MomentHit, Passage
 
 VIDEO = "https://www.youtube.com/watch?v=abc"
@@ -35,10 +35,13 @@ def test_the_best_moment_is_quoted_with_its_time_and_speaker_then_moments_that_a
 
 
 def test_a_moment_far_below_the_best_is_not_added():
+    margin = ExtractiveConfig().moment_margin
     passages = [passage(1, 100.0, "Dylan Patel", "TSMC makes the chips in Taiwan.", 6.0),
-                passage(2, 900.0, "Lex Fridman", "Something else entirely was said here.", 1.0)]
+                passage(2, 900.0, "Lex Fridman", "Something else entirely was said here.", 6.0 - margin - 0.5)]
     answer = answerer().answer("Who makes the chips?", passages, None)
     assert len(answer.citations) == 1
+    passages[1] = passage(2, 900.0, "Lex Fridman", "Something else entirely was said here.", 6.0 - margin + 0.5)
+    assert len(answerer().answer("Who makes the chips?", passages, None).citations) == 2
 
 
 def test_a_name_the_question_asks_about_said_near_none_of_the_moments_means_not_covered():

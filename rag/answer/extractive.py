@@ -45,9 +45,12 @@ class ExtractiveConfig:
     min_cosine: float = 0.35
     min_score: float = 0.30
     unknown_name_cosine: float = 0.6
-    # Moment answers (passages ranked by moment): the best moment, then others within this log-odds margin.
+    # Moment answers (passages ranked by moment): the best moment, then others within `moment_margin` (log odds) of
+    # it; a moment within `lead_margin` of the best may lead instead when it names what the question asks about. Both
+    # read off the cross-validated curve in eval/fit-moments.md.
     max_moments: int = 3
-    moment_margin: float = 3.0
+    moment_margin: float = 5.0
+    lead_margin: float = 3.0
 
 
 def should_abstain(evidence: Evidence, cfg: ExtractiveConfig) -> bool:
@@ -170,7 +173,7 @@ class ExtractiveAnswerer:
         lead = passages[0]
         if best.missing:
             lead = next((p for p in passages[1:3] if p.moment is not None and not p.moment.missing
-                         and p.moment.score >= best.score - cfg.moment_margin), lead)
+                         and p.moment.score >= best.score - cfg.lead_margin), lead)
         chosen = [lead]
         for p in passages:
             if p is lead:
