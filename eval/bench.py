@@ -24,7 +24,6 @@ import json
 import os
 import platform
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -36,6 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from rag.settings import Settings  # noqa: E402
+from tools.bench_report import median, p95, write_section  # noqa: E402
 from tools.memory import peak_rss_mb  # noqa: E402
 from tools.questions import QUESTIONS  # noqa: E402
 
@@ -47,9 +47,7 @@ MARK_START, MARK_END = "<!-- bench:start -->", "<!-- bench:end -->"
 
 
 def _percentiles(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered)) - 1))]
-    return {"p50": round(statistics.median(ordered) * 1000, 1), "p95": round(p95 * 1000, 1)}
+    return {"p50": round(median(samples) * 1000, 1), "p95": round(p95(samples) * 1000, 1)}
 
 
 def _timed(fn, *args, **kwargs) -> float:
@@ -239,15 +237,6 @@ def _seconds(s: float) -> str:
     return f"{s * 1000:.0f} ms" if s < 1 else f"{s:.1f} s"
 
 
-def write_section(path: Path, text: str) -> None:
-    doc = path.read_text() if path.exists() else f"# Benchmarks\n\n{MARK_START}\n{MARK_END}\n"
-    if MARK_START not in doc:
-        doc += f"\n{MARK_START}\n{MARK_END}\n"
-    before, rest = doc.split(MARK_START, 1)
-    after = rest.split(MARK_END, 1)[1]
-    path.write_text(f"{before}{MARK_START}\n{text}{MARK_END}{after}")
-
-
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--episodes", default="3,100,1000", help="sizes, comma-separated (3 = the real corpus)")
@@ -289,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
     (runs / "results.json").write_text(json.dumps({"machine": info, "results": results}, indent=1))
     print(text)
     if args.write:
-        write_section(args.write, text)
+        write_section(args.write, text, MARK_START, MARK_END)
     return 0
 
 

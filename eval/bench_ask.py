@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ def measure(index: Path, cache: Path) -> dict:
     """In this process: a first question (lazy loading), then every benchmark question once, timed."""
     from rag.assistant import Assistant
     from rag.settings import Settings
+    from tools.bench_report import median, p95
     from tools.questions import QUESTIONS
 
     a = Assistant(Settings(index=index, cache=cache, _env_file=None, rerank=True))
@@ -34,9 +34,8 @@ def measure(index: Path, cache: Path) -> dict:
         t0 = time.perf_counter()
         a.ask(q)
         times.append((time.perf_counter() - t0) * 1000)
-    times.sort()
-    return {"episodes": len(a.episodes()), "questions": len(times), "p50_ms": round(statistics.median(times)),
-            "p95_ms": round(times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]), "max_ms": round(times[-1])}
+    return {"episodes": len(a.episodes()), "questions": len(times), "p50_ms": round(median(times)),
+            "p95_ms": round(p95(times)), "max_ms": round(max(times))}
 
 
 def run(checkout: Path, index: Path, cache: Path) -> dict:

@@ -27,7 +27,6 @@ import json
 import os
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import threading
@@ -39,21 +38,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tools.bench_report import median, p95, write_section  # noqa: E402
 from tools.net import free_port  # noqa: E402
 from tools.questions import QUESTIONS  # noqa: E402
 
 CORPUS = [ROOT / "data" / "episodes", ROOT.parent / "shared" / "corpus"]
 MARK_START, MARK_END = "<!-- bench-start:start -->", "<!-- bench-start:end -->"
 LLM_DELAY = 2.0
-
-
-def median(xs):
-    return statistics.median(xs)
-
-
-def p95(xs):
-    ordered = sorted(xs)
-    return ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered)) - 1))]
 
 
 class Tree:
@@ -300,7 +291,7 @@ def http_users(trees: list[Tree], runs: int, llm_users: int, extractive_users: i
 
 def report(results: dict, command: str) -> str:
     base, new = results.get("labels", ["baseline", "new"])
-    lines = [MARK_START, "", f"Run `{command}` on {results['machine']}; {results['runs']} runs each, medians.", "",
+    lines = ["", f"Run `{command}` on {results['machine']}; {results['runs']} runs each, medians.", "",
              "| measurement | baseline | this checkout | baseline ÷ this |", "| --- | --- | --- | --- |"]
 
     def row(name, b, n, unit="s", higher_better=False):
@@ -351,18 +342,8 @@ def report(results: dict, command: str) -> str:
     if "onnx_export_s" in results and not any("already there" in line for line in results.get("onnx_export_said", [])):
         lines.append(f"| ONNX export, once per cache (`make install` or first use) | – | "
                      f"{results['onnx_export_s']:.1f} s | – |")
-    lines += ["", MARK_END]
+    lines += ["", ""]
     return "\n".join(lines)
-
-
-def write_section(path: Path, text: str) -> None:
-    current = path.read_text()
-    if MARK_START in current:
-        head, rest = current.split(MARK_START, 1)
-        current = head + text + rest.split(MARK_END, 1)[1]
-    else:
-        current = current.rstrip() + "\n\n" + text + "\n"
-    path.write_text(current)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -409,7 +390,7 @@ def main(argv: list[str] | None = None) -> int:
     text = report(results, command)
     print(text)
     if args.write:
-        write_section(args.write, text)
+        write_section(args.write, text, MARK_START, MARK_END)
     return 0
 
 
