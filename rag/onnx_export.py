@@ -4,7 +4,9 @@
     python -m rag.onnx_export --check    # say where the model is and whether it is there
 
 The exported graph is the transformer alone (token ids -> token vectors); mean pooling and normalisation are a
-few lines of numpy in rag/embedding_onnx.py. Before the file is put in place its vectors are compared with
+few lines of numpy in rag/embedding_onnx.py. The graph is exported with the model's plain ("eager") attention so
+that onnxruntime's transformer optimiser can fuse each layer's attention, embedding and layer norms into single
+operators (chunk texts ~1.15x faster than the unfused graph here; if the fusion fails the unfused graph is kept). Before the file is put in place its vectors are compared with
 sentence-transformers' own on texts short, long (past the 256 word pieces both truncate at) and odd, so a file
 in the cache is known to give the same vectors (cosine >= 0.9999) and existing caches and indexes stay valid.
 
@@ -74,7 +76,8 @@ def export(model_dir: Path, target: Path, max_seq_length: int = 256) -> bool:
         except ImportError as exc:
             raise ExportError(f"the export needs torch and sentence-transformers: {exc}") from exc
 
-        model = SentenceTransformer(str(model_dir), device="cpu")
+        # Eager attention: the SDPA graph torch exports by default is not recognised by the fusion below.
+        model = SentenceTransformer(str(model_dir), device="cpu", model_kwargs={"attn_implementation": "eager"})
         model.max_seq_length = max_seq_length
         transformer = model[0].auto_model.eval()
 
@@ -98,6 +101,7 @@ def export(model_dir: Path, target: Path, max_seq_length: int = 256) -> bool:
                 torch.onnx.export(Encoder(transformer), (sample, sample, torch.zeros_like(sample)), tmp,
                                   dynamo=False, input_names=list(_INPUTS), output_names=["token_vectors"],
                                   dynamic_axes=axes, opset_version=_OPSET)
+            fused = _fuse(Path(tmp), transformer.config)
             reference = model.encode(CHECK_TEXTS, normalize_embeddings=True, show_progress_bar=False)
             _verify(Path(tmp), model_dir, reference, max_seq_length)
             umask = os.umask(0)
@@ -110,10 +114,27 @@ def export(model_dir: Path, target: Path, max_seq_length: int = 256) -> bool:
         from rag.embedding_onnx import EXPORTER_VERSION
 
         (target.parent / "export.json").write_text(json.dumps({
-            "exporter_version": EXPORTER_VERSION, "torch": torch.__version__, "opset": _OPSET,
+            "exporter_version": EXPORTER_VERSION, "torch": torch.__version__, "opset": _OPSET, "fused": fused,
             "model_dir": str(model_dir), "seconds": round(time.perf_counter() - t0, 1),
         }))
         return True
+
+
+def _fuse(path: Path, config) -> dict[str, int]:
+    """Fuse the graph's attention, embedding and layer-norm subgraphs in place (onnxruntime's BERT optimiser);
+    the fused operators and how many, or {} when the optimiser is missing or fails (the plain graph stays)."""
+    try:
+        from onnxruntime.transformers import optimizer
+
+        with warnings.catch_warnings(), contextlib.redirect_stdout(sys.stderr):
+            warnings.simplefilter("ignore")
+            model = optimizer.optimize_model(str(path), model_type="bert", num_heads=config.num_attention_heads,
+                                             hidden_size=config.hidden_size, opt_level=0)
+            model.save_model_to_file(str(path))
+        return {k: v for k, v in model.get_fused_operator_statistics().items() if v}
+    except Exception as exc:  # noqa: BLE001 - an optional speed-up: the plain graph is correct without it
+        print(f"note: ONNX graph not fused ({type(exc).__name__}: {exc}); using the plain graph", file=sys.stderr)
+        return {}
 
 
 def _verify(path: Path, model_dir: Path, reference, max_seq_length: int) -> None:

@@ -86,6 +86,9 @@ def test_two_processes_exporting_at_once_make_one_good_file(tmp_path):
     assert [p.name for p in target.parent.glob("*.onnx")] == ["model.onnx"]  # no temporary file left
     vector = OnnxEmbedder(bundled_model_dir(), target).embed(["GPU clusters"])
     assert vector.shape == (1, 384)
+    # each of the six layers' attention fused into one operator (the speed-up the export exists for)
+    made = json.loads((target.parent / "export.json").read_text())
+    assert made["fused"].get("Attention") == 6, made
 
 
 def _no_onnx_package(tmp_path: Path) -> str:
