@@ -12,7 +12,8 @@ What is measured (medians of --runs runs; ratios are baseline / this checkout):
   embedding model is loaded and run), wall time from the parent;
 - `podcast-rag serve` from launch until its HTTP port answers;
 - embedding throughput, ONNX vs sentence-transformers (torch), on the same chunk texts and sentences, in batches of
-  PODRAG_EMBED_BATCH_SIZE as ingest sends them; cold ingest against the ONNX model's own time on its texts;
+  PODRAG_EMBED_BATCH_SIZE as ingest sends them, each backend in a fresh process of its own; cold ingest against
+  the ONNX model's own time on its texts;
 - through the running app's HTTP API (gradio_client), with tests/openai_server.py answering in 2 s: one user
   alone, then 10 at once (each user's time over the median alone); 50 extractive users at once (p50/p95); the
   answers given together compared with the same questions asked alone.
@@ -171,30 +172,46 @@ def serve_start(trees: list[Tree], runs: int) -> dict:
 
 
 def embedding_throughput(texts: list[str], sentences: list[str], runs: int, cache: Path) -> dict:
+    """Each run times each backend in a fresh process of its own (alternating), as an ingest would run it: in one
+    process, torch's OpenMP threads keep spinning after a call and slowed the ONNX run that followed."""
+    from rag.settings import Settings
+
+    batch = Settings(_env_file=None).embed_batch_size
+    items = cache.parent / "embed-items.json"
+    items.write_text(json.dumps({"chunks": texts, "sentences": sentences}))
+    out: dict = {"chunks": len(texts), "sentences": len(sentences), "batch": batch}
+    rates: dict[str, dict[str, list[float]]] = {k: {"onnx": [], "torch": []} for k in ("chunks", "sentences")}
+    for _ in range(runs):
+        for backend in ("onnx", "torch"):
+            done = subprocess.run([sys.executable, __file__, "--embed-child", backend, str(items), str(cache)],
+                                  capture_output=True, text=True, timeout=1800, cwd=ROOT,
+                                  env={**os.environ, "PYTHONPATH": str(ROOT)})
+            if done.returncode != 0:
+                raise RuntimeError(f"embedding with {backend} failed: {done.stderr[-500:]}")
+            got = json.loads(done.stdout.strip().splitlines()[-1])
+            for kind in rates:
+                rates[kind][backend].append(got[kind])
+    for kind in rates:
+        out[kind + "_per_s"] = rates[kind]
+    return out
+
+
+def embed_child(backend: str, items: Path, cache: Path) -> None:
+    """One backend's texts per second on the chunks and the sentences (one JSON line on stdout)."""
     from rag.embedding import SentenceTransformerEmbedder
     from rag.embedding_onnx import BundledEmbedder
     from rag.settings import Settings
 
     batch = Settings(_env_file=None).embed_batch_size
-    onnx = BundledEmbedder(cache, True, lambda: None)
-    torch = SentenceTransformerEmbedder()
-    onnx.embed(["warm up"])
-    torch.embed(["warm up"])
-
-    def rate(model, items):
+    model = BundledEmbedder(cache, True, lambda: None) if backend == "onnx" else SentenceTransformerEmbedder()
+    model.embed(["warm up"])
+    got = {}
+    for kind, texts in json.loads(items.read_text()).items():
         t0 = time.perf_counter()
-        for i in range(0, len(items), batch):
-            model.embed(items[i : i + batch])
-        return len(items) / (time.perf_counter() - t0)
-
-    out: dict = {"chunks": len(texts), "sentences": len(sentences), "batch": batch}
-    for kind, items in (("chunks", texts), ("sentences", sentences)):
-        rates: dict[str, list[float]] = {"onnx": [], "torch": []}
-        for _ in range(runs):
-            rates["onnx"].append(rate(onnx, items))
-            rates["torch"].append(rate(torch, items))
-        out[kind + "_per_s"] = rates
-    return out
+        for i in range(0, len(texts), batch):
+            model.embed(texts[i : i + batch])
+        got[kind] = len(texts) / (time.perf_counter() - t0)
+    print(json.dumps(got))
 
 
 def cold_ingest(texts: list[str], runs: int, work: Path, warm: Path) -> dict:
@@ -395,4 +412,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--embed-child"]:  # embedding_throughput's child: BACKEND ITEMS CACHE
+        embed_child(sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4]))
+        sys.exit(0)
     sys.exit(main())
