@@ -132,7 +132,10 @@ class Assistant:
             except LLMNotConfigured as exc:  # e.g. an OpenAI model named without a key: the offline checks decide
                 log.warning("no LLM judge: %s", exc)
         return ClaimChecker(
-            search=lambda q, k, f: self.retriever.search(q, k, f),
+            # The fused passages, not the moment ranking: a claim's evidence is chosen sentence by sentence from
+            # them (rag/claims/checker.py), and tying it to which moment an answer would cite let changes to
+            # that ranking move the evidence off the sentence stating the claim.
+            search=lambda q, k, f: self.retriever.search(q, k, f, rerank=False),
             embed=self.embedder.embed,
             people=self._people,
             links=self._links,

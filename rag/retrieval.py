@@ -98,11 +98,11 @@ class Retriever:
         return self.embedder.embed([query])[0]
 
     def search(self, query: str, k: int = 10, filters: Filters | None = None,
-               query_vector: np.ndarray | None = None) -> list[Passage]:
+               query_vector: np.ndarray | None = None, rerank: bool = True) -> list[Passage]:
         """The k best passages for `query`, best first, each with its dense cosine when known (re-ranked when a
-        reranker is configured: the top `rerank_candidates` re-ordered, the best k kept)."""
+        reranker is configured and `rerank`: the top `rerank_candidates` re-ordered, the best k kept)."""
         vector = query_vector if query_vector is not None else self.embed_query(query)
-        if self.reranker is None:
+        if self.reranker is None or not rerank:
             return self._search(query, k, filters, vector)
         passages = self._search(query, max(k, self.config.rerank_candidates), filters, vector)
         speakers = self.resolve_speaker(filters.speaker) if filters and filters.speaker else []

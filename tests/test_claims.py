@@ -195,6 +195,20 @@ def test_checker_on_the_tiny_corpus(tiny_assistant, claim, verdict, decided_by):
     assert data["verdict"] in VERDICTS
 
 
+def test_claim_evidence_does_not_go_through_the_moment_ranking(tiny_assistant, monkeypatch):
+    """The checker judges every sentence of the fused passages itself; the answer's moment ranking (tuned for
+    answers) is not asked, so changing it cannot move a claim's evidence."""
+
+    class Refuses:
+        def rerank(self, *args, **kwargs):
+            raise AssertionError("a claim check went through the moment ranking")
+
+    assert tiny_assistant.retriever.reranker is not None  # the default: answers are re-ranked by moment
+    monkeypatch.setattr(tiny_assistant.retriever, "reranker", Refuses())
+    result = tiny_assistant.check_claim("Dylan says DeepSeek has about 50,000 GPUs", "tiny-459")
+    assert result.verdict == "supported" and result.evidence[0].start == 15.0
+
+
 def test_empty_and_huge_claims_are_refused_with_a_clear_message(tiny_assistant):
     with pytest.raises(ClaimError, match="the claim is empty"):
         tiny_assistant.check_claim("   ")
