@@ -57,10 +57,13 @@ TRIED = """## Tried and dropped
   `region`; answers mixed (#494 must-mention 0.45 → 0.40-0.42). Citing from just after a matching host question:
   no change.
 - Region: the best cosine of the question to the other moments said within a minute, the moment cited inside the
-  stretch chosen by the model without it: top moment within 60 s 0.46 → 0.50 and answers up on #491/#494, but the
-  development claims fell (#459 later set 28 → 27 of 31, #491/#494 60 → 58 of 67: the evidence moment moved off the
-  sentence that states the claim), so it was reverted. Variants: moments that do not overlap the moment only (0.47),
-  the following or preceding minute only (0.47 / 0.48), the smaller of the moment's and its region's match.
+  stretch chosen by the model without it: top moment within 60 s 0.46 → 0.50; held-out answers at margin 5 up on
+  #491 (first citation ≤60 s 0.38 → 0.46) and #494 (0.51 → 0.52), #459 unchanged. First reverted because the
+  claims fell (their evidence then came through this ranking); with claims decoupled (they judge the fused
+  passages), `make eval` in-sample still lowered #459's first citation ≤60 s 0.50 → 0.48 and must-mention
+  0.48 → 0.47, and a summary-passage answer lost its transcript time (tests/test_summary_check.py): not shipped,
+  since no development measure may fall. Variants: moments that do not overlap the moment only (0.47), the
+  following or preceding minute only (0.47 / 0.48), the smaller of the moment's and its region's match.
 - Abstention: gap between the best and the 5th moment score, gap to the 2nd, number of episodes or chapters among
   the top 5, share (IDF-weighted) of the question's focus terms and its rarest focus term not said within 90 s of
   the top 3 moments, the best moment's cosine: recall at under 7 % false refusals 0.81 → 0.79-0.81 (no gain).
