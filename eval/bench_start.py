@@ -191,9 +191,7 @@ def embedding_throughput(texts: list[str], sentences: list[str], runs: int, cach
             got = json.loads(done.stdout.strip().splitlines()[-1])
             for kind in rates:
                 rates[kind][backend].append(got[kind])
-    for kind, by_backend in rates.items():
-        out[kind + "_per_s"] = by_backend
-    return out
+    return out | {f"{kind}_per_s": by_backend for kind, by_backend in rates.items()}
 
 
 def embed_child(backend: str, items: Path, cache: Path) -> None:

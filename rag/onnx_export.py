@@ -4,11 +4,12 @@
     python -m rag.onnx_export --check    # say where the model is and whether it is there
 
 The exported graph is the transformer alone (token ids -> token vectors); mean pooling and normalisation are a
-few lines of numpy in rag/embedding_onnx.py. The graph is exported with the model's plain ("eager") attention so
-that onnxruntime's transformer optimiser can fuse each layer's attention, embedding and layer norms into single
-operators (chunk texts ~1.15x faster than the unfused graph here; if the fusion fails the unfused graph is kept). Before the file is put in place its vectors are compared with
-sentence-transformers' own on texts short, long (past the 256 word pieces both truncate at) and odd, so a file
-in the cache is known to give the same vectors (cosine >= 0.9999) and existing caches and indexes stay valid.
+few lines of numpy in rag/embedding_onnx.py. The graph is exported with the model's plain ("eager") attention
+so that onnxruntime's transformer optimiser can fuse each layer's attention, embedding and layer norms into
+single operators (chunk texts ~1.15x faster than the unfused graph here; if the fusion fails the unfused graph
+is kept). Before the file is put in place its vectors are compared with sentence-transformers' own on texts
+short, long (past the 256 word pieces both truncate at) and odd, so a file in the cache is known to give the
+same vectors (cosine >= 0.9999) and existing caches and indexes stay valid.
 
 Two processes exporting at once: a lock file makes the second wait for the first (then find the file there), and
 the file is written under a temporary name and renamed, so no reader ever sees half a model.
@@ -77,7 +78,8 @@ def export(model_dir: Path, target: Path, max_seq_length: int = 256) -> bool:
             raise ExportError(f"the export needs torch and sentence-transformers: {exc}") from exc
 
         # Eager attention: the SDPA graph torch exports by default is not recognised by the fusion below.
-        model = SentenceTransformer(str(model_dir), device="cpu", model_kwargs={"attn_implementation": "eager"})
+        model = SentenceTransformer(str(model_dir), device="cpu",
+                                    model_kwargs={"attn_implementation": "eager"})
         model.max_seq_length = max_seq_length
         transformer = model[0].auto_model.eval()
 
@@ -128,12 +130,14 @@ def _fuse(path: Path, config) -> dict[str, int]:
 
         with warnings.catch_warnings(), contextlib.redirect_stdout(sys.stderr):
             warnings.simplefilter("ignore")
-            model = optimizer.optimize_model(str(path), model_type="bert", num_heads=config.num_attention_heads,
-                                             hidden_size=config.hidden_size, opt_level=0)
+            heads, width = config.num_attention_heads, config.hidden_size
+            model = optimizer.optimize_model(str(path), model_type="bert", num_heads=heads, hidden_size=width,
+                                             opt_level=0)
             model.save_model_to_file(str(path))
         return {k: v for k, v in model.get_fused_operator_statistics().items() if v}
     except Exception as exc:  # noqa: BLE001 - an optional speed-up: the plain graph is correct without it
-        print(f"note: ONNX graph not fused ({type(exc).__name__}: {exc}); using the plain graph", file=sys.stderr)
+        print(f"note: ONNX graph not fused ({type(exc).__name__}: {exc}); using the plain graph",
+              file=sys.stderr)
         return {}
 
 
