@@ -14,8 +14,10 @@ export GRADIO_ANALYTICS_ENABLED := False
 # torch first, from the CPU wheel on this machine's disk: letting the resolver pick torch pulls a multi-GB CUDA build.
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/pip install -q --disable-pip-version-check torch==2.13.0
-	$(BIN)/pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	$(BIN)/pip install -q --disable-pip-version-check torch==2.13.0 uv==0.13.9
+	@# uv installs the same pinned versions as pip in ~25 s instead of ~4.5 min; pip is the fallback.
+	$(BIN)/uv pip install -q --python $(BIN)/python -c constraints.txt -e '.[dev]' \
+		|| $(BIN)/pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	@# The bundled model's ONNX export (~30 s, once per cache): without it the first command would make it.
 	$(BIN)/python -m rag.onnx_export || echo "note: no ONNX model; embeddings will use sentence-transformers"
 	touch $(STAMP)
