@@ -34,7 +34,7 @@ from rag.assistant import Assistant  # noqa: E402
 from rag.evaluation.datasets import load_dataset  # noqa: E402
 from rag.evaluation.metrics import within  # noqa: E402
 from rag.evaluation.runner import score_answer  # noqa: E402
-from rag.moment_rank import ABSTAIN_BELOW, FEATURES, WEAK_SCORE, answerable_probability  # noqa: E402
+from rag.moment_rank import ABSTAIN_BELOW, FEATURES, WEAK_SCORE, answerable_probability, score  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 
 DEV = ("lex-fridman-459", "lex-fridman-491", "lex-fridman-494")
@@ -67,6 +67,12 @@ TRIED = """## Tried and dropped
 - Abstention: gap between the best and the 5th moment score, gap to the 2nd, number of episodes or chapters among
   the top 5, share (IDF-weighted) of the question's focus terms and its rarest focus term not said within 90 s of
   the top 3 moments, the best moment's cosine: recall at under 7 % false refusals 0.81 → 0.79-0.81 (no gain).
+- Moment vectors from the moment's own text (its 35+ words embedded as one passage, as the issue suggested:
+  the length the model was trained on) instead of the normalised sum of its sentences' vectors: top moment within
+  30 s 0.41/0.41/0.37 → 0.44/0.41/0.37 and within 60 s 0.49/0.43/0.46 → 0.48/0.43/0.45 (held out #459/#491/#494);
+  answers at margin 5: first citation ≤60 s 0.50/0.38/0.51 → 0.50/0.39/0.48, must-mention 0.48/0.34/0.48 →
+  0.48/0.30/0.40. Not shipped: no gain, and it embeds every moment at ingest (about as many texts as sentences,
+  each three times longer).
 - Earlier: chapter-title cosine, best single sentence, the moment's own term coverage, "is a question",
   "holds a number", a gradient-boosted ranker, hard-negative training."""
 
@@ -83,6 +89,28 @@ def moment_error(passages, q) -> float | None:
     if m is None or m.episode_id != q.episode or passages[0].chunk.source_type != "transcript":
         return None
     return min(abs(m.start - g.start) for g in q.gold)
+
+
+def where_lost(data) -> list[str]:
+    """Whether a moment that answers is among the candidates at all, and how far down the shipped weights put the
+    first one: which of the two stages loses the moment, overall and by question style."""
+    rows = []  # (style, a candidate answers, rank of the first one that does)
+    for q, _passages, _terms, cands, feats, labels, _vector in data:
+        if not q.answerable:
+            continue
+        order = np.argsort(-score(feats)) if len(cands) else np.array([], dtype=int)
+        first = next((r + 1 for r, i in enumerate(order) if labels[i]), None)
+        rows.append((q.style, bool(labels.sum()), first))
+    out = ["", "## Where the moment is lost (shipped weights, all development questions)", "",
+           "A candidate answers when it starts within 15 s of a gold start or inside a gold span (as in the fit).", "",
+           "| questions | n | an answering moment among the candidates | first one ranked 1st | in the top 3 "
+           "| in the top 10 |", "|---|---|---|---|---|---|"]
+    for style in [None, *sorted({r[0] for r in rows})]:
+        group = [r for r in rows if style is None or r[0] == style]
+        share = [np.mean([r[1] for r in group])] + [np.mean([r[2] is not None and r[2] <= k for r in group])
+                                                    for k in (1, 3, 10)]
+        out.append(f"| {style or 'all'} | {len(group)} | " + " | ".join(f"{v:.2f}" for v in share) + " |")
+    return out
 
 
 def margin_curve(a: Assistant, data, fit, ranked) -> list[str]:
@@ -184,6 +212,7 @@ def main() -> None:
         w30 = np.mean([e is not None and e <= 30 for e in errors])
         w60 = np.mean([e is not None and e <= 60 for e in errors])
         out.append(f"| {held} | {len(test)} | {w30:.2f} | {w60:.2f} |")
+    out += where_lost(data)
     out += margin_curve(a, data, fit, ranked)
     final = fit([d for d in data if d[0].answerable])
     weights = {f: round(float(w), 2) for f, w in zip(FEATURES, final.coef_[0])}
