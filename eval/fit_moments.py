@@ -73,6 +73,11 @@ TRIED = """## Tried and dropped
   answers at margin 5: first citation ≤60 s 0.50/0.38/0.51 → 0.50/0.39/0.48, must-mention 0.48/0.34/0.48 →
   0.48/0.30/0.40. Not shipped: no gain, and it embeds every moment at ingest (about as many texts as sentences,
   each three times longer).
+- The passage's BM25 score (over the best BM25 score among the fused passages) as a sixth signal, since BM25
+  alone leads with the right second more often than the default (README, Evaluation): top moment within 30 s
+  0.41/0.41/0.37 → 0.44/0.43/0.40, within 60 s 0.49/0.43/0.46 → 0.52/0.45/0.48, but the answers at margin 5 did
+  not follow (first citation ≤60 s 0.50/0.38/0.51 → 0.50/0.39/0.51) and #491's fell (any citation ≤60 s
+  0.66 → 0.62, must-mention 0.34 → 0.32): not shipped.
 - Earlier: chapter-title cosine, best single sentence, the moment's own term coverage, "is a question",
   "holds a number", a gradient-boosted ranker, hard-negative training."""
 
