@@ -77,8 +77,8 @@ too, which reads lower for the shipped ranker on #459 (first citation ≤60 s 0.
 - Moment vectors from the moment's own text (its 35+ words embedded as one passage, as the issue suggested:
   the length the model was trained on) instead of the normalised sum of its sentences' vectors: top moment within
   30 s 0.41/0.41/0.37 → 0.44/0.41/0.37 and within 60 s 0.49/0.43/0.46 → 0.48/0.43/0.45 (held out #459/#491/#494);
-  answers at margin 5 (shipped abstention rule): first citation ≤60 s 0.50/0.38/0.51 → 0.50/0.39/0.48, must-mention 0.48/0.34/0.48 →
-  0.48/0.30/0.40. Not shipped: no gain, and it embeds every moment at ingest (about as many texts as sentences,
+  answers at margin 5 (shipped abstention rule): first citation ≤60 s 0.50/0.38/0.51 → 0.50/0.39/0.48,
+  must-mention 0.48/0.34/0.48 → 0.48/0.30/0.40. Not shipped: no gain, and it embeds every moment at ingest (about as many texts as sentences,
   each three times longer).
 - The passage's BM25 score (over the best BM25 score among the fused passages) as a sixth signal, since BM25
   alone leads with the right second more often than the default (README, Evaluation): top moment within 30 s
@@ -127,6 +127,20 @@ def where_lost(data) -> list[str]:
 
 
 ABSTAIN_FALSE_BOUND = 0.07  # the threshold rule: the highest whose false refusals stay under this share
+THRESHOLDS = np.arange(0.05, 0.80, 0.05)
+
+
+def logistic(X, y):
+    """The one model shape every fit here uses (ranker and abstention alike)."""
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=1.0, class_weight="balanced", max_iter=5000).fit(X, y)
+
+
+def highest_threshold(probs: np.ndarray, y: np.ndarray) -> float | None:
+    """The threshold rule: the highest on THRESHOLDS whose refusals of answerable questions stay under the bound."""
+    allowed = [t for t in THRESHOLDS if (probs < t)[y == 1].mean() < ABSTAIN_FALSE_BOUND]
+    return max(allowed) if allowed else None
 
 
 def abstain_signals(passages) -> tuple[float, bool, bool, bool]:
@@ -141,14 +155,11 @@ def abstain_signals(passages) -> tuple[float, bool, bool, bool]:
 def fit_abstention(items, model, ranked):
     """The abstention model and threshold refitted for a ranker `model` on `items` (answerable and not): a ranker
     that scores on another scale must not be judged through the shipped model's calibration."""
-    from sklearn.linear_model import LogisticRegression
-
     X = np.array([abstain_signals(ranked(d, model)[:3]) for d in items], dtype=float)
     y = np.array([1 if d[0].answerable else 0 for d in items])
-    fitted = LogisticRegression(C=1.0, class_weight="balanced", max_iter=5000).fit(X, y)
-    probs = fitted.predict_proba(X)[:, 1]
-    allowed = [t for t in np.arange(0.05, 0.80, 0.05) if (probs < t)[y == 1].mean() < ABSTAIN_FALSE_BOUND]
-    return fitted.coef_[0], float(fitted.intercept_[0]), max(allowed, default=0.05)
+    fitted = logistic(X, y)
+    threshold = highest_threshold(fitted.predict_proba(X)[:, 1], y)
+    return fitted.coef_[0], float(fitted.intercept_[0]), THRESHOLDS[0] if threshold is None else threshold
 
 
 @contextlib.contextmanager
@@ -177,12 +188,12 @@ def margin_curve(a: Assistant, data, fit, ranked) -> list[str]:
         model = fit([d for d in data if d[0].answerable and d[0].episode != held])
         rule = fit_abstention([d for d in data if d[0].episode != held], model, ranked)
         results = {m: [] for m in MARGINS}
-        for d in data:
-            q = d[0]
-            if not q.answerable or q.episode != held:
-                continue
-            passages = ranked(d, model)[:keep]
-            with abstention_rule(*rule):
+        with abstention_rule(*rule):
+            for d in data:
+                q = d[0]
+                if not q.answerable or q.episode != held:
+                    continue
+                passages = ranked(d, model)[:keep]
                 for m, answerer in answerers.items():
                     results[m].append(score_answer(q, answerer.answer(q.question, passages, d[6]), 0.0))
         for m, rs in results.items():
@@ -196,8 +207,8 @@ def margin_curve(a: Assistant, data, fit, ranked) -> list[str]:
 
     out = ["", "## Offline answer: moment margin, leave-one-episode-out", "",
            f"Answer metrics as in rag/evaluation (answerable questions; an abstention cites nothing), ranker and "
-           f"abstention rule refitted per held-out episode. Margin `none`: up to {ExtractiveConfig().max_moments} moments whatever their "
-           f"score. The lead margin stays at {ExtractiveConfig().lead_margin:g}.", "",
+           f"abstention rule refitted per held-out episode. Margin `none`: up to {ExtractiveConfig().max_moments} "
+           f"moments whatever their score. The lead margin stays at {ExtractiveConfig().lead_margin:g}.", "",
            "| margin | held-out episode | first citation ≤30 s | ≤60 s | any citation ≤60 s | must-mention |",
            "|---|---|---|---|---|---|"]
     for m in MARGINS:
@@ -221,8 +232,6 @@ def margin_curve(a: Assistant, data, fit, ranked) -> list[str]:
 
 
 def main() -> None:
-    from sklearn.linear_model import LogisticRegression
-
     ap = argparse.ArgumentParser()
     ap.add_argument("--corpus", action="append", default=[])
     ap.add_argument("--datasets", default="eval/datasets")
@@ -247,7 +256,7 @@ def main() -> None:
     def fit(items):
         X = np.vstack([d[4] for d in items if len(d[3])])
         y = np.concatenate([d[5] for d in items if len(d[3])])
-        return LogisticRegression(C=1.0, class_weight="balanced", max_iter=5000).fit(X, y)
+        return logistic(X, y)
 
     def ranked(d, model):
         q, passages, terms, cands, rows, *_ = d
@@ -278,37 +287,30 @@ def main() -> None:
     signals, truth, groups = [], [], []
     for q, *_ in data:
         vector = a.embedder.embed([q.question])[0]
-        top = a.retriever.search(q.question, 3, query_vector=vector)
-        if not top or top[0].moment is None:
-            signals.append((0.0, True, True, True))
-        else:
-            best = top[0].moment
-            missing_all = set(best.missing).intersection(*(p.moment.missing for p in top if p.moment))
-            signals.append((best.score, bool(best.missing), bool(missing_all), bool(best.unknown)))
+        signals.append(abstain_signals(a.retriever.search(q.question, 3, query_vector=vector)))
         truth.append(1 if q.answerable else 0)
         groups.append(q.episode or "all")
     X, y, g = np.array(signals, dtype=float), np.array(truth), np.array(groups)
     probs = np.zeros(len(y))
     for held in sorted(set(groups)):
         test = g == held
-        model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=5000).fit(X[~test], y[~test])
+        model = logistic(X[~test], y[~test])
         probs[test] = model.predict_proba(X[test])[:, 1]
-    model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=5000).fit(X, y)
+    model = logistic(X, y)
     names = ("score", "missing_first", "missing_all", "unknown")
     out += ["## Abstention: cross-validated curve (development sets, held out by episode)", "",
             f"{int(y.sum())} answerable, {int((1 - y).sum())} unanswerable questions. Abstain when the probability "
             "of being answered is below the threshold.", "",
             "| threshold | unanswerable refused (recall) | answerable refused (false abstention) |", "|---|---|---|"]
-    for t in np.arange(0.05, 0.80, 0.05):
+    for t in THRESHOLDS:
         flag = probs < t
         out.append(f"| {t:.2f} | {flag[y == 0].mean():.2f} | {flag[y == 1].mean():.3f} |")
     out += ["", f"Weights: `ABSTAIN_WEIGHTS = {dict(zip(names, np.round(model.coef_[0], 2).tolist()))}`, "
             f"`ABSTAIN_INTERCEPT = {round(float(model.intercept_[0]), 2)}`", ""]
-    bound = ABSTAIN_FALSE_BOUND
-    allowed = [t for t in np.arange(0.05, 0.80, 0.05) if (probs < t)[y == 1].mean() < bound]
-    if allowed:
-        out.append(f"Threshold by the rule (highest with cross-validated false refusals under {bound:.0%}): "
-                   f"{max(allowed):.2f}.")
+    threshold = highest_threshold(probs, y)
+    if threshold is not None:
+        out.append(f"Threshold by the rule (highest with cross-validated false refusals under "
+                   f"{ABSTAIN_FALSE_BOUND:.0%}): {threshold:.2f}.")
     scores = X[:, 0]
     out += ["", f"Weak-score floor: {np.mean(scores[y == 1] < WEAK_SCORE):.3f} of the answerable and "
             f"{np.mean(scores[y == 0] < WEAK_SCORE):.3f} of the unanswerable questions have a best moment score "
