@@ -150,7 +150,8 @@ def test_a_damaged_onnx_file_falls_back(tmp_path):
 @pytest.mark.slow
 def test_asking_a_question_imports_no_torch(tmp_path, onnx_file):
     """A fresh `podcast-rag search`/`ask` process over an index embeds the query with ONNX: torch,
-    transformers and sentence-transformers are never imported, and nothing is printed by libraries."""
+    transformers and sentence-transformers are never imported, nor chromadb's client (rag/index/reader.py reads the
+    store), and nothing is printed by libraries."""
     corpus = write_tiny_corpus(tmp_path / "corpus")
     env = _env(PODRAG_INDEX=str(tmp_path / "index"), PODRAG_CACHE=str(TEST_CACHE))
     done = subprocess.run([PY, "-m", "rag.cli", "ingest", str(corpus), "-q"], env=env, capture_output=True,
@@ -163,7 +164,8 @@ def test_asking_a_question_imports_no_torch(tmp_path, onnx_file):
         assert done.returncode == 0, done.stderr[-2000:]
         imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
         assert "onnxruntime" in imported
-        assert not imported & {"torch", "transformers", "sentence_transformers"}, command
+        assert "chromadb_rust_bindings" in imported
+        assert not imported & {"torch", "transformers", "sentence_transformers", "chromadb"}, command
         others = [line for line in done.stderr.splitlines() if not line.startswith("import time:")]
         assert others == [], others
         assert "sourdough" in done.stdout or "starter" in done.stdout

@@ -1,6 +1,10 @@
 """The connection to Chroma: an embedded store (`PersistentClient`) or a server (`HttpClient`), its collections,
 and what its failures mean to a user.
 
+A process that has only read an embedded store (every question) reads it through Chroma's engine without its
+Python client (rag/index/reader.py: the client's import is most of a fresh `ask`); the first write, or a store the
+reader cannot open, opens the client, and from then on every call goes through it.
+
 Failures are classified by exception type: on a server, a transport error (refused, reset, timed out) means it did
 not answer and chromadb's `NotFoundError` means the collections are gone; either resets the connection, so the next
 call reconnects. On the embedded store, chromadb's `InternalError` means this process's view is older than the
@@ -21,6 +25,7 @@ from rag.text import clip
 
 # Collection kinds -> whether it holds embeddings (cosine space, one embedding model) or records looked up by id.
 COLLECTIONS = {"chunks": True, "episodes": False}
+READS = frozenset({"get", "query", "count"})  # the collection methods rag/index/reader.py serves
 
 
 class ChromaConnection:
@@ -33,6 +38,8 @@ class ChromaConnection:
         self._client = None
         # kind -> collection; replaced whole (never mutated), so a reader sees all of them or none.
         self._open: dict[str, Any] = {}
+        # kind -> read-only collection while no client is open ({}: none to read, use the client); same rule.
+        self._reader: dict[str, Any] | None = None
         self._open_lock = threading.Lock()
         # Called when a server no longer has the collections: whatever was read from them is void.
         self.on_lost: Callable[[], None] = lambda: None
@@ -58,15 +65,36 @@ class ChromaConnection:
                 opened = {kind: self._get_or_create(client, kind, vectors) for kind, vectors in COLLECTIONS.items()}
             except Exception as exc:  # whatever stops it opening, the user's remedy is at that location
                 raise IndexUnavailableError(f"cannot open the Chroma index at {self.location}: {one_line(exc)}") from exc
-            for got in opened.values():
-                built_with = (got.metadata or {}).get("embed_model")
-                if built_with and built_with != self.embed_model:
-                    raise IndexUnavailableError(
-                        f"the index at {self.location} was built with the embedding model {built_with!r}, not "
-                        f"{self.embed_model!r}: use another --index folder, or set PODRAG_EMBED_MODEL={built_with}"
-                    )
-            self._client, self._open = client, opened
+            self._check_model(opened)
+            self._client, self._open, self._reader = client, opened, None
             return opened
+
+    def _reading(self, kind: str, method: str):
+        """The collection to call `method` on: the read-only one while this process has only read an embedded
+        store, the client's otherwise."""
+        if method not in READS or self.is_server or self._open:
+            return self.collection(kind)
+        reader = self._reader
+        if reader is None:
+            with self._open_lock:
+                if self._reader is None and not self._open:
+                    from rag.index.reader import open_reader
+
+                    names = {k: f"{self.settings.collection}-{k}" for k in COLLECTIONS}
+                    got = open_reader(self.settings.index / "chroma", names) or {}
+                    self._check_model(got)
+                    self._reader = got
+                reader = self._reader or {}
+        return reader[kind] if reader and not self._open else self.collection(kind)
+
+    def _check_model(self, collections: dict[str, Any]) -> None:
+        for got in collections.values():
+            built_with = (got.metadata or {}).get("embed_model")
+            if built_with and built_with != self.embed_model:
+                raise IndexUnavailableError(
+                    f"the index at {self.location} was built with the embedding model {built_with!r}, not "
+                    f"{self.embed_model!r}: use another --index folder, or set PODRAG_EMBED_MODEL={built_with}"
+                )
 
     def _get_or_create(self, client, kind: str, vectors: bool):
         name = f"{self.settings.collection}-{kind}"
@@ -87,7 +115,7 @@ class ChromaConnection:
 
     def reset(self) -> None:
         """Forget the collections: the next call opens them again."""
-        self._open = {}
+        self._open, self._reader = {}, None
 
     def reopen(self) -> None:
         """Open the embedded store afresh, to see another process's commits.
@@ -98,13 +126,14 @@ class ChromaConnection:
         within a process, so that state is taken out of its registry (not stopped: other threads may be in a call
         on it; it is freed once nobody uses it) before the next call opens a new one.
         """
-        from chromadb.api.shared_system_client import SharedSystemClient
-
         # Under the opening lock: no thread may open a client on the old state between the reset and its removal.
+        # A read-only view is simply dropped: the next read opens the engine afresh.
         with self._open_lock:
             client = self._client
             self.reset()
             if client is not None and not self.is_server:
+                from chromadb.api.shared_system_client import SharedSystemClient
+
                 with SharedSystemClient._refcount_lock:
                     SharedSystemClient._identifier_to_system.pop(client._identifier, None)
                     SharedSystemClient._identifier_to_refcount.pop(client._identifier, None)
@@ -117,7 +146,7 @@ class ChromaConnection:
         between this process's look at the manifest and this call); a second one is an `IndexUnavailableError`.
         """
         try:
-            return getattr(self.collection(kind), method)(**kwargs)
+            return getattr(self._reading(kind, method), method)(**kwargs)
         except IndexUnavailableError:
             raise
         except Exception as exc:
@@ -126,7 +155,7 @@ class ChromaConnection:
                     raise
                 self.reopen()
                 try:
-                    return getattr(self.collection(kind), method)(**kwargs)
+                    return getattr(self._reading(kind, method), method)(**kwargs)
                 except Exception as again:
                     if not is_internal_error(again):
                         raise
