@@ -42,6 +42,7 @@ from rag.moments import MomentStore
 from rag.rerank import MomentRanker
 from rag.retrieval import Mode, RetrievalConfig, Retriever
 from rag.settings import Settings, get_settings
+from rag.term_cache import TermCache
 
 if TYPE_CHECKING:
     from rag.claims import ClaimCheck, ClaimChecker
@@ -108,7 +109,8 @@ class Assistant:
         """Each episode's moments (sentences and their vectors), built from the index on first use."""
         # The version retrieval last refreshed (it refreshes before every search): no store round trip per episode.
         return MomentStore(self.index.episode_chunks, self.embedder.embed,
-                           lambda: self.index.seen_version or self.index.version(), size_of=self._passage_count)
+                           lambda: self.index.seen_version or self.index.version(), size_of=self._passage_count,
+                           tokens=TermCache(self.settings.cache / "terms").tokenize)
 
     def _passage_count(self, episode_id: str) -> int:
         record = self.index.records(refresh=False).get(episode_id)

@@ -53,6 +53,10 @@ def _stemmer():
     return Stemmer.Stemmer("english")
 
 
+# Names what `tokenize` returns for a text: change it whenever tokenize changes (rag/term_cache.py keeps tokens).
+TOKENIZER_VERSION = "snowball-english-stopwords-digit-groups-1"
+
+
 def tokenize(texts: Sequence[str]) -> list[list[str]]:
     """Lower-cased, stop words removed, Snowball-stemmed tokens (numbers like 50,000 kept whole)."""
     bm25s = _bm25s()

@@ -134,12 +134,14 @@ class EpisodeMoments:
 
 
 def build_moments(episode_id: str, sentences: list[TranscriptSentence],
-                  embed: Callable[[Sequence[str]], np.ndarray], chunks: Sequence[Chunk] = ()) -> EpisodeMoments:
-    """An episode's moments; `embed` is the cached embedder, so sentences embedded at ingest cost a lookup."""
+                  embed: Callable[[Sequence[str]], np.ndarray], chunks: Sequence[Chunk] = (),
+                  tokens: Callable[[Sequence[str]], list[list[str]]] = tokenize) -> EpisodeMoments:
+    """An episode's moments; `embed` is the cached embedder, so sentences embedded at ingest cost a lookup, and
+    `tokens` the tokenizer (rag/term_cache.py keeps an episode's tokens the same way)."""
     texts = [s.text for s in sentences]
     vectors = np.asarray(embed(texts), dtype=np.float32) if texts else np.zeros((0, 384), dtype=np.float32)
     bounds = window_bounds(sentences)
-    terms = [frozenset(t) for t in tokenize(texts)] if texts else []
+    terms = [frozenset(t) for t in tokens(texts)] if texts else []
     ordered = sorted((c for c in chunks if c.source_type == "transcript" and c.start is not None),
                      key=lambda c: (c.start, c.seq))
     return EpisodeMoments(episode_id, sentences, bounds, vectors, unit_sums(vectors, bounds), terms, ordered)
@@ -153,10 +155,12 @@ class MomentStore:
     """
 
     def __init__(self, chunks_of: Callable[[str], list[Chunk]], embed: Callable[[Sequence[str]], np.ndarray],
-                 version: Callable[[], str], capacity: int = 64, size_of: Callable[[str], int] = lambda _: 0):
+                 version: Callable[[], str], capacity: int = 64, size_of: Callable[[str], int] = lambda _: 0,
+                 tokens: Callable[[Sequence[str]], list[list[str]]] = tokenize):
         self._chunks_of = chunks_of
         self._size_of = size_of  # an episode's number of passages, without reading them
         self._embed = embed
+        self._tokens = tokens
         self._version = version
         self._capacity = capacity
         self._cache: OrderedDict[str, tuple[str, EpisodeMoments]] = OrderedDict()
@@ -174,7 +178,7 @@ class MomentStore:
                 self._cache.move_to_end(episode_id)
                 return hit[1]
             chunks = self._chunks_of(episode_id)
-            moments = build_moments(episode_id, transcript_sentences(chunks), self._embed, chunks)
+            moments = build_moments(episode_id, transcript_sentences(chunks), self._embed, chunks, self._tokens)
             self._cache[episode_id] = (version, moments)
             self._cache.move_to_end(episode_id)
             while len(self._cache) > self._capacity:
@@ -182,8 +186,8 @@ class MomentStore:
             return moments
 
     def prepare(self, episode_ids: Sequence[str]) -> int:
-        """Embed the sentences of these episodes now (at ingest), so no question pays for it; returns sentences.
-        Summary sentences too: a summary passage's sentences are ranked as moments of their own."""
+        """Embed (and tokenize) the sentences of these episodes now, at ingest, so no question pays for it;
+        returns sentences. Summary sentences too: a summary passage's sentences are ranked as moments of their own."""
         n = 0
         for e in episode_ids:
             if not self.whole(e):

@@ -80,9 +80,6 @@ def launch(assistant: Assistant, host: str | None = None, port: int | None = Non
     if warning:
         print(warning, file=sys.stderr, flush=True)
     access.check_port_free(host, port)
-    # Load the embedding model and open the index beside building the page (the server answers sooner), so that
-    # the first question whose embedding is not cached does not wait for them either.
-    threading.Thread(target=_warm_up, args=(assistant,), name="warm-up", daemon=True).start()
     demo = build(assistant)
     # Chat, claim and search events run side by side up to PODRAG_CONCURRENCY; the Library's upload and the
     # Evaluate run set their own limit of 1 (one writer). Gradio shows a queued user their place.
@@ -104,6 +101,10 @@ def launch(assistant: Assistant, host: str | None = None, port: int | None = Non
         max_threads=max(40, settings.concurrency + 8),  # sync handlers run in this pool: never the bottleneck
         run_history=False,  # questions are not kept in the browser either
     )
+    # Load the embedding model and open the index once the server answers (started beside the page's build, they
+    # slowed it by ~0.2 s: one interpreter lock), so the first question whose embedding is not cached does not
+    # wait for them either.
+    threading.Thread(target=_warm_up, args=(assistant,), name="warm-up", daemon=True).start()
     if block:
         print(f"podcast-rag is serving on {demo.local_url} (answers: {assistant.mode_label()}); Ctrl-C stops it.",
               file=sys.stderr, flush=True)
