@@ -12,9 +12,9 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
-from bm25s.stopwords import STOPWORDS_EN_PLUS
-
+from rag.lexical import stopwords_plus
 from rag.llm import LLMClient, LLMError
 from rag.answer.prompts import clean_query, condense_messages
 from rag.models import Turn
@@ -27,9 +27,9 @@ _POINTS_BACK = re.compile(
     r"|\b(?:that|this|these|those|it|its|they|them|their|theirs|he|him|his|she|her|hers|there|the same|above)\b",
     re.I,
 )
-# Words that ask or converse rather than name a subject.
-_NOT_SUBJECT = {
-    *STOPWORDS_EN_PLUS, "think", "thinks", "thought", "say", "says", "said", "tell", "told", "talk", "talks",
+# Words that ask or converse rather than name a subject (and the stop words: `not_subject()`).
+_ASKING = {
+    "think", "thinks", "thought", "say", "says", "said", "tell", "told", "talk", "talks",
     "talked", "mention", "mentioned", "discuss", "discussed", "explain", "explained", "mean", "means", "believe",
     "believes", "feel", "feels", "view", "opinion", "really", "many", "much", "anything", "something", "else",
     "episode", "episodes", "podcast", "guest", "guests", "host", "according", "actually", "exactly", "kind",
@@ -44,11 +44,17 @@ def is_follow_up(question: str) -> bool:
     return bool(_POINTS_BACK.search(question)) or len(_WORD.findall(question)) <= _SHORT
 
 
+@lru_cache(maxsize=1)
+def not_subject() -> frozenset[str]:
+    return stopwords_plus() | _ASKING
+
+
 def subject(question: str) -> list[str]:
     """The words of a question that name what it is about, in order: 'How many GPUs does DeepSeek have?' ->
     ['GPUs', 'DeepSeek']."""
     words = [w.strip("'’-") for w in _WORD.findall(question)]
-    return list(dict.fromkeys(w for w in words if len(w) > 1 and w.lower() not in _NOT_SUBJECT))
+    skip = not_subject()
+    return list(dict.fromkeys(w for w in words if len(w) > 1 and w.lower() not in skip))
 
 
 def carry_over(question: str, history: Sequence[Turn]) -> str:

@@ -47,6 +47,15 @@ _KEEP_OLD_SECONDS = 120.0
 
 
 @lru_cache(maxsize=1)
+def stopwords_plus() -> frozenset[str]:
+    """bm25s's longer English stop-word list (imported on first use: bm25s brings scipy, ~0.3 s that listing
+    episodes or starting the app need not pay)."""
+    from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+    return frozenset(STOPWORDS_EN_PLUS)
+
+
+@lru_cache(maxsize=1)
 def _stemmer():
     import Stemmer
 

@@ -22,9 +22,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from xml.sax.saxutils import quoteattr
 
-from bm25s.stopwords import STOPWORDS_EN_PLUS
-
 from rag.answer.prompts import neutralise
+from rag.lexical import stopwords_plus
 from rag.llm import LLMClient, LLMError, without_reasoning
 from rag.models import Passage
 from rag.settings import Settings
@@ -68,7 +67,8 @@ class Excerpt:
 
 def _terms(text: str) -> set[str]:
     """Content words, crudely stemmed (first 5 letters: "trained" and "training" meet, "GPUs" and "GPU" too)."""
-    return {w[:5] for w in _WORD.findall(text.lower()) if len(w) > 2 and w not in STOPWORDS_EN_PLUS}
+    stop = stopwords_plus()
+    return {w[:5] for w in _WORD.findall(text.lower()) if len(w) > 2 and w not in stop}
 
 
 def _trim(text: str, chars: int) -> str:

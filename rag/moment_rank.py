@@ -66,7 +66,15 @@ _FRAMING = (
     "lex fridman interview asked ask asks tell tells told give gives gave kind sort thing things way ways really "
     "actually also even still much many"
 )
-FRAMING = frozenset(tokenize([_FRAMING])[0])
+
+
+@lru_cache(maxsize=1)
+def framing() -> frozenset[str]:
+    """The framing words' tokens; computed on first use (tokenizing imports bm25s and scipy, ~0.3 s, which
+    `podcast-rag episodes` and the app's start need not pay)."""
+    return frozenset(tokenize([_FRAMING])[0])
+
+
 _QUANTITY = re.compile(r"\b(how (many|much|long|big|large|old|often|fast|far)|what (year|percentage|share|number|price)"
                        r"|when|what percent)\b", re.I)
 _DIGIT = re.compile(r"\d")
@@ -106,7 +114,8 @@ def question_terms(question: str, document_frequency: dict[str, int], documents:
         # "Jensen" names Jensen Huang's tokens even when he is not whom the question is about
         name_tokens.update(t for t in _tokens_of(s) if re.search(rf"\b{re.escape(t)}", question, re.I))
     tokens = list(dict.fromkeys(tokenize([question])[0]))
-    focus = [t for t in tokens if t not in FRAMING and t not in name_tokens] or tokens
+    framing_ = framing()
+    focus = [t for t in tokens if t not in framing_ and t not in name_tokens] or tokens
     idf = {t: math.log(1 + documents / (1 + document_frequency.get(t, 0))) for t in focus}
     names = tuple(t for t in asked_names(question) if t not in name_tokens)
     unknown = tuple(t for t in names if not document_frequency.get(t, 0))

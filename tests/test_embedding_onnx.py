@@ -151,7 +151,7 @@ def test_a_damaged_onnx_file_falls_back(tmp_path):
 def test_asking_a_question_imports_no_torch(tmp_path, onnx_file):
     """A fresh `podcast-rag search`/`ask` process over an index embeds the query with ONNX: torch,
     transformers and sentence-transformers are never imported, nor chromadb's client (rag/index/reader.py reads the
-    store), and nothing is printed by libraries."""
+    store), and nothing is printed by libraries; `episodes` imports none of them, nor BM25's."""
     corpus = write_tiny_corpus(tmp_path / "corpus")
     env = _env(PODRAG_INDEX=str(tmp_path / "index"), PODRAG_CACHE=str(TEST_CACHE))
     done = subprocess.run([PY, "-m", "rag.cli", "ingest", str(corpus), "-q"], env=env, capture_output=True,
@@ -169,6 +169,12 @@ def test_asking_a_question_imports_no_torch(tmp_path, onnx_file):
         others = [line for line in done.stderr.splitlines() if not line.startswith("import time:")]
         assert others == [], others
         assert "sourdough" in done.stdout or "starter" in done.stdout
+    # Listing the episodes needs neither the model nor BM25 (bm25s brings scipy) nor chromadb's client.
+    done = subprocess.run([PY, "-X", "importtime", "-m", "rag.cli", "episodes", "--json"], env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0 and "tiny-459" in done.stdout, done.stderr[-2000:]
+    imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    assert not imported & {"onnxruntime", "torch", "bm25s", "scipy", "chromadb"}, imported
 
 
 @pytest.mark.slow
