@@ -62,8 +62,16 @@ def _stemmer():
     return Stemmer.Stemmer("english")
 
 
-# Names what `tokenize` returns for a text: change it whenever tokenize changes (rag/term_cache.py keeps tokens).
+# Names what `tokenize` returns for a text: change it whenever tokenize changes (rag/term_cache.py keeps tokens;
+# `tokenizer_fingerprint` adds the versions of the libraries it calls).
 TOKENIZER_VERSION = "snowball-english-stopwords-digit-groups-1"
+
+
+@lru_cache(maxsize=1)
+def tokenizer_fingerprint() -> str:
+    import Stemmer
+
+    return f"{TOKENIZER_VERSION} bm25s {_bm25s().__version__} PyStemmer {Stemmer.version()}"
 
 
 def tokenize(texts: Sequence[str]) -> list[list[str]]:

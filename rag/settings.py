@@ -34,7 +34,8 @@ class Settings(BaseSettings):
     collection: str = Field("podrag", description="Prefix of the Chroma collections.")
     cache: Path = Field(
         Path.home() / ".cache" / "podcast-rag",
-        description="Embedding cache (keyed by model and text), shared by every index.",
+        description="Embedding cache (keyed by model and text), shared by every index; also episodes' sentence "
+        "tokens and the ONNX export.",
     )
     corpus: str | None = Field(
         None, description=f"Extra episode folders for `ingest` with no paths ({os.pathsep!r}-separated)."

@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
-from rag.lexical import TOKENIZER_VERSION, tokenize
+from rag.lexical import tokenize, tokenizer_fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ class TermCache:
     def tokenize(self, texts: Sequence[str]) -> list[list[str]]:
         if self.folder is None or not texts:
             return tokenize(texts)
-        digest = hashlib.sha256(TOKENIZER_VERSION.encode())
+        digest = hashlib.sha256(tokenizer_fingerprint().encode())
         for t in texts:
             digest.update(t.encode("utf-8", "surrogatepass"))
             digest.update(b"\0")
