@@ -16,7 +16,6 @@ fails there rather than in a user's query.
 from __future__ import annotations
 
 import json
-import resource
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -76,6 +75,10 @@ def open_reader(folder: Path, names: dict[str, str]) -> dict[str, ReadOnlyCollec
 
 def _hnsw_cache_size() -> int:
     # As chromadb's client sizes it: each open vector index holds 5 files.
+    try:
+        import resource
+    except ImportError:  # Windows: the C runtime's default limit
+        return 512 // 5
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0] // 5
 
 
