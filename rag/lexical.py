@@ -241,9 +241,14 @@ class LexicalIndex:
         )
         return [(self.infos[d].id, float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
 
+    @property
+    def _vocab(self) -> dict[str, int]:
+        # bm25s sets vocab_dict when it indexes something: over an empty index (nothing ingested yet) it has none
+        return getattr(self.bm25, "vocab_dict", None) or {}
+
     def term_document_frequency(self, query: str) -> dict[str, int]:
         """For each query token, in how many chunks it occurs (0: the corpus never says it)."""
-        vocab = self.bm25.vocab_dict or {}
+        vocab = self._vocab
         out = {}
         for tok in tokenize([query])[0]:
             idx = vocab.get(tok)
@@ -253,7 +258,7 @@ class LexicalIndex:
     def has_term(self, token: str, prefix: int | None = None) -> bool:
         """Whether any chunk contains `token` (a stemmed token); with `prefix`, any token sharing its first
         `prefix` characters counts (other forms of a word), for tokens at least that long."""
-        vocab = self.bm25.vocab_dict or {}
+        vocab = self._vocab
         if token in vocab and self._doc_freq[vocab[token]] > 0:
             return True
         if prefix is None or len(token) < prefix:

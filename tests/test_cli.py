@@ -36,6 +36,14 @@ def index_dir(tmp_path_factory):
     return root / "index"
 
 
+@pytest.mark.parametrize("command", ["ask", "search"])
+def test_asking_before_anything_is_indexed_says_so(tmp_path, command):
+    """A fresh clone has no episodes: a question gets one clear line, not a traceback."""
+    proc = run("--index", str(tmp_path / "index"), command, "how many GPUs does DeepSeek have", check=False)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert "is empty: add episodes first with `podcast-rag ingest FOLDER` or `podcast-rag add URL`" in proc.stderr
+
+
 def test_search_json_has_the_contract_fields(index_dir):
     out = json.loads(run("--index", str(index_dir), "search", "how many GPUs does DeepSeek have", "--k", "3",
                          "--json").stdout)

@@ -40,3 +40,11 @@ def test_a_bug_in_the_background_rebuild_is_not_swallowed(tiny_assistant, monkey
     store._rebuild_in_background()
     store.wait(30)
     assert seen == [NameError]
+
+
+def test_an_empty_index_knows_no_term():
+    """Nothing ingested yet: BM25 has no vocabulary, and a question's terms simply occur nowhere."""
+    empty = LexicalIndex.build([], [], "v0")
+    frequency = empty.term_document_frequency("How many GPUs does DeepSeek have?")
+    assert frequency["gpus"] == frequency["deepseek"] == 0 and set(frequency.values()) == {0}
+    assert not empty.has_term("gpus") and not empty.has_term("deepseek", prefix=5)

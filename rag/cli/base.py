@@ -54,6 +54,17 @@ def fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
+def require_episodes(assistant) -> None:
+    """Stop with a clear message when nothing is indexed yet (a fresh clone): a question has nothing to search."""
+    try:
+        empty = not assistant.episodes()
+    except PodragError as exc:
+        fail(str(exc))
+    if empty:
+        fail(f"the index at {assistant.index.location} is empty: add episodes first with `podcast-rag ingest FOLDER` "
+             "or `podcast-rag add URL`")
+
+
 def filters_of(episode: list[str] | None, speaker: str | None, source: str | None,
                time_from: float | None = None, time_to: float | None = None) -> Filters | None:
     """The filters the options ask for (None: none), after checking they can match something: a usage error

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from rag.cli.base import State, app, check_k, fail, filters_of, print_json, run_batch
+from rag.cli.base import State, app, check_k, fail, filters_of, print_json, require_episodes, run_batch
 from rag.cli.render import err, line, out, print_error, print_passage, stream_answer
 from rag.errors import PodragError
 from rag.models import Turn
@@ -34,6 +34,7 @@ def search(
         fail(f"--mode must be hybrid, dense or bm25, not {mode!r}", 2)
     check_k(k)
     assistant = State.assistant()
+    require_episodes(assistant)
     if batch is not None:
         run_batch(batch, lambda q, f: {"results": [p.to_json() for p in assistant.search(q, k, f, mode)]})  # type: ignore[arg-type]
         return
@@ -75,6 +76,7 @@ def ask(
     """Answer a question, citing the moments and summary sections it comes from."""
     answerer_choice(llm, offline)
     assistant = State.assistant()
+    require_episodes(assistant)
     if batch is not None:
         run_batch(batch, lambda q, f: assistant.ask(q, f).to_json())
         return
