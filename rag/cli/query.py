@@ -34,14 +34,15 @@ def search(
         fail(f"--mode must be hybrid, dense or bm25, not {mode!r}", 2)
     check_k(k)
     assistant = State.assistant()
-    require_episodes(assistant)
     if batch is not None:
+        require_episodes(assistant)
         run_batch(batch, lambda q, f: {"results": [p.to_json() for p in assistant.search(q, k, f, mode)]})  # type: ignore[arg-type]
         return
     if not query or not query.strip():
         fail("give a QUERY (or --batch FILE)", 2)
     try:
         filters = filters_of(episode, speaker, source, time_from, time_to)
+        require_episodes(assistant)
         passages = assistant.search(query, k, filters, mode)  # type: ignore[arg-type]
     except PodragError as exc:
         fail(str(exc))
@@ -76,14 +77,15 @@ def ask(
     """Answer a question, citing the moments and summary sections it comes from."""
     answerer_choice(llm, offline)
     assistant = State.assistant()
-    require_episodes(assistant)
     if batch is not None:
+        require_episodes(assistant)
         run_batch(batch, lambda q, f: assistant.ask(q, f).to_json())
         return
     if not question or not question.strip():
         fail("give a QUESTION (or --batch FILE)", 2)
     try:
         filters = filters_of(episode, speaker, source)
+        require_episodes(assistant)
         if as_json:
             print_json(assistant.ask(question, filters).to_json())
         else:
