@@ -44,6 +44,14 @@ def test_asking_before_anything_is_indexed_says_so(tmp_path, command):
     assert "is empty: add episodes first with `podcast-rag ingest FOLDER` or `podcast-rag add URL`" in proc.stderr
 
 
+def test_listing_an_empty_index_says_how_to_add_episodes(tmp_path):
+    """`episodes` on a fresh clone lists nothing (exit 0) and says the same as a question does."""
+    proc = run("--index", str(tmp_path / "index"), "episodes", check=False)
+    assert proc.returncode == 0 and proc.stdout == "", proc.stderr
+    assert proc.stderr.startswith(f"the index at {tmp_path / 'index'}")
+    assert "is empty: add episodes first with `podcast-rag ingest FOLDER` or `podcast-rag add URL`" in proc.stderr
+
+
 def test_search_json_has_the_contract_fields(index_dir):
     out = json.loads(run("--index", str(index_dir), "search", "how many GPUs does DeepSeek have", "--k", "3",
                          "--json").stdout)

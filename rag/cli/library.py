@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from rag.cli.base import State, app, fail, print_json
+from rag.cli.base import State, app, empty_index, fail, print_json
 from rag.cli.render import err, line, print_episodes, print_error, print_note, print_removed, progress_bar
 from rag.errors import PodragError
 
@@ -52,14 +52,15 @@ def remove(episode_ids: Annotated[list[str], typer.Argument(help="Episode ids to
 def episodes(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """List the indexed episodes."""
     try:
-        records = State.assistant().episodes()
+        assistant = State.assistant()
+        records = assistant.episodes()
     except PodragError as exc:
         fail(str(exc))
     if as_json:
         print_json([_episode_json(r) for r in records])
         return
     if not records:
-        err.print("The index is empty: run `podcast-rag ingest` first.")
+        err.print(empty_index(assistant.index.location))  # not an error: an empty list, said in words
         return
     print_episodes(records)
 
