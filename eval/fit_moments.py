@@ -15,6 +15,9 @@ with the ranker and the abstention rule refitted without it, for every margin in
 MARGIN_RULE. The lead margin (which lower moment may lead because it names what the question asks about) stays at
 its own value: this curve, run with one margin for both, showed a wider one moving first citations off the moment
 on #459 and #491.
+Which quoted moment leads the answer (its first citation) is a fourth model, fitted on the moments the offline
+answer quotes (rag/moment_rank.py `LEAD_WEIGHTS`), with its own held-out table: it only reorders, so the quoted
+text is the ranker's.
 Prints the weights to paste into rag/moment_rank.py, and the curves (Markdown).
 """
 
@@ -35,9 +38,10 @@ import rag.answer.extractive as extractive  # noqa: E402
 from rag.answer.extractive import ExtractiveAnswerer, ExtractiveConfig  # noqa: E402
 from rag.assistant import Assistant  # noqa: E402
 from rag.evaluation.datasets import load_dataset  # noqa: E402
-from rag.evaluation.metrics import within  # noqa: E402
+from rag.evaluation.metrics import time_error, within  # noqa: E402
 from rag.evaluation.runner import score_answer  # noqa: E402
-from rag.moment_rank import ABSTAIN_BELOW, FEATURES, WEAK_SCORE, answerable_probability, score  # noqa: E402
+from rag.moment_rank import (ABSTAIN_BELOW, FEATURES, LEAD_FEATURES, WEAK_SCORE, answerable_probability,  # noqa: E402
+                             score)
 from rag.settings import Settings  # noqa: E402
 
 DEV = ("lex-fridman-459", "lex-fridman-491", "lex-fridman-494")
@@ -86,6 +90,11 @@ too, which reads lower for the shipped ranker on #459 (first citation ≤60 s 0.
   refitted per fold): first citation ≤60 s 0.46/0.38/0.51 → 0.49/0.39/0.51, ≤30 s 0.40/0.34/0.42 →
   0.41/0.36/0.43, but #491's any citation ≤60 s 0.66 → 0.62 and must-mention 0.34 → 0.32, #494's any citation
   0.78 → 0.77: not shipped, since no development measure may fall.
+- The question without its framing words and speaker names ("Why does Dylan call TSMC's Arizona plant a
+  'paperweight'?" → "call TSMC's Arizona plant 'paperweight'") embedded as a second query vector, its cosine to the
+  moment a sixth signal (the transcript rarely says "according to Dylan"): top moment within 30 s 0.41/0.41/0.37 →
+  0.39/0.41/0.38, within 60 s 0.49/0.43/0.46 → 0.48/0.43/0.45; answers at margin 5 first citation ≤60 s
+  0.46/0.38/0.51 → 0.45/0.38/0.49. No gain.
 - Earlier: chapter-title cosine, best single sentence, the moment's own term coverage, "is a question",
   "holds a number", a gradient-boosted ranker, hard-negative training."""
 
@@ -175,6 +184,92 @@ def abstention_rule(coef, intercept: float, threshold: float):
         yield
     finally:
         extractive.answerable_probability, extractive.ABSTAIN_BELOW = saved
+
+
+@contextlib.contextmanager
+def lead_rule(model):
+    """The answerer ordering its quoted moments with this lead model (None: the ranker's order) while inside."""
+    def probability(signals, behind: float, missing: bool) -> float:
+        if model is None:
+            return 0.5  # one value for all: the sort is stable, so the ranker's order stays
+        return float(model.predict_proba(np.array([[*signals, behind, float(missing)]]))[0, 1])
+
+    saved = extractive.lead_probability
+    extractive.lead_probability = probability
+    try:
+        yield
+    finally:
+        extractive.lead_probability = saved
+
+
+def lead_rows(answer, result, gold) -> tuple[list[list[float]], list[int]]:
+    """The lead model's inputs and labels for one answer's quoted moments (1: starts within 60 s of a gold start;
+    `result.citations` holds each citation's time on the question's episode clock, as the metrics read it)."""
+    if answer.abstained or len(answer.citations) < 2:
+        return [], []  # nothing to order
+    best = max(c.passage.moment.score for c in answer.citations)
+    X = [[*c.passage.moment.signals, c.passage.moment.score - best, float(bool(c.passage.moment.missing))]
+         for c in answer.citations]
+    y = [int((e := time_error(m.start, gold)) is not None and e <= 60) for m in result.citations]
+    return X, y
+
+
+class Shipped:
+    """The shipped ranker weights, in the shape of a fitted model."""
+
+    @staticmethod
+    def decision_function(rows: np.ndarray) -> np.ndarray:
+        return score(rows)
+
+
+def lead_curve(a: Assistant, data, fit, ranked) -> tuple[list[str], dict[str, float], float]:
+    """The order of the quoted moments: the lead model fitted on the answers to two episodes' questions (ranker and
+    abstention rule refitted without the third), judged on the third's; then fitted on every development question
+    with the shipped ranker and rule (the weights to ship)."""
+    keep = a.settings.answer_passages
+    answerer = ExtractiveAnswerer(a.embedder, a.lexical, ExtractiveConfig())
+
+    def collect(items, model) -> tuple[np.ndarray, np.ndarray]:
+        X, y = [], []
+        with lead_rule(None):
+            for d in items:
+                q = d[0]
+                answer = answerer.answer(q.question, ranked(d, model)[:keep], d[6])
+                rows, labels = lead_rows(answer, score_answer(q, answer, 0.0), q.gold)
+                X += rows
+                y += labels
+        return np.array(X), np.array(y)
+
+    out = ["", "## Which quoted moment leads: leave-one-episode-out", "",
+           "The answer's moments as chosen by the ranker, first in the ranker's order, then in the lead model's "
+           "(rag/moment_rank.py `LEAD_WEIGHTS`); ranker, abstention rule and lead model refitted without the "
+           "held-out episode. The quoted text is the same, so any citation and must-mention do not change.", "",
+           "| held-out episode | order | first citation ≤30 s | ≤60 s | any citation ≤60 s | must-mention |",
+           "|---|---|---|---|---|---|"]
+    for held in DEV:
+        train = [d for d in data if d[0].answerable and d[0].episode != held]
+        model = fit(train)
+        rule = fit_abstention([d for d in data if d[0].episode != held], model, ranked)
+        with abstention_rule(*rule):
+            lead = logistic(*collect(train, model))
+            for name, lead_model in (("ranker", None), ("lead model", lead)):
+                with lead_rule(lead_model):
+                    rs = []
+                    for d in data:
+                        q = d[0]
+                        if q.answerable and q.episode == held:
+                            rs.append(score_answer(q, answerer.answer(q.question, ranked(d, model)[:keep], d[6]), 0.0))
+                figures = (within((r.top_citation_error for r in rs), 30), within((r.top_citation_error for r in rs), 60),
+                           within((r.best_citation_error for r in rs), 60),
+                           float(np.mean([r.mention or 0.0 for r in rs])))
+                out.append(f"| {held} | {name} | " + " | ".join(f"{v:.2f}" for v in figures) + " |")
+    X, y = collect([d for d in data if d[0].answerable], Shipped())  # under the shipped abstention rule
+    final = logistic(X, y)
+    weights = {f: round(float(w), 2) for f, w in zip(LEAD_FEATURES, final.coef_[0])}
+    intercept = round(float(final.intercept_[0]), 2)
+    out += ["", f"Lead model on every development question ({len(y)} quoted moments, {int(y.sum())} within 60 s of "
+            f"a gold start): `LEAD_WEIGHTS = {weights}`, `LEAD_INTERCEPT = {intercept}`"]
+    return out, weights, intercept
 
 
 def margin_curve(a: Assistant, data, fit, ranked) -> list[str]:
@@ -278,6 +373,7 @@ def main() -> None:
         out.append(f"| {held} | {len(test)} | {w30:.2f} | {w60:.2f} |")
     out += where_lost(data)
     out += margin_curve(a, data, fit, ranked)
+    out += lead_curve(a, data, fit, ranked)[0]
     final = fit([d for d in data if d[0].answerable])
     weights = {f: round(float(w), 2) for f, w in zip(FEATURES, final.coef_[0])}
     out += ["", f"Weights (all development questions): `WEIGHTS = {weights}`, "

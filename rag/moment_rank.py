@@ -52,6 +52,19 @@ ABSTAIN_BELOW = 0.30
 # the development sets' answerable questions reach (1.3 % of them fall below 2.0; 1 % of the unanswerable ones).
 WEAK_SCORE = 2.0
 
+# Which of the quoted moments leads the answer (its first citation: where a click opens the video). The ranker
+# above chooses the moments; this second model, fitted on the moments the offline answer quotes (positive: starts
+# within 60 s of a gold start), orders them. Its extra signals: `region`, the best cosine of the question among
+# the other moments said within a minute (the conversation around it is on the question too: as a ranking signal
+# it moved the top moment to the right minute more often but quoted moments that said less, eval/fit-moments.md),
+# `behind`, the moment's score minus the best quoted one's, and `missing`, whether a name or number the question
+# asks about is said nowhere near it. Ordering only: what is quoted, and so every other answer measure, is the
+# ranker's. Fitted and cross-validated by eval/fit_moments.py (development sets, held out by episode).
+LEAD_FEATURES = (*FEATURES, "region", "behind", "missing")
+LEAD_WEIGHTS = dict(window=1.84, around=2.17, chunk_rank=-1.11, chunk_cosine=0.31, speaker=0.89, region=2.7,
+                    behind=0.62, missing=-0.34)
+LEAD_INTERCEPT = -2.45
+
 AROUND_SECONDS = 60.0  # "within a minute": the surroundings that must hold the question's focus
 NAMES_SECONDS = 90.0  # a name the question asks about must be said this near a cited moment
 GLOBAL_MOMENTS = 30  # moments taken per episode from the moment-level dense search
@@ -171,6 +184,28 @@ def features(moments: EpisodeMoments, ids: Sequence[int], query: np.ndarray, ter
         if terms.named:
             rows[r, 4] = 1.0 if moments.sentences[moments.bounds[i][0]].speaker in terms.named else -1.0
     return rows
+
+
+def region(moments: EpisodeMoments, i: int, query: np.ndarray) -> float:
+    """The best cosine of the question among the other moments that start within AROUND_SECONDS of moment `i`
+    (the moment's own cosine when there are none, or when it has no time: a summary sentence)."""
+    starts = moments._start_array
+    own = float(moments.moment_vectors[i] @ query)
+    if starts[i] < 0:
+        return own
+    lo = int(np.searchsorted(starts, starts[i] - AROUND_SECONDS, side="left"))
+    hi = int(np.searchsorted(starts, starts[i] + AROUND_SECONDS, side="right"))
+    near = moments.moment_vectors[lo:hi] @ query
+    near[i - lo] = -1.0
+    return float(near.max()) if hi - lo > 1 else own
+
+
+def lead_probability(signals: Sequence[float], behind: float, missing: bool) -> float:
+    """How likely a quoted moment is where the answer is said, to order the quoted moments (see LEAD_WEIGHTS);
+    `signals` are the moment's FEATURES and its region, as the ranker computed them."""
+    values = (*signals, behind, float(missing))
+    z = sum(LEAD_WEIGHTS[f] * v for f, v in zip(LEAD_FEATURES, values)) + LEAD_INTERCEPT
+    return 1.0 / (1.0 + math.exp(-z))
 
 
 def score(rows: np.ndarray) -> np.ndarray:

@@ -14,7 +14,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from rag.models import Chunk, Filters, MomentHit, Passage, TranscriptSentence, transcript_sentences
-from rag.moment_rank import AROUND_SECONDS, FEATURES, GLOBAL_MOMENTS, NAMES_SECONDS, ChunkSignal, QuestionTerms, features, question_terms, score
+from rag.moment_rank import (AROUND_SECONDS, FEATURES, GLOBAL_MOMENTS, NAMES_SECONDS, ChunkSignal, QuestionTerms,
+                              features, question_terms, region, score)
 from rag.moments import MAX_SECONDS, EpisodeMoments, MomentStore, build_moments
 
 # Above this many episodes in scope the moment-level search covers only the episodes the chunk search found.
@@ -29,6 +30,7 @@ class _Candidate:
     passage: Passage | None  # the fused passage it came from, when it did
     moments: EpisodeMoments
     vector: np.ndarray  # the question's
+    signals: np.ndarray | None = None  # its row of the ranker's signals (FEATURES order)
 
 
 def _spoken(sentences: Sequence[TranscriptSentence]) -> str:
@@ -114,6 +116,8 @@ class MomentRanker:
                     rows.append(found[1])
                     cands += found[0]
         matrix = np.vstack(rows) if rows else np.zeros((0, len(FEATURES)), dtype=np.float32)
+        for c, row in zip(cands, matrix):
+            c.signals = row
         return terms, cands, matrix
 
     def _partial(self, episode_id: str, transcript: list[Passage]) -> EpisodeMoments:
@@ -175,9 +179,10 @@ class MomentRanker:
         around = sum(w for t, w in terms.focus.items() if c.moments.said_in(t, lo, hi)[0]) / terms.total
         lo, hi = c.moments.spans([c.index], NAMES_SECONDS)
         missing = tuple(t for t in terms.names if not c.moments.said_in(t, lo, hi)[0])
+        signals = (*(float(v) for v in c.signals), region(c.moments, c.index, c.vector)) if c.signals is not None else ()
         return MomentHit(c.episode_id, a, b, first.start, c.moments.sentences[b].end, first.speaker, c.score,
                          _spoken(c.moments.sentences[a : b + 1]), float(c.moments.moment_vectors[c.index] @ c.vector),
-                         around, missing, terms.unknown)
+                         around, missing, terms.unknown, signals)
 
     def _passages(self, cands: list[_Candidate], k: int, terms: QuestionTerms) -> list[Passage]:
         """Passages by their best moment, best first, each carrying that moment."""

@@ -9,10 +9,11 @@ from rag.models import Chunk, Moment, MomentHit, Passage
 VIDEO = "https://www.youtube.com/watch?v=abc"
 
 
-def passage(rank, start, speaker, text, score, missing=(), unknown=(), episode="ep-1"):
+def passage(rank, start, speaker, text, score, missing=(), unknown=(), episode="ep-1", signals=()):
     chunk = Chunk(f"c{rank}", episode, "transcript", text, start - 10, start + 50, [speaker], "Chips", None,
                   [Moment(0, start, speaker)], rank)
-    hit = MomentHit(episode, 0, 1, start, start + 20, speaker, score, text, 0.6, 0.5, tuple(missing), tuple(unknown))
+    hit = MomentHit(episode, 0, 1, start, start + 20, speaker, score, text, 0.6, 0.5, tuple(missing), tuple(unknown),
+                    tuple(signals))
     return Passage(chunk, score, rank, None, moment=hit)
 
 
@@ -32,6 +33,28 @@ def test_the_best_moment_is_quoted_with_its_time_and_speaker_then_moments_that_a
     assert lines[1].startswith("At 0:56:00 Nathan Lambert adds: “The paper says 2,000 H800") and lines[1].endswith("[2]")
     first = answer.citations[0]
     assert (first.start, first.speaker) == (3456.0, "Dylan Patel") and first.url == f"{VIDEO}&t=3456"
+
+
+def test_the_quoted_moment_whose_minute_is_on_the_question_leads():
+    """The ranker chooses what is quoted; the lead model orders it, so the first citation (the click) goes to the
+    moment surrounded by talk on the question, and the quotes stay the same."""
+    def signals(region):  # window, around, chunk_rank, chunk_cosine, speaker, region
+        return (0.5, 0.5, 0.5, 0.5, 0.0, region)
+
+    texts = ["They mention the export rules in passing.", "The H20 keeps the interconnect but cuts the FLOPS.",
+             "Memory bandwidth is where it beats the H100."]
+    passages = [passage(1, 600.0, "Nathan Lambert", texts[0], 6.0, signals=signals(0.3)),
+                passage(2, 3631.0, "Dylan Patel", texts[1], 5.8, signals=signals(0.8)),
+                passage(3, 9000.0, "Lex Fridman", texts[2], 5.5, signals=signals(0.5))]
+    answer = answerer().answer("In what way is the H20 weaker than the H100?", passages, None)
+    assert [c.start for c in answer.citations] == [3631.0, 9000.0, 600.0]
+    lines = answer.answer.splitlines()
+    assert lines[0] == f"At 1:00:31 Dylan Patel says: “{texts[1]}” [1]"
+    assert sorted(c.quote for c in answer.citations) == sorted(texts)
+    unordered = answerer().answer("In what way is the H20 weaker than the H100?",
+                                  [passage(p.rank, p.moment.start, p.moment.speaker, p.moment.text, p.moment.score)
+                                   for p in passages], None)
+    assert [c.start for c in unordered.citations] == [600.0, 3631.0, 9000.0]  # no signals: the ranker's order
 
 
 def test_a_moment_far_below_the_best_is_not_added():

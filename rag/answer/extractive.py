@@ -18,7 +18,7 @@ from rag.answer.citations import Links, cite, no_links, sentence_end
 from rag.embedding import CachedEmbedder
 from rag.lexical import LexicalStore, tokenize
 from rag.models import Answer, Citation, Evidence, Moment, MomentHit, Passage
-from rag.moment_rank import ABSTAIN_BELOW, WEAK_SCORE, answerable_probability
+from rag.moment_rank import ABSTAIN_BELOW, WEAK_SCORE, answerable_probability, lead_probability
 from rag.timecodes import format_clock
 from rag.numbers import has_number
 
@@ -186,6 +186,7 @@ class ExtractiveAnswerer:
             if any(_near(m, o.moment) for o in chosen):
                 continue
             chosen.append(p)
+        chosen = _leading_first(chosen)
         citations: list[Citation] = []
         lines: list[str] = []
         for n, p in enumerate(chosen, start=1):
@@ -249,6 +250,16 @@ def _surface(question: str, tokens: list[str]) -> list[str]:
         word = next((w.strip(".'’-") for w in words if tokenize([w])[0][:1] == [t]), t)
         out.append(word)
     return list(dict.fromkeys(out))[:3]
+
+
+def _leading_first(chosen: list[Passage]) -> list[Passage]:
+    """The quoted moments ordered by how likely each is where the answer is said (rag/moment_rank.py, the lead
+    model): the first citation is the one a click follows. Moments without signals keep their order."""
+    if len(chosen) < 2 or any(not p.moment.signals for p in chosen):
+        return chosen
+    best = max(p.moment.score for p in chosen)
+    return sorted(chosen, key=lambda p: -lead_probability(p.moment.signals, p.moment.score - best,
+                                                         bool(p.moment.missing)))
 
 
 def _near(a: MomentHit, b: MomentHit | None, seconds: float = 60.0) -> bool:
