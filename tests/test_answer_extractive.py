@@ -76,6 +76,16 @@ def test_a_name_the_question_asks_about_said_near_none_of_the_moments_means_not_
     assert answer.evidence.unknown_words == ["sora"]
 
 
+def test_not_covered_names_what_the_question_wrote_not_a_stem():
+    """The missing token is 'act'; the user asked about “CHIPS Act” (and “Mistral”, not “Mistral's”)."""
+    for question, token, shown in (("What did they say about the CHIPS Act funding for Intel?", "act", "“CHIPS Act”"),
+                                   ("Do they talk about Mistral's latest model?", "mistral", "“Mistral”")):
+        passages = [passage(i, 100.0 * i, "Dylan Patel", "US and China policy on apps and chips.", 6.0,
+                            missing=(token,), unknown=(token,)) for i in (1, 2, 3)]
+        answer = answerer().answer(question, passages, None)
+        assert answer.abstained and f"nothing said near the closest moments mentions {shown}." in answer.answer
+
+
 def test_a_question_nothing_matches_well_is_not_answered_even_without_names():
     passages = [passage(1, 100.0, "Nathan Lambert", "If you want the best recipe you can copy it.", 1.5)]
     answer = answerer().answer("What is the best recipe for sourdough bread?", passages, None)

@@ -243,12 +243,26 @@ class ExtractiveAnswerer:
 
 
 def _surface(question: str, tokens: list[str]) -> list[str]:
-    """The question's own words for stemmed tokens ('gemini' -> 'Gemini'), for messages."""
-    words = re.findall(r"[\w'’.-]+", question)
+    """The question's own words for stemmed tokens, for messages: the whole name a token is part of, as the question
+    wrote it ('act' -> 'CHIPS Act', 'mistral' -> 'Mistral', without the possessive)."""
+    words = [w.strip(".'’-,;:!?()\"“”") for w in re.findall(r"[\w'’.-]+", question)]
+
+    def name_like(k: int) -> bool:
+        w = words[k]
+        return k > 0 and bool(w) and (w[0].isupper() or any(ch.isdigit() for ch in w))
+
     out = []
     for t in tokens:
-        word = next((w.strip(".'’-") for w in words if tokenize([w])[0][:1] == [t]), t)
-        out.append(word)
+        k = next((k for k, w in enumerate(words) if t in tokenize([w])[0]), None)
+        if k is None:
+            out.append(t)
+            continue
+        a = b = k
+        while name_like(k) and a > 1 and name_like(a - 1):
+            a -= 1
+        while name_like(k) and b + 1 < len(words) and name_like(b + 1):
+            b += 1
+        out.append(re.sub(r"['’]s$", "", " ".join(words[a : b + 1])))
     return list(dict.fromkeys(out))[:3]
 
 
