@@ -51,7 +51,7 @@ screenshot: ingest chromium
 	PYTHONPATH=. $(BIN)/python docs/screenshot.py docs/screenshot-chat.png
 
 test: install chromium espeak
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=25  # the slowest tests, to keep the suite near ~20 minutes
 
 test-fast: install
 	$(BIN)/python -m pytest -m "not slow and not browser and not server"
