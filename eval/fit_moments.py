@@ -75,6 +75,9 @@ too, which reads lower for the shipped ranker on #459 (first citation ≤60 s 0.
   0.48 → 0.47, and a summary-passage answer lost its transcript time (tests/test_summary_check.py): not shipped,
   since no development measure may fall. Variants: moments that do not overlap the moment only (0.47), the
   following or preceding minute only (0.47 / 0.48), the smaller of the moment's and its region's match.
+- Abstention, this stop: a 30 s window for the names beside the 90 s one (recall under 7 % false refusals 0.81 →
+  0.81; 0.77 with the 30 s "first moment" flag alone), and a "passing mention" flag (each asked name said only once
+  within 90 s of the top moments: 13 % of answerable, 5 % of unanswerable development questions; recall 0.81 → 0.77).
 - Abstention: gap between the best and the 5th moment score, gap to the 2nd, number of episodes or chapters among
   the top 5, share (IDF-weighted) of the question's focus terms and its rarest focus term not said within 90 s of
   the top 3 moments, the best moment's cosine: recall at under 7 % false refusals 0.81 → 0.79-0.81 (no gain).

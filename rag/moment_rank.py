@@ -2,19 +2,19 @@
 
 Candidates are the moments inside the fused passages (dense + BM25 over chunks) plus the moments whose own vector
 is closest to the question (a first-stage dense search at the length the model was trained on). Each is described
-by signals that do not depend on any one question's words:
+by signals that do not depend on any one question's words (FEATURES):
 
-- `window` / `sentence`: cosine of the question to the moment and to its best sentence;
-- `coverage` / `around`: IDF-weighted share of the question's focus terms (its words less framing words such as
-  "say", "discuss", and speaker names) in the moment, and within a minute of it;
-- `chunk_rank` / `chunk_cosine` / `in_chunks`: how the passage holding it ranked in the fused chunk search;
-- `chapter`: cosine of the question to the moment's chapter title (routing by the episode's own structure);
-- `speaker`: +1 when the question names the moment's speaker, -1 when it names someone else, 0 otherwise;
-- `number`: the question asks for a quantity and the moment holds a number; `question`: the moment is a question.
+- `window`: cosine of the question to the moment;
+- `around`: IDF-weighted share of the question's focus terms (its words less framing words such as "say",
+  "discuss", and speaker names) said within a minute of it;
+- `chunk_rank` / `chunk_cosine`: how the passage holding it ranked in the fused chunk search, and its cosine;
+- `speaker`: +1 when the question names the moment's speaker, -1 when it names someone else, 0 otherwise.
 
-The weights are fitted by logistic regression on the development sets (moment within a gold span = 1), with
-leave-one-episode-out cross-validation reported (`python -m rag.evaluation.fit`); they are not tuned on any
-single question and never on the blind sets.
+A second model orders the moments an answer quotes (LEAD_FEATURES: the same signals, `region`, how far behind the
+best quoted one it is, and whether a name asked about is missing near it), and a third decides whether the moments
+answer at all (ABSTAIN_WEIGHTS). All three are fitted by logistic regression on the development sets, with
+leave-one-episode-out cross-validation reported (`python eval/fit_moments.py`, eval/fit-moments.md); never on one
+question and never on the blind sets. Signals tried and dropped are listed there.
 """
 
 from __future__ import annotations
