@@ -97,7 +97,8 @@ too, which reads lower for the shipped ranker on #459 (first citation ≤60 s 0.
   `missing` read a 30 s window while abstention keeps 90 s: first citation ≤60 s (ranker order) 0.46/0.38/0.51 →
   0.46/0.39/0.48, with the lead model 0.48/0.48/0.54 → 0.48/0.48/0.51. The same 30 s window for abstention too
   lowers its cross-validated recall (0.81 → 0.73 under 7 % false refusals). Not shipped.
-- More signals for the lead model (which quoted moment leads): the cosine of the question to the moment's chapter
+- More signals for the lead model (which quoted moment leads; `bm25`, the passage's BM25 score, was kept: ≤60 s
+  #494 0.54 → 0.57, ≤30 s 0.42 → 0.43, #459 and #491 unchanged): the cosine of the question to the moment's chapter
   title, and the share of the ten ranked passages in the moment's episode. First citation ≤60 s with the lead model
   0.48/0.48/0.54 → 0.48/0.48/0.54 (chapter) and 0.48/0.48/0.52 (episode share). Not shipped.
 - The question without its framing words and speaker names ("Why does Dylan call TSMC's Arizona plant a

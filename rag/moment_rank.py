@@ -59,11 +59,14 @@ WEAK_SCORE = 2.0
 # it moved the top moment to the right minute more often but quoted moments that said less, eval/fit-moments.md),
 # `behind`, the moment's score minus the best quoted one's, and `missing`, whether a name or number the question
 # asks about is said nowhere near it. Ordering only: what is quoted, and so every other answer measure, is the
-# ranker's. Fitted and cross-validated by eval/fit_moments.py (development sets, held out by episode).
-LEAD_FEATURES = (*FEATURES, "region", "behind", "missing")
-LEAD_WEIGHTS = dict(window=1.84, around=2.17, chunk_rank=-1.11, chunk_cosine=0.31, speaker=0.89, region=2.7,
-                    behind=0.62, missing=-0.34)
-LEAD_INTERCEPT = -2.45
+# ranker's. `bm25` is the BM25 score of the passage holding it over the best one among the fused passages (0 when
+# BM25 did not find it): as a ranking signal it put the right second first more often but quoted less of the
+# answer on #491 (eval/fit-moments.md), as an order it only helps. Fitted and cross-validated by
+# eval/fit_moments.py (development sets, held out by episode).
+LEAD_FEATURES = (*FEATURES, "region", "bm25", "behind", "missing")
+LEAD_WEIGHTS = dict(window=1.71, around=1.78, chunk_rank=-1.28, chunk_cosine=0.49, speaker=0.88, region=2.64,
+                    bm25=1.5, behind=0.54, missing=-0.31)
+LEAD_INTERCEPT = -3.51
 
 AROUND_SECONDS = 60.0  # "within a minute": the surroundings that must hold the question's focus
 NAMES_SECONDS = 90.0  # a name the question asks about must be said this near a cited moment
@@ -202,9 +205,9 @@ def region(moments: EpisodeMoments, i: int, query: np.ndarray) -> float:
 
 def lead_probability(signals: Sequence[float], behind: float, missing: bool) -> float:
     """How likely a quoted moment is where the answer is said, to order the quoted moments (see LEAD_WEIGHTS);
-    `signals` are the moment's FEATURES and its region, as the ranker computed them."""
+    `signals` are the moment's FEATURES, region and bm25, as the ranker computed them."""
     values = (*signals, behind, float(missing))
-    z = sum(LEAD_WEIGHTS[f] * v for f, v in zip(LEAD_FEATURES, values)) + LEAD_INTERCEPT
+    z = sum(LEAD_WEIGHTS[f] * v for f, v in zip(LEAD_FEATURES, values, strict=True)) + LEAD_INTERCEPT
     return 1.0 / (1.0 + math.exp(-z))
 
 

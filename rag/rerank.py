@@ -31,6 +31,7 @@ class _Candidate:
     moments: EpisodeMoments
     vector: np.ndarray  # the question's
     signals: np.ndarray | None = None  # its row of the ranker's signals (FEATURES order)
+    bm25: float = 0.0  # its passage's BM25 score over the best among the fused passages
 
 
 def _spoken(sentences: Sequence[TranscriptSentence]) -> str:
@@ -116,8 +117,10 @@ class MomentRanker:
                     rows.append(found[1])
                     cands += found[0]
         matrix = np.vstack(rows) if rows else np.zeros((0, len(FEATURES)), dtype=np.float32)
+        top_bm25 = max((p.lexical_score or 0.0 for p in passages), default=0.0) or 1.0
         for c, row in zip(cands, matrix):
             c.signals = row
+            c.bm25 = ((c.passage.lexical_score or 0.0) / top_bm25) if c.passage else 0.0
         return terms, cands, matrix
 
     def _partial(self, episode_id: str, transcript: list[Passage]) -> EpisodeMoments:
@@ -179,7 +182,8 @@ class MomentRanker:
         around = sum(w for t, w in terms.focus.items() if c.moments.said_in(t, lo, hi)[0]) / terms.total
         lo, hi = c.moments.spans([c.index], NAMES_SECONDS)
         missing = tuple(t for t in terms.names if not c.moments.said_in(t, lo, hi)[0])
-        signals = (*(float(v) for v in c.signals), region(c.moments, c.index, c.vector)) if c.signals is not None else ()
+        signals = ((*(float(v) for v in c.signals), region(c.moments, c.index, c.vector), c.bm25)
+                   if c.signals is not None else ())
         return MomentHit(c.episode_id, a, b, first.start, c.moments.sentences[b].end, first.speaker, c.score,
                          _spoken(c.moments.sentences[a : b + 1]), float(c.moments.moment_vectors[c.index] @ c.vector),
                          around, missing, terms.unknown, signals)

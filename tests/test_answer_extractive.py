@@ -38,8 +38,8 @@ def test_the_best_moment_is_quoted_with_its_time_and_speaker_then_moments_that_a
 def test_the_quoted_moment_whose_minute_is_on_the_question_leads():
     """The ranker chooses what is quoted; the lead model orders it, so the first citation (the click) goes to the
     moment surrounded by talk on the question, and the quotes stay the same."""
-    def signals(region):  # window, around, chunk_rank, chunk_cosine, speaker, region
-        return (0.5, 0.5, 0.5, 0.5, 0.0, region)
+    def signals(region):  # window, around, chunk_rank, chunk_cosine, speaker, region, bm25
+        return (0.5, 0.5, 0.5, 0.5, 0.0, region, 0.5)
 
     texts = ["They mention the export rules in passing.", "The H20 keeps the interconnect but cuts the FLOPS.",
              "Memory bandwidth is where it beats the H100."]

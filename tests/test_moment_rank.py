@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from rag.models import TranscriptSentence
 from rag.moment_rank import LEAD_FEATURES, lead_probability, region
@@ -33,11 +34,13 @@ def test_a_summary_sentence_has_no_clock_so_its_region_is_itself():
 
 
 def test_the_lead_model_prefers_a_moment_whose_minute_is_on_the_question():
-    base = dict(window=0.5, around=0.5, chunk_rank=0.5, chunk_cosine=0.5, speaker=0.0, region=0.3)
-    signals = [base[f] for f in LEAD_FEATURES[:6]]
-    on_topic = signals[:5] + [0.7]
+    base = dict(window=0.5, around=0.5, chunk_rank=0.5, chunk_cosine=0.5, speaker=0.0, region=0.3, bm25=0.5)
+    signals = [base[f] for f in LEAD_FEATURES[:-2]]  # the last two (behind, missing) are the answer's to add
+    on_topic = [0.7 if f == "region" else v for f, v in zip(LEAD_FEATURES, signals)]
     assert lead_probability(on_topic, 0.0, False) > lead_probability(signals, 0.0, False)
     assert lead_probability(signals, 0.0, True) < lead_probability(signals, 0.0, False)  # a name it does not say
     assert 0.0 < lead_probability(signals, -3.0, False) < 1.0
     assert np.isclose(lead_probability(signals, 0.0, False),
                       lead_probability(tuple(signals), 0.0, False))
+    with pytest.raises(ValueError):  # signals of another shape than the weights' are a bug, not a guess
+        lead_probability(signals[:-1], 0.0, False)
