@@ -192,12 +192,10 @@ def features(moments: EpisodeMoments, ids: Sequence[int], query: np.ndarray, ter
 def region(moments: EpisodeMoments, i: int, query: np.ndarray) -> float:
     """The best cosine of the question among the other moments that start within AROUND_SECONDS of moment `i`
     (the moment's own cosine when there are none, or when it has no time: a summary sentence)."""
-    starts = moments._start_array
     own = float(moments.moment_vectors[i] @ query)
-    if starts[i] < 0:
+    if moments.starts[i] < 0:
         return own
-    lo = int(np.searchsorted(starts, starts[i] - AROUND_SECONDS, side="left"))
-    hi = int(np.searchsorted(starts, starts[i] + AROUND_SECONDS, side="right"))
+    lo, hi = (int(x[0]) for x in moments.spans([i], AROUND_SECONDS))
     near = moments.moment_vectors[lo:hi] @ query
     near[i - lo] = -1.0
     return float(near.max()) if hi - lo > 1 else own
