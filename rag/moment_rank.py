@@ -148,10 +148,15 @@ _NOT_NAMES = frozenset("i i'm i've i'd i'll ok okay ai lex what why how who when
                        "was were in on at the a an and or if according so".split())
 
 
+def question_words(question: str) -> list[str]:
+    """The question's words as written, without surrounding punctuation ("Mistral's", "GPT-4o", "R1")."""
+    return [w.strip(".'’-,;:!?()\"“”") for w in re.findall(r"[\w'’.-]+", question)]
+
+
 def asked_names(question: str) -> list[str]:
     """Tokens of the names and numbers a question asks about: capitalised words after its first word (Sora,
     Gemini, TikTok), and words with digits (R1, 5090, 2.0). What a near-miss question hinges on."""
-    words = [w.strip(".'’-,;:!?()\"“”") for w in re.findall(r"[\w'’.-]+", question)]
+    words = question_words(question)
     out: list[str] = []
     for k, w in enumerate(words):
         if not w or w.lower() in _NOT_NAMES:

@@ -18,7 +18,7 @@ from rag.answer.citations import Links, cite, no_links, sentence_end
 from rag.embedding import CachedEmbedder
 from rag.lexical import LexicalStore, tokenize
 from rag.models import Answer, Citation, Evidence, Moment, MomentHit, Passage
-from rag.moment_rank import ABSTAIN_BELOW, WEAK_SCORE, answerable_probability, lead_probability
+from rag.moment_rank import ABSTAIN_BELOW, WEAK_SCORE, answerable_probability, lead_probability, question_words
 from rag.timecodes import format_clock
 from rag.numbers import has_number
 
@@ -245,7 +245,7 @@ class ExtractiveAnswerer:
 def _surface(question: str, tokens: list[str]) -> list[str]:
     """The question's own words for stemmed tokens, for messages: the whole name a token is part of, as the question
     wrote it ('act' -> 'CHIPS Act', 'mistral' -> 'Mistral', without the possessive)."""
-    words = [w.strip(".'’-,;:!?()\"“”") for w in re.findall(r"[\w'’.-]+", question)]
+    words = question_words(question)
 
     def name_like(k: int) -> bool:
         w = words[k]
