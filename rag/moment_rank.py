@@ -210,8 +210,7 @@ def lead_probability(signals: Sequence[float], behind: float, missing: bool) -> 
     """How likely a quoted moment is where the answer is said, to order the quoted moments (see LEAD_WEIGHTS);
     `signals` are the moment's FEATURES, region and bm25, as the ranker computed them."""
     values = (*signals, behind, float(missing))
-    z = sum(LEAD_WEIGHTS[f] * v for f, v in zip(LEAD_FEATURES, values, strict=True)) + LEAD_INTERCEPT
-    return 1.0 / (1.0 + math.exp(-z))
+    return _logistic(sum(LEAD_WEIGHTS[f] * v for f, v in zip(LEAD_FEATURES, values, strict=True)) + LEAD_INTERCEPT)
 
 
 def score(rows: np.ndarray) -> np.ndarray:
@@ -223,6 +222,10 @@ def score(rows: np.ndarray) -> np.ndarray:
 def answerable_probability(score_: float, missing_first: bool, missing_all: bool, unknown: bool) -> float:
     """How likely the question is answered by the moments found (see ABSTAIN_WEIGHTS)."""
     w = ABSTAIN_WEIGHTS
-    z = (w["score"] * score_ + w["missing_first"] * missing_first + w["missing_all"] * missing_all
-         + w["unknown"] * unknown + ABSTAIN_INTERCEPT)
+    return _logistic(w["score"] * score_ + w["missing_first"] * missing_first + w["missing_all"] * missing_all
+                     + w["unknown"] * unknown + ABSTAIN_INTERCEPT)
+
+
+def _logistic(z: float) -> float:
+    """Log-odds to a probability (the fitted models are logistic regressions)."""
     return 1.0 / (1.0 + math.exp(-z))
