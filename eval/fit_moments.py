@@ -233,7 +233,7 @@ class Shipped:
         return score(rows)
 
 
-def lead_curve(a: Assistant, data, fit, ranked) -> tuple[list[str], dict[str, float], float]:
+def lead_curve(a: Assistant, data, fit, ranked) -> list[str]:
     """The order of the quoted moments: the lead model fitted on the answers to two episodes' questions (ranker and
     abstention rule refitted without the third), judged on the third's; then fitted on every development question
     with the shipped ranker and rule (the weights to ship)."""
@@ -278,9 +278,8 @@ def lead_curve(a: Assistant, data, fit, ranked) -> tuple[list[str], dict[str, fl
     final = logistic(X, y)
     weights = {f: round(float(w), 2) for f, w in zip(LEAD_FEATURES, final.coef_[0])}
     intercept = round(float(final.intercept_[0]), 2)
-    out += ["", f"Lead model on every development question ({len(y)} quoted moments, {int(y.sum())} within 60 s of "
-            f"a gold start): `LEAD_WEIGHTS = {weights}`, `LEAD_INTERCEPT = {intercept}`"]
-    return out, weights, intercept
+    return out + ["", f"Lead model on every development question ({len(y)} quoted moments, {int(y.sum())} within 60 s "
+                  f"of a gold start): `LEAD_WEIGHTS = {weights}`, `LEAD_INTERCEPT = {intercept}`"]
 
 
 def margin_curve(a: Assistant, data, fit, ranked) -> list[str]:
@@ -385,7 +384,7 @@ def main() -> None:
         out.append(f"| {held} | {len(test)} | {w30:.2f} | {w60:.2f} |")
     out += where_lost(data)
     out += margin_curve(a, data, fit, ranked)
-    out += lead_curve(a, data, fit, ranked)[0]
+    out += lead_curve(a, data, fit, ranked)
     final = fit([d for d in data if d[0].answerable])
     weights = {f: round(float(w), 2) for f, w in zip(FEATURES, final.coef_[0])}
     out += ["", f"Weights (all development questions): `WEIGHTS = {weights}`, "
