@@ -22,7 +22,7 @@ from rag.answer.llm import LLMAnswerer
 from rag.llm import LLMClient, LLMError, LLMNotConfigured, deadline_after
 from rag.chunking import ChunkingConfig, embedding_text
 from rag.embedding import CachedEmbedder, make_embedder
-from rag.errors import SourceError, UnknownEpisodeError
+from rag.errors import EmptyLibraryError, SourceError, UnknownEpisodeError
 from rag.index import ChromaIndex
 from rag.lazy import locked_cached_property as cached_property
 from rag.lexical import LexicalStore
@@ -240,6 +240,11 @@ class Assistant:
     def episodes(self) -> list[EpisodeRecord]:
         return sorted(self.index.records().values(), key=lambda r: (r.meta.podcast or "", r.meta.number or 0, r.id))
 
+    def require_episodes(self) -> None:
+        """Raise `EmptyLibraryError` when nothing is indexed: "the episodes don't cover this" would be untrue."""
+        if not self.index.records():
+            raise EmptyLibraryError(self.index.location)
+
     def search(self, query: str, k: int | None = None, filters: Filters | None = None,
                mode: Mode = "hybrid") -> list[Passage]:
         retriever = self.retriever if mode == "hybrid" else self.retriever.with_mode(mode)
@@ -247,6 +252,7 @@ class Assistant:
 
     def check_claim(self, claim: str, episode_id: str | None = None) -> ClaimCheck:
         """Check a claim ("Dylan Patel says DeepSeek has about 50,000 GPUs") against the transcripts."""
+        self.require_episodes()
         if episode_id and episode_id not in self.index.records():
             raise UnknownEpisodeError(f"no episode {episode_id!r} in the index (see `podcast-rag episodes`)")
         return self.claim_checker.check(claim, episode_id)
@@ -309,6 +315,7 @@ class Assistant:
         """
         from rag.conversation import condense
 
+        self.require_episodes()
         notice = None
         try:
             llm = self.llm

@@ -31,5 +31,15 @@ class EmbeddingUnavailableError(PodragError):
     """The embedding model or endpoint cannot embed (e.g. the embeddings server is down)."""
 
 
+class EmptyLibraryError(PodragError):
+    """Nothing is indexed yet (a fresh clone): a question or a claim has nothing to be looked up in. One message
+    for the CLI, the chat and the app's tabs, so a new user meets the same words wherever they start."""
+
+    def __init__(self, location: str):
+        self.location = location
+        super().__init__(f"The library at {location} is empty: add episodes first with `podcast-rag ingest FOLDER` "
+                         "or `podcast-rag add URL`, or in the app's Library tab.")
+
+
 class UnknownEpisodeError(PodragError):
     """An episode id that is not in the index."""

@@ -36,10 +36,11 @@ def index_dir(tmp_path_factory):
     return root / "index"
 
 
-@pytest.mark.parametrize("command", ["ask", "search"])
+@pytest.mark.parametrize("command", ["ask", "search", "check"])
 def test_asking_before_anything_is_indexed_says_so(tmp_path, command):
-    """A fresh clone has no episodes: a question gets one clear line, not a traceback."""
-    proc = run("--index", str(tmp_path / "index"), command, "how many GPUs does DeepSeek have", check=False)
+    """A fresh clone has no episodes: a question (or a claim) gets one clear line, not a traceback, and not
+    "the episodes don't cover this", which would be untrue."""
+    proc = run("--index", str(tmp_path / "index"), command, "Dylan says DeepSeek has 50,000 GPUs", check=False)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
     assert "is empty: add episodes first with `podcast-rag ingest FOLDER` or `podcast-rag add URL`" in proc.stderr
 
@@ -48,7 +49,7 @@ def test_listing_an_empty_index_says_how_to_add_episodes(tmp_path):
     """`episodes` on a fresh clone lists nothing (exit 0) and says the same as a question does."""
     proc = run("--index", str(tmp_path / "index"), "episodes", check=False)
     assert proc.returncode == 0 and proc.stdout == "", proc.stderr
-    assert proc.stderr.startswith(f"the index at {tmp_path / 'index'}")
+    assert proc.stderr.startswith(f"The library at {tmp_path / 'index'}")
     assert "is empty: add episodes first with `podcast-rag ingest FOLDER` or `podcast-rag add URL`" in proc.stderr
 
 

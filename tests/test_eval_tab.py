@@ -32,7 +32,7 @@ def test_handler_runs_on_the_library_and_returns_tables_plots_and_report(eval_as
 def test_handler_explains_an_empty_library_and_bad_input(assistant):
     from ui.eval_tab import run_evaluation
 
-    assert "library is empty" in run_evaluation(assistant, [], ["hybrid"], 5)[0]
+    assert "is empty: add episodes first" in run_evaluation(assistant, [], ["hybrid"], 5)[0]
 
 
 def test_handler_reports_unknown_datasets(eval_assistant):

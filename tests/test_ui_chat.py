@@ -63,3 +63,15 @@ def test_an_unreachable_index_is_an_error_message_not_a_crash(embedder, tmp_path
     assert turn.answer is None and turn.sources == []
     assert "Something went wrong" in messages[1]["content"]
     assert f"cannot open the Chroma index at {settings.chroma_url}" in messages[1]["content"]
+
+
+def test_asking_an_empty_library_says_how_to_add_episodes(embedder, tmp_path):
+    """A new user's first question, before any episode is added: the chat says the library is empty and how to
+    fill it, as the CLI does, not "the episodes don't seem to cover this"."""
+    assistant = Assistant(Settings(index=tmp_path / "i", cache=TEST_CACHE, _env_file=None))
+    assistant.__dict__["embedder"] = embedder
+    messages, turn = list(chat_tab.stream_turn(assistant, "How many GPUs does DeepSeek have?", None, []))[-1]
+    assert turn.answer is None and turn.sources == []
+    text = html.unescape(messages[1]["content"])
+    assert f"The library at {assistant.index.location} is empty: add episodes first" in text and "Library tab" in text
+    assert "Something went wrong" not in text and "cover" not in text

@@ -18,7 +18,7 @@ import gradio as gr
 
 from rag.assistant import Assistant
 from rag.context import passage_context
-from rag.errors import PodragError
+from rag.errors import EmptyLibraryError, PodragError
 from rag.examples import example_questions
 from rag.feedback import FeedbackStore
 from rag.models import Answer, Filters, Turn
@@ -121,6 +121,8 @@ def stream_turn(assistant: Assistant, question: str, filters: Filters | None,
             if cut > 0 and time.monotonic() - last >= STREAM_INTERVAL:
                 last = time.monotonic()
                 yield _messages(turns, (question, render.streaming_html(text[:cut]))), None
+    except EmptyLibraryError as exc:  # not a failure: what to do first
+        turn = ChatTurn(question, None, filters, render.error_html(str(exc)))
     except PodragError as exc:
         turn = ChatTurn(question, None, filters, render.error_html(f"Something went wrong: {exc}"))
     else:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from rag.errors import PodragError
+from rag.errors import EmptyLibraryError, PodragError
 from rag.evaluation import evaluate, library_corpus
 from rag.evaluation.configs import CONFIGS
 from rag.evaluation.report import answerable_datasets, scores_table, summary_table, verdict
@@ -49,7 +49,7 @@ def run_evaluation(assistant, datasets: list[str], configs: list[str], limit: fl
     settings = assistant.settings
     corpus = library_corpus([r.files for r in assistant.episodes()])
     if not corpus:
-        return "The library is empty: add episodes first (Library tab or `podcast-rag ingest`).", [], []
+        return str(EmptyLibraryError(assistant.index.location)), [], []
     if not configs:
         return "Choose at least one configuration.", [], []
     folder = run_folder("eval")

@@ -54,20 +54,12 @@ def fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
-def empty_index(location: str) -> str:
-    """What `ask`, `search` and `episodes` say when nothing is indexed yet."""
-    return (f"the index at {location} is empty: add episodes first with `podcast-rag ingest FOLDER` "
-            "or `podcast-rag add URL`")
-
-
 def require_episodes(assistant) -> None:
     """Stop with a clear message when nothing is indexed yet (a fresh clone): a question has nothing to search."""
     try:
-        empty = not assistant.episodes()
+        assistant.require_episodes()
     except PodragError as exc:
         fail(str(exc))
-    if empty:
-        fail(empty_index(assistant.index.location))
 
 
 def filters_of(episode: list[str] | None, speaker: str | None, source: str | None,

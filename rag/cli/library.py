@@ -7,9 +7,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from rag.cli.base import State, app, empty_index, fail, print_json
+from rag.cli.base import State, app, fail, print_json
 from rag.cli.render import err, line, print_episodes, print_error, print_note, print_removed, progress_bar
-from rag.errors import PodragError
+from rag.errors import EmptyLibraryError, PodragError
 
 
 @app.command()
@@ -60,7 +60,7 @@ def episodes(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")
         print_json([_episode_json(r) for r in records])
         return
     if not records:
-        err.print(empty_index(assistant.index.location))  # not an error: an empty list, said in words
+        err.print(str(EmptyLibraryError(assistant.index.location)))  # not an error: an empty list, said in words
         return
     print_episodes(records)
 
