@@ -22,8 +22,9 @@ _UNITS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine"
 _WORDS = (*_UNITS, "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
           "nineteen", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety", "hundred",
           "a hundred", "dozen", "a dozen")
-# What text_to_num does not read: "a" only counts before a scale word ("a billion dollars"); see _NUMBER.
-_SPECIAL = {"dozen": 12.0, "a dozen": 12.0, "a hundred": 100.0, "a": 1.0, "an": 1.0}
+# What text_to_num does not read: "a" only counts before a scale word ("a billion dollars", "per million") or a
+# unit of time ("in a year"); see _NUMBER.
+_SPECIAL = {"dozen": 12.0, "a dozen": 12.0, "a hundred": 100.0, "a": 1.0, "an": 1.0, "per": 1.0}
 SCALES = {"hundred": 1e2, "thousand": 1e3, "k": 1e3, "million": 1e6, "m": 1e6, "mn": 1e6, "billion": 1e9,
           "b": 1e9, "bn": 1e9, "trillion": 1e12, "tn": 1e12}
 _WORD_ALTERNATIVES = "|".join(sorted((re.escape(w) for w in _WORDS), key=len, reverse=True))
@@ -31,7 +32,9 @@ _NUMBER = re.compile(
     rf"(?<![\w.#])(?:(?P<cur>[$€£])\s?)?(?<![A-Za-z]-)"
     rf"(?P<num>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?"
     rf"|(?:{_WORD_ALTERNATIVES})(?:[- ](?:{'|'.join(_UNITS)}))?\b"
-    rf"|an?(?=\s(?:thousand|million|billion|trillion)\b))"
+    # "a billion dollars", "$1,000 per million tokens"; "a year", "an hour" (one of a unit of time)
+    rf"|(?:an?|per)(?=\s(?:thousand|million|billion|trillion)\b)"
+    rf"|an?(?=\s(?:year|month|week|day|hour|decade|minute)\b))"
     rf"(?P<half>\s+and\s+a\s+half\b)?"
     rf"(?:\s?(?P<scale>hundred|thousand|million|billion|trillion|k|m|mn|b|bn|tn)\b)?"
     rf"(?P<tail>\s?(?:%|percent\b|per cent\b|x\b))?"

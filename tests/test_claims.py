@@ -65,6 +65,9 @@ def _values(text):
     ("in 2021 they built it", [(2021, ["calendar-year"])]),
     ("the H800 and GPT-4 and o3-mini", []),  # digits inside names are not numbers
     ("escalate tensions over episode #459", []),  # 'ten' inside a word; an episode number
+    ("the Move 37 moment of the 405B Tulu 3 model", [(405e9, ["model", "tulu"])]),  # a number after a name names
+    ("faster than Codex 5.3, as of October 2022", [(2022, ["calendar-year"])]),  # ... but not after a month
+    ("about half of its capacity", [(50, ["percent"])]),  # a share in words
 ])
 def test_quantities_carry_value_scale_and_unit(text, expected):
     assert _values(text) == expected
@@ -86,6 +89,11 @@ def test_quantities_carry_value_scale_and_unit(text, expected):
     ("a market cap of one and a half billion dollars", "it went down to $1.5 billion", "pass"),
     ("comparable to Llama 4", "you're taking Llama 3, 4, 5B", "n/a"),  # a bare small digit proves nothing
     ("for three decades", "Three decades, and we don't have a contract", "pass"),
+    ("in roughly twelve months", "went from 4% to 60% in like a year", "pass"),  # 'a year' matches a figure...
+    ("within a decade", "selling millions of GPUs a year", "n/a"),  # ... but never refutes one: often a rate
+    ("quantum computers within a decade", "we scaled up a million times in the last 10 years", "n/a"),  # nor backs
+    ("$1,000 for a million tokens", "pay $1000 per million tokens", "pass"),
+    ("about half of its capacity in the US", "roughly 20% of their capacity in the US", "fail"),
 ])
 def test_numbers_compare_value_and_unit(claim, passage, outcome):
     got, detail = compare_numbers(parse_quantities(claim), parse_quantities(passage))
@@ -109,6 +117,13 @@ def test_missing_entities_tolerates_spelling_and_partial_names():
     assert missing_entities(["Elon Musk", "Memphis", "DeepSeek", "o3-mini"], text) == []
     assert missing_entities(["Anthropic", "Memphis"], text) == ["Anthropic"]
     assert missing_entities(["Nathan"], "I work at the Allen Institute", speakers=["Nathan Lambert"]) == []
+    # a place said in another way
+    assert missing_entities(["United States", "China"], "capacity in the US, which the Chinese lack") == []
+    assert missing_entities(["United Kingdom"], "capacity in the US") == ["United Kingdom"]
+
+
+def test_an_acronym_the_claim_spells_out_is_checked_as_the_full_name():
+    assert claim_entities("the TI calculator, since Texas Instruments makes it") == ["Texas Instruments"]
 
 
 # -- negation ---------------------------------------------------------------------------------------------------
@@ -121,6 +136,10 @@ def test_missing_entities_tolerates_spelling_and_partial_names():
     ("the alignment of these models is unclear", "Today, the alignment of these models is very clear.", "'clear'"),
     ("Stargate doesn't have $500 billion", "It definitely doesn't have $500 billion.", None),
     ("DeepSeek was not profitable", "We haven't defined chain of thought.", None),  # another proposition
+    # the same event on the other side of the same anchor, even when the anchor sits in a clause of its own
+    ("the October 2022 export rule came only after ChatGPT had been released",
+     "the US government realized in October 7th, 2022, before ChatGPT released, that restriction", "“before ChatGPT"),
+    ("they trained it after the holidays", "we did that before the launch", None),  # another anchor
 ])
 def test_polarity_conflicts_are_judged_within_the_matching_clause(claim, sentence, conflict):
     got = polarity_conflict(claim, sentence)
@@ -263,8 +282,10 @@ def test_459_claim(corpus_assistant, case):
 
 
 # Floors: the verdicts right on each dev set when these were last measured (README, "Check a claim"); a change that
-# loses one fails here. The #491/#494 set was written for the mechanisms of rag/claims/binding.py (see its file).
-ACCURACY_FLOORS = {"claims_459.jsonl": 50, "claims_459_heldout.jsonl": 28, "claims_491_494.jsonl": 60}
+# loses one fails here. The #491/#494 set was written for the mechanisms of rag/claims/binding.py (see its file);
+# dev2 was written without reading the checker, mostly paraphrases, and is the hardest (README-dev2.md).
+ACCURACY_FLOORS = {"claims_459.jsonl": 50, "claims_459_heldout.jsonl": 28, "claims_491_494.jsonl": 60,
+                   "claims_dev2.jsonl": 25}
 
 
 @pytest.mark.slow

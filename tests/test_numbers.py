@@ -22,6 +22,9 @@ def _found(text):
     ("one and a half billion dollars", [(1.5e9, "one", "billion", False, False, False)]),
     ("two and a half years", [(2.5, "two", "", False, False, False)]),
     ("5 m away", [(5, "5", "", False, False, False)]),  # a spaced one-letter scale is not a scale
+    ("$1000 per million tokens", [(1000, "1000", "", True, False, False), (1e6, "per", "million", False, False, False)]),
+    ("from 4% to 60% in like a year", [(4, "4", "", False, True, False), (60, "60", "", False, True, False),
+                                       (1, "a", "", False, False, False)]),  # one unit of time
 ])
 def test_numbers_have_value_scale_and_kind(text, expected):
     assert _found(text) == expected
@@ -32,6 +35,7 @@ def test_numbers_have_value_scale_and_kind(text, expected):
     "episode #459",
     "no one knows", "the one that works",  # the pronoun
     "escalate tensions",  # 'ten' inside a word
+    "a model", "per hour", "a yearly thing",  # an article before anything but a scale word or a unit of time
 ])
 def test_what_is_not_a_number(text):
     assert find_numbers(text) == []

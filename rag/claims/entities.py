@@ -52,7 +52,17 @@ def claim_entities(text: str) -> list[str]:
             previous_end = end if capitalised else -2
         else:
             previous_end = -2
-    return list(dict.fromkeys(out))
+    out = list(dict.fromkeys(out))
+    # An acronym the claim spells out itself ('TI ... Texas Instruments') is checked as the full name.
+    initials = {"".join(w[0] for w in e.split()).upper() for e in out if " " in e}
+    return [e for e in out if not (e.isupper() and e in initials)]
+
+
+# Places said in several ways: a claim's "United States" is the conversation's "US", "America" or "American".
+_ALIASES = [frozenset(group.split("|")) for group in (
+    "united states|us|u s|usa|u s a|america|american|americans", "united kingdom|uk|u k|britain|british", "china|chinese|prc",
+    "europe|european|europeans|eu", "japan|japanese", "taiwan|taiwanese", "korea|korean|south korea",
+    "russia|russian", "india|indian", "germany|german", "france|french")]
 
 
 def _squash_tokens(text: str) -> set[str]:
@@ -88,6 +98,14 @@ def mentions(text: str, entity: str) -> bool:
 
 
 def _present(entity: str, present: set[str]) -> bool:
+    key = " ".join(re.findall(r"[a-z0-9]+", entity.lower()))
+    for group in _ALIASES:
+        if key in group:
+            return any(_present_as_written(alias, present) for alias in group)
+    return _present_as_written(entity, present)
+
+
+def _present_as_written(entity: str, present: set[str]) -> bool:
     if " " in entity:
         words = [singular(w) for w in re.findall(r"[a-z0-9]+", entity.lower())]
         return any(w in present for w in words) or "".join(words) in present

@@ -19,6 +19,26 @@ _OPPOSITES = [
 _CLAUSE = re.compile(r"\s*(?:[,;:]|\bbut\b|\band\b|\bwhereas\b|\bwhile\b|\bthough\b|\bbecause\b)\s*", re.I)
 
 
+# "X came after ChatGPT" against "X, before ChatGPT released": the same event placed on the other side of the same
+# anchor (the content words that follow). Clause splitting cannot see it when the anchor sits in its own clause.
+_RELATION = re.compile(r"\b(before|after|prior to|until)\s+((?:[\w'’-]+\s+){0,3}[\w'’-]+)", re.I)
+
+
+def _relation_side(word: str) -> str:
+    return "after" if word.lower() == "after" else "before"
+
+
+def relation_flip(claim: str, sentence: str) -> str | None:
+    """Why the sentence puts the claim's event on the other side of the same anchor ('after ChatGPT' vs 'before
+    ChatGPT released'), or None."""
+    for m in _RELATION.finditer(claim):
+        anchor = content_words(m.group(2))
+        for n in _RELATION.finditer(sentence):
+            if _relation_side(m.group(1)) != _relation_side(n.group(1)) and anchor & content_words(n.group(2)):
+                return f"the claim says “{m.group(0)}”, the passage says “{n.group(0)}”"
+    return None
+
+
 def negated(text: str) -> bool:
     return bool(_NEGATION.search(text))
 
@@ -37,8 +57,12 @@ def polarity_conflict(claim: str, sentence: str, min_overlap: float = 0.5) -> st
 
     Each clause of the claim is compared with the clause of the sentence that matches it best, and only when
     that clause repeats at least `min_overlap` of its content words, and two at least (the same proposition): a
-    word against its opposite ('open' vs 'closed'), or a negation on one side only.
+    word against its opposite ('open' vs 'closed'), or a negation on one side only. First, an event placed before
+    instead of after the same anchor (`relation_flip`).
     """
+    flipped = relation_flip(claim, sentence)
+    if flipped:
+        return flipped
     for part in [c for c in _CLAUSE.split(claim) if c and c.strip()] or [claim]:
         clause, overlap = best_clause(part, sentence)
         if overlap < min_overlap or overlap * len(content_words(part)) < 2:

@@ -29,6 +29,7 @@ class Quantity:
     end: int = 0
     minor: bool = False  # a small number in words ('two'), or a bare digit: a manner of speaking, not a figure
     head: str = ""  # what it counts, first: 'gpu' of 'GPUs in Memphis', 'usd', 'percent', 'duration'
+    article: bool = False  # one unit of time said with an article ('a year', 'an hour'): weak, see compare_numbers
 
     @property
     def required(self) -> bool:
@@ -58,10 +59,12 @@ def parse_quantities(text: str) -> list[Quantity]:
     """Numbers with their scale and unit: '$5.5 million' -> 5.5e6 usd; 'closer to 50,000 GPUs' -> 50000 {gpu}.
 
     A bare whole number between 1900 and 2100 is a calendar year. Digits inside names (H800, GPT-4, o3) are not
-    numbers.
+    numbers, nor is a version or episode number right after a name ('Move 37', 'Tulu 3', 'Opus 4.6').
     """
     out: list[Quantity] = []
     for n in find_numbers(text):
+        if _names_it(text, n):
+            continue
         unit: set[str] = set()
         shown = n.text
         head = ""
@@ -92,8 +95,34 @@ def parse_quantities(text: str) -> list[Quantity]:
             head = "usd" if n.currency else "percent" if n.percent else "x"
         # A small number in words, or a bare digit counting nothing ('Llama 4'), is weak evidence either way.
         minor = not (n.scale or n.currency or n.percent) and n.value <= 10 and (not n.digits or not unit)
-        out.append(Quantity(value, frozenset(unit), shown, n.start, n.end, minor, head))
-    return out
+        out.append(Quantity(value, frozenset(unit), shown, n.start, n.end, minor, head,
+                            article=n.numeral.lower() in ("a", "an") and not n.scale))
+    # "half of its capacity" is a share, as "20% of their capacity" is
+    for m in _FRACTION.finditer(text):
+        out.append(Quantity(_FRACTIONS[" ".join(m.group(1).lower().split())], frozenset({"percent"}), m.group(1),
+                            m.start(), m.end(1), False, "percent"))
+    return sorted(out, key=lambda q: q.start)
+
+
+_FRACTIONS = {"half": 50.0, "a third": 100 / 3, "one third": 100 / 3, "a quarter": 25.0, "one quarter": 25.0,
+              "two thirds": 200 / 3, "three quarters": 75.0}
+_FRACTION = re.compile(r"(?<![\w-])(?<!and a )(half|an? third|one third|a quarter|one quarter|two thirds|three quarters)"
+                       r"(?=\s+(?:of|the|their|its|his|her|our|all)\b)", re.I)
+_NAME_BEFORE = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][A-Za-z]+)\s$")
+_NOT_NAMES = {"January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+              "November", "December", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov",
+              "Dec", "I", "In", "On", "At", "By", "Since", "Until", "From", "To", "Of", "And", "Or", "But", "The",
+              "About", "Around", "Over", "Under", "Nearly", "Almost", "Roughly", "Only", "Just", "Top", "Page",
+              "Chapter", "Section", "Version"}
+
+
+def _names_it(text: str, n) -> bool:
+    """A small bare number right after a capitalised word inside the sentence is part of a name ('Move 37',
+    'Tulu 3', 'Opus 4.6', 'Llama 405'), not a quantity; not after a month ('October 2022') or a sentence start."""
+    if n.scale or n.currency or n.percent or n.times or not n.digits or "," in n.numeral or n.is_year:
+        return False
+    m = _NAME_BEFORE.search(text[: n.start])
+    return bool(m) and m.group(1) not in _NOT_NAMES
 
 
 def compare_numbers(claim: Sequence[Quantity], passage: Sequence[Quantity], tolerance: float = 0.05) -> tuple[Outcome, str]:
@@ -115,7 +144,8 @@ def compare_numbers(claim: Sequence[Quantity], passage: Sequence[Quantity], tole
             if q.required or any(q.compatible(p) for p in matches):
                 found.append(q)
             continue
-        rival = [p for p in passage if q.compatible(p)]
+        # 'a year' is as often a rate ('millions a year') as a duration: it may match a figure, never refute one
+        rival = [p for p in passage if q.compatible(p) and not (p.article or q.article)]
         if rival:
             conflicts.append((q, rival[0]))
         else:
@@ -124,7 +154,8 @@ def compare_numbers(claim: Sequence[Quantity], passage: Sequence[Quantity], tole
         q, p = conflicts[0]
         return "fail", f"the claim says {q.text!r}, the passage says {p.text!r}"
     required = [q for q in missing if q.required]
-    if required or not found:
+    # "a decade" matching "10 years" of anything is no evidence for the claim.
+    if required or not [q for q in found if not q.article]:
         return "n/a", ("the passage does not state " + ", ".join(repr(q.text) for q in required or missing)
                        if required or missing else "the claim's only numbers are small ones the passage merely repeats")
     return "pass", "the numbers match (" + ", ".join(repr(q.text) for q in found) + ")"
