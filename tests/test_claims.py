@@ -33,6 +33,10 @@ PEOPLE = name_variants(["Dylan Patel", "Lex Fridman", "Nathan Lambert"], guests=
     ("In Nathan's view, open weights will win", ("Nathan Lambert",), "open weights will win"),
     ("Dylan's estimate is that DeepSeek has 50,000 GPUs", ("Dylan Patel",), "DeepSeek has 50,000 GPUs"),
     ("The host says the episode is long", ("Lex Fridman",), "the episode is long"),
+    # other verbs of saying what one thinks of something
+    ("Nathan cites Sam Altman on persuasion", ("Nathan Lambert",), "cites Sam Altman on persuasion"),
+    ("Dylan calls the Arizona fab a paperweight", ("Dylan Patel",), "calls the Arizona fab a paperweight"),
+    ("Lex gives credit to Matt for shipping it", ("Lex Fridman",), "gives credit to Matt for shipping it"),
     # about Nathan, not said by him; and a name that is not a speaker
     ("Nathan works at the Allen Institute", (), "Nathan works at the Allen Institute"),
     ("Sam Altman says Stargate has $500 billion", (), "Sam Altman says Stargate has $500 billion"),
@@ -285,7 +289,7 @@ def test_459_claim(corpus_assistant, case):
 # loses one fails here. The #491/#494 set was written for the mechanisms of rag/claims/binding.py (see its file);
 # dev2 was written without reading the checker, mostly paraphrases, and is the hardest (README-dev2.md).
 ACCURACY_FLOORS = {"claims_459.jsonl": 50, "claims_459_heldout.jsonl": 28, "claims_491_494.jsonl": 60,
-                   "claims_dev2.jsonl": 25}
+                   "claims_dev2.jsonl": 26}
 
 
 @pytest.mark.slow

@@ -20,7 +20,11 @@ _DISCOURSE = (
     "question|contemplat|reflect|wrap|mention|share|compar|point|suggest|predict|claim|believ|agree|disagree|add|"
     "ask|delve|explor|outlin|detail|recount|recall|elaborat|underscor|acknowledg|admit|observ|speculat|caution|"
     "criticiz|prais|offer|present|propos|recommend|urg|insist|reveal|weigh|conclud|summari[sz]|clarif|estimat|"
-    "counter|respond|repl|challeng|say|said|think|thought|tell|told|stat"
+    "counter|respond|repl|challeng|say|said|think|thought|tell|told|stat|"
+    # what people say of things: "Nathan cites ...", "Dylan calls it ...", "Jensen ranks ...", "Lex gives credit"
+    "cit|call|expect|rank|rat|credit|gives? credit|quip|jok|doubt|hope|worr|fear|bet|guess|reckon|consider|view|"
+    "dub|label|characteri[sz]|attribut|blam|defend|den[yi]|reject|dismiss|liken|advis|favou?r|prefer|concede|"
+    "contend|maintain|assert|quot|remember|forecast|envision|imagin|wonder|calculat|figur|sees|talk|recogni[sz]"
 )
 
 
