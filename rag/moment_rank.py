@@ -23,12 +23,13 @@ import math
 import re
 from functools import lru_cache
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from rag.lexical import tokenize
 from rag.moments import EpisodeMoments
+from rag.places import AMBIGUOUS, same_place
 
 FEATURES = ("window", "around", "chunk_rank", "chunk_cosine", "speaker")
 
@@ -40,12 +41,13 @@ WEIGHTS = dict(window=4.31, around=3.5, chunk_rank=8.51, chunk_cosine=2.39, spea
 INTERCEPT = -4.81
 
 # Abstention: the probability that the question is answered, from the best moment's score and whether the names
-# and numbers the question asks about are said near the moments the answer would cite. Fitted on the development
-# sets' 226 answerable and 77 unanswerable questions; the threshold is the highest on the cross-validated curve
-# (held out by episode) whose false refusals stay under 7 %: 0.81 of unanswerable refused, 0.066 of answerable.
-ABSTAIN_WEIGHTS = dict(score=0.31, missing_first=-2.02, missing_all=-1.68, unknown=-0.8)
-ABSTAIN_INTERCEPT = 0.57
-ABSTAIN_BELOW = 0.30
+# and numbers the question asks about are said near the moments the answer would cite (a place in any of its
+# names: rag/places.py). Fitted on the development sets' 226 answerable and 77 unanswerable questions; the
+# threshold is the highest on the cross-validated curve (held out by episode) whose false refusals stay under 7 %:
+# 0.82 of unanswerable refused, 0.062 of answerable.
+ABSTAIN_WEIGHTS = dict(score=0.32, missing_first=-1.96, missing_all=-1.87, unknown=-0.99)
+ABSTAIN_INTERCEPT = 0.62
+ABSTAIN_BELOW = 0.35
 # The development unanswerables are near misses (their best moment matches well; a name is what is missing), so the
 # model above barely weighs how well the best moment matches. A question nothing in the episodes is close to
 # ("the best sourdough recipe") is the other kind: abstain too when the best moment's score is below what 98.7 % of
@@ -64,9 +66,9 @@ WEAK_SCORE = 2.0
 # answer on #491 (eval/fit-moments.md), as an order it only helps. Fitted and cross-validated by
 # eval/fit_moments.py (development sets, held out by episode).
 LEAD_FEATURES = (*FEATURES, "region", "bm25", "behind", "missing")
-LEAD_WEIGHTS = dict(window=1.71, around=1.78, chunk_rank=-1.28, chunk_cosine=0.49, speaker=0.88, region=2.64,
-                    bm25=1.5, behind=0.54, missing=-0.31)
-LEAD_INTERCEPT = -3.51
+LEAD_WEIGHTS = dict(window=1.69, around=1.68, chunk_rank=-1.39, chunk_cosine=0.36, speaker=0.86, region=2.7,
+                    bm25=1.51, behind=0.55, missing=-0.27)
+LEAD_INTERCEPT = -3.35
 
 AROUND_SECONDS = 60.0  # "within a minute": the surroundings that must hold the question's focus
 NAMES_SECONDS = 90.0  # a name the question asks about must be said this near a cited moment
@@ -106,6 +108,14 @@ class QuestionTerms:
     max_idf: float = 1.0  # the IDF of a term no passage contains
     names: tuple[str, ...] = ()  # tokens of the names and numbers it asks about (not the speakers')
     unknown: tuple[str, ...] = ()  # of those, the ones no passage of the index contains
+    # a name token -> the other ways to say the same place, each as its tokens ('beij' -> (('china',),
+    # ('chines',), ...): rag/places.py)
+    alternatives: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+
+    def said(self, name: str, moments: EpisodeMoments, lo: np.ndarray, hi: np.ndarray) -> bool:
+        """Whether the name (or another way to say the same place) is said between sentences lo and hi."""
+        return any(all(moments.said_in(t, lo, hi)[0] for t in way)
+                   for way in ((name,), *self.alternatives.get(name, ())))
 
     @property
     def total(self) -> float:
@@ -134,9 +144,28 @@ def question_terms(question: str, document_frequency: dict[str, int], documents:
     focus = [t for t in tokens if t not in framing_ and t not in name_tokens] or tokens
     idf = {t: math.log(1 + documents / (1 + document_frequency.get(t, 0))) for t in focus}
     names = tuple(t for t in asked_names(question) if t not in name_tokens)
-    unknown = tuple(t for t in names if not document_frequency.get(t, 0))
+    alternatives = {t: alt for t, alt in place_alternatives(question).items() if t in names}
+    unknown = tuple(t for t in names if not any(all(document_frequency.get(x, 0) for x in way)
+                                                for way in ((t,), *alternatives.get(t, ()))))
     return QuestionTerms(idf, frozenset(named), bool(_QUANTITY.search(question)), math.log(1 + documents),
-                         names, unknown)
+                         names, unknown, alternatives)
+
+
+def place_alternatives(question: str) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """For each token of a place the question names ('Beijing', 'South Korea'), the other ways to say it, each as
+    its tokens ((('china',), ('chines',), ...)."""
+    words = question_words(question)
+    out: dict[str, tuple[tuple[str, ...], ...]] = {}
+    for n in (2, 1):
+        for k in range(len(words) - n + 1):
+            said = " ".join(words[k : k + n])
+            places = same_place(said)
+            own = _tokens_of(said)
+            ways = tuple(dict.fromkeys(w for w in (_tokens_of(p) for p in sorted(places - AMBIGUOUS))
+                                       if w and w != own))
+            for t in own if ways else ():
+                out.setdefault(t, ways)
+    return out
 
 
 @lru_cache(maxsize=4096)

@@ -181,7 +181,7 @@ class MomentRanker:
         lo, hi = c.moments.spans([c.index], AROUND_SECONDS)
         around = sum(w for t, w in terms.focus.items() if c.moments.said_in(t, lo, hi)[0]) / terms.total
         lo, hi = c.moments.spans([c.index], NAMES_SECONDS)
-        missing = tuple(t for t in terms.names if not c.moments.said_in(t, lo, hi)[0])
+        missing = tuple(t for t in terms.names if not terms.said(t, c.moments, lo, hi))
         signals = ((*(float(v) for v in c.signals), region(c.moments, c.index, c.vector), c.bm25)
                    if c.signals is not None else ())
         return MomentHit(c.episode_id, a, b, first.start, c.moments.sentences[b].end, first.speaker, c.score,

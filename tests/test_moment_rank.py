@@ -44,3 +44,23 @@ def test_the_lead_model_prefers_a_moment_whose_minute_is_on_the_question():
                       lead_probability(tuple(signals), 0.0, False))
     with pytest.raises(ValueError):  # signals of another shape than the weights' are a bug, not a guess
         lead_probability(signals[:-1], 0.0, False)
+
+
+def test_a_place_asked_about_by_another_name_is_said():
+    """"Beijing" in a question is said when the guests say "the Chinese government"; "Moscow" is not."""
+    from rag.moment_rank import place_alternatives, question_terms
+    from rag.moments import build_moments as build
+
+    sents = [sentence("The Chinese government could ask for the data.", 0, chapter="Data"),
+             sentence("Nobody else mentioned a city.", 20, chapter="Data")]
+    m = build("ep", sents, bag_of_words)
+    lo, hi = m.spans([0], 90.0)
+    for question, said in (("Could Beijing get my files?", True), ("Could Moscow get my files?", False),
+                           ("Did Washington notice?", False)):  # 'us' is a pronoun: no evidence of America
+        terms = question_terms(question, {"chines": 1, "china": 1}, 10, [])
+        (name,) = terms.names  # the place: the one capitalised word after the first
+        assert terms.said(name, m, lo, hi) is said, question
+    assert place_alternatives("Could Beijing get my files?")["beij"][0] == ("china",)
+    # a place no passage names in any of its ways is unknown to the index; one named another way is not
+    assert question_terms("Could Beijing get it?", {"chines": 3}, 10, []).unknown == ()
+    assert question_terms("Could Moscow get it?", {"chines": 3}, 10, []).unknown == ("moscow",)

@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 
 from rag.claims.words import singular, stopwords
+from rag.places import same_place
 
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’.-]*[A-Za-z0-9]|[A-Za-z0-9]")
 
@@ -58,13 +59,6 @@ def claim_entities(text: str) -> list[str]:
     return [e for e in out if not (e.isupper() and e in initials)]
 
 
-# Places said in several ways: a claim's "United States" is the conversation's "US", "America" or "American".
-_ALIASES = [frozenset(group.split("|")) for group in (
-    "united states|us|u s|usa|u s a|america|american|americans", "united kingdom|uk|u k|britain|british", "china|chinese|prc",
-    "europe|european|europeans|eu", "japan|japanese", "taiwan|taiwanese", "korea|korean|south korea",
-    "russia|russian", "india|indian", "germany|german", "france|french")]
-
-
 def _squash_tokens(text: str) -> set[str]:
     """Lower-case word tokens, singular, plus each run of two or three glued ('deep seek' -> 'deepseek',
     'ps pdf kit' -> 'pspdfkit')."""
@@ -98,10 +92,10 @@ def mentions(text: str, entity: str) -> bool:
 
 
 def _present(entity: str, present: set[str]) -> bool:
-    key = " ".join(re.findall(r"[a-z0-9]+", entity.lower()))
-    for group in _ALIASES:
-        if key in group:
-            return any(_present_as_written(alias, present) for alias in group)
+    # a claim's "United States" is the conversation's "US" or "American"
+    places = same_place(" ".join(re.findall(r"[a-z0-9]+", entity.lower())))
+    if places:
+        return any(_present_as_written(alias, present) for alias in places)
     return _present_as_written(entity, present)
 
 
