@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.claims.records import Outcome
-from rag.claims.words import singular
+from rag.claims.words import singular, stopwords
 from rag.numbers import close, find_numbers
 
 _UNIT_SKIP = {"more", "of", "or", "so", "plus", "like", "roughly", "about", "the", "a", "an", "to", "in", "and",
@@ -109,11 +109,8 @@ _FRACTIONS = {"half": 50.0, "a third": 100 / 3, "one third": 100 / 3, "a quarter
 _FRACTION = re.compile(r"(?<![\w-])(?<!and a )(half|an? third|one third|a quarter|one quarter|two thirds|three quarters)"
                        r"(?=\s+(?:of|the|their|its|his|her|our|all)\b)", re.I)
 _NAME_BEFORE = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][A-Za-z]+)\s$")
-_NOT_NAMES = {"January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-              "November", "December", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov",
-              "Dec", "I", "In", "On", "At", "By", "Since", "Until", "From", "To", "Of", "And", "Or", "But", "The",
-              "About", "Around", "Over", "Under", "Nearly", "Almost", "Roughly", "Only", "Just", "Top", "Page",
-              "Chapter", "Section", "Version"}
+_MONTHS = frozenset("january february march april may june july august september october november december jan feb "
+                    "mar apr jun jul aug sep sept oct nov dec".split())
 
 
 def _names_it(text: str, n) -> bool:
@@ -122,7 +119,7 @@ def _names_it(text: str, n) -> bool:
     if n.scale or n.currency or n.percent or n.times or not n.digits or "," in n.numeral or n.is_year:
         return False
     m = _NAME_BEFORE.search(text[: n.start])
-    return bool(m) and m.group(1) not in _NOT_NAMES
+    return bool(m) and m.group(1).lower() not in _MONTHS and m.group(1).lower() not in stopwords()
 
 
 def compare_numbers(claim: Sequence[Quantity], passage: Sequence[Quantity], tolerance: float = 0.05) -> tuple[Outcome, str]:
