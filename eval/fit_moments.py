@@ -106,6 +106,12 @@ too, which reads lower for the shipped ranker on #459 (first citation ≤60 s 0.
   moment a sixth signal (the transcript rarely says "according to Dylan"): top moment within 30 s 0.41/0.41/0.37 →
   0.39/0.41/0.38, within 60 s 0.49/0.43/0.46 → 0.48/0.43/0.45; answers at margin 5 first citation ≤60 s
   0.46/0.38/0.51 → 0.45/0.38/0.49. No gain.
+- A chapter's opening (its topic is asked there: #459's "Low cost of training" opens with Lex asking how they
+  achieved such low training cost): the moments within 30 s of a chapter's start carry the question's cosine to the
+  chapter title as a sixth signal, and the three best-matching openings join the candidates. Candidates holding an
+  answering moment 0.94 → 0.95, top moment unchanged; answers at margin 5 first citation ≤60 s 0.47/0.38/0.51 →
+  0.46/0.39/0.51, must-mention #494 0.48 → 0.46; with the lead model ≤60 s 0.49/0.48/0.57 → 0.50/0.50/0.55. Mixed,
+  not shipped.
 - Earlier: chapter-title cosine, best single sentence, the moment's own term coverage, "is a question",
   "holds a number", a gradient-boosted ranker, hard-negative training."""
 
