@@ -25,8 +25,9 @@ _GROUPS = (
 )
 
 
-# Ways that are also common words once lower-cased ('us'): they say nothing in a tokenized transcript.
-AMBIGUOUS = frozenset({"us"})
+# Ways that are also common words once lower-cased ('us', and 'u s' glued back into it): they say nothing in a
+# tokenized transcript.
+AMBIGUOUS = frozenset({"us", "u s"})
 
 
 @lru_cache(maxsize=1)

@@ -124,6 +124,9 @@ def test_missing_entities_tolerates_spelling_and_partial_names():
     # a place said in another way
     assert missing_entities(["United States", "China"], "capacity in the US, which the Chinese lack") == []
     assert missing_entities(["United Kingdom"], "capacity in the US") == ["United Kingdom"]
+    # "us" the pronoun is not the country, nor is "states" alone the United States
+    assert missing_entities(["US", "United States"], "tell us about the states") == ["US", "United States"]
+    assert missing_entities(["U.S."], "the U.S. government") == []
 
 
 def test_an_acronym_the_claim_spells_out_is_checked_as_the_full_name():

@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 
 from rag.claims.words import singular, stopwords
-from rag.places import same_place
+from rag.places import AMBIGUOUS, same_place
 
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’.-]*[A-Za-z0-9]|[A-Za-z0-9]")
 
@@ -59,10 +59,14 @@ def claim_entities(text: str) -> list[str]:
     return [e for e in out if not (e.isupper() and e in initials)]
 
 
+_COUNTRY_US = re.compile(r"\bU\.S\.(?:A\.)?|\bUSA?\b")
+
+
 def _squash_tokens(text: str) -> set[str]:
     """Lower-case word tokens, singular, plus each run of two or three glued ('deep seek' -> 'deepseek',
     'ps pdf kit' -> 'pspdfkit')."""
-    words = [singular(w) for w in re.findall(r"[a-z0-9]+", text.lower())]
+    # "US" or "U.S." is the country, "us" the pronoun: told apart before the text is lower-cased
+    words = [singular(w) for w in re.findall(r"[a-z0-9]+", _COUNTRY_US.sub(" usa ", text).lower())]
     return (set(words) | {a + b for a, b in zip(words, words[1:])}
             | {a + b + c for a, b, c in zip(words, words[1:], words[2:])})
 
@@ -95,7 +99,9 @@ def _present(entity: str, present: set[str]) -> bool:
     # a claim's "United States" is the conversation's "US" or "American"
     places = same_place(" ".join(re.findall(r"[a-z0-9]+", entity.lower())))
     if places:
-        return any(_present_as_written(alias, present) for alias in places)
+        # every word of a place's name ("united states"), not any ("states"): unlike a person's ("Musk")
+        return any("".join(alias.split()) in present or all(w in present for w in alias.split())
+                   for alias in places - AMBIGUOUS)
     return _present_as_written(entity, present)
 
 
