@@ -35,6 +35,19 @@ def test_handler_explains_an_empty_library_and_bad_input(assistant):
     assert "is empty: add episodes first" in run_evaluation(assistant, [], ["hybrid"], 5)[0]
 
 
+def test_handler_says_when_the_episodes_files_are_gone_not_that_the_library_is_empty(assistant, tmp_path):
+    import shutil
+
+    from tests.conftest import write_tiny_corpus
+    from ui.eval_tab import run_evaluation
+
+    corpus = write_tiny_corpus(tmp_path / "corpus")
+    assistant.ingest([corpus])
+    shutil.rmtree(corpus)
+    text = run_evaluation(assistant, [], ["hybrid"], 5)[0]
+    assert "source files are no longer on disk" in text and "is empty" not in text
+
+
 def test_handler_reports_unknown_datasets(eval_assistant):
     from ui.eval_tab import run_evaluation
 

@@ -47,9 +47,13 @@ def run_evaluation(assistant, datasets: list[str], configs: list[str], limit: fl
                    progress=None) -> tuple[str, list[tuple[str, str]], list[str]]:
     """(Markdown of the results, gallery of (plot, caption), report files) for the UI; errors as Markdown."""
     settings = assistant.settings
-    corpus = library_corpus([r.files for r in assistant.episodes()])
-    if not corpus:
+    records = assistant.episodes()
+    if not records:
         return str(EmptyLibraryError(assistant.index.location)), [], []
+    corpus = library_corpus([r.files for r in records])
+    if not corpus:  # each configuration indexes the episodes anew, from their files
+        return ("The indexed episodes' source files are no longer on disk, and the evaluation indexes them anew for "
+                "each configuration: add the episodes again (Library tab or `podcast-rag ingest`)."), [], []
     if not configs:
         return "Choose at least one configuration.", [], []
     folder = run_folder("eval")
