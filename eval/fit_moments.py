@@ -112,6 +112,10 @@ too, which reads lower for the shipped ranker on #459 (first citation ≤60 s 0.
   answering moment 0.94 → 0.95, top moment unchanged; answers at margin 5 first citation ≤60 s 0.47/0.38/0.51 →
   0.46/0.39/0.51, must-mention #494 0.48 → 0.46; with the lead model ≤60 s 0.49/0.48/0.57 → 0.50/0.50/0.55. Mixed,
   not shipped.
+- Dropping the lead-by-name rule (a moment within 3 of the best that says the name the best one lacks is
+  quoted, and may lead), since the lead model now orders the quoted moments: #459 must-mention 0.48 → 0.47, and in
+  the ranker's order #494 first citation ≤60 s 0.51 → 0.46 (with the lead model unchanged). It still decides which
+  moments are quoted; kept.
 - Earlier: chapter-title cosine, best single sentence, the moment's own term coverage, "is a question",
   "holds a number", a gradient-boosted ranker, hard-negative training."""
 
