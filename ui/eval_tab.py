@@ -47,10 +47,11 @@ def run_evaluation(assistant, datasets: list[str], configs: list[str], limit: fl
                    progress=None) -> tuple[str, list[tuple[str, str]], list[str]]:
     """(Markdown of the results, gallery of (plot, caption), report files) for the UI; errors as Markdown."""
     settings = assistant.settings
-    records = assistant.episodes()
-    if not records:
-        return str(EmptyLibraryError(assistant.index.location)), [], []
-    corpus = library_corpus([r.files for r in records])
+    try:
+        assistant.require_episodes()
+    except EmptyLibraryError as exc:
+        return str(exc), [], []
+    corpus = library_corpus([r.files for r in assistant.episodes()])
     if not corpus:  # each configuration indexes the episodes anew, from their files
         return ("The indexed episodes' source files are no longer on disk, and the evaluation indexes them anew for "
                 "each configuration: add the episodes again (Library tab or `podcast-rag ingest`)."), [], []
