@@ -15,8 +15,9 @@ export GRADIO_ANALYTICS_ENABLED := False
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check torch==2.13.0 uv==0.13.9
-	@# uv installs the same pinned versions as pip in ~25 s instead of ~4.5 min; pip is the fallback.
-	$(BIN)/uv pip install -q --python $(BIN)/python -c constraints.txt -e '.[dev]' \
+	@# uv installs the same pinned versions as pip in ~25 s instead of ~4.5 min; pip is the fallback. Copies, not
+	@# hard links into uv's cache: NLTK (under llama-index's sentence splitter) refuses to open a hard-linked file.
+	UV_LINK_MODE=copy $(BIN)/uv pip install -q --python $(BIN)/python -c constraints.txt -e '.[dev]' \
 		|| $(BIN)/pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	@# The bundled model's ONNX export (~30 s, once per cache): without it the first command would make it.
 	$(BIN)/python -m rag.onnx_export || echo "note: no ONNX model; embeddings will use sentence-transformers"

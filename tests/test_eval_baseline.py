@@ -44,3 +44,23 @@ def test_baseline_is_built_once_then_loaded_and_finds_the_passage_with_its_times
     third = LlamaIndexBaseline(folder, embedder)
     third.prepare([tiny_corpus])
     assert third.built and "croissants" in third.search("croissants", k=1)[0].chunk.text
+
+
+@pytest.mark.slow
+def test_a_transcript_longer_than_a_node_is_split_into_timed_nodes(tmp_path, embedder):
+    """The baseline's sentence splitter reads NLTK data shipped inside llama-index (only a text longer than one
+    node reaches it): `make eval` over the real episodes depends on it loading in the installed environment."""
+    from tests.conftest import write_episode
+
+    def at(s):
+        return f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}.000"
+
+    cues = [(at(10 * i), at(10 * i + 10), "Lex Fridman", f"Sentence number {i} talks about chips and fabs and power.")
+            for i in range(600)]
+    cues[450] = (at(4500), at(4510), "Ana Silva", "The sourdough starter is twelve years old and lives in Lisbon.")
+    write_episode(tmp_path / "corpus" / "long", cues, meta={"id": "long-1"})
+    baseline = LlamaIndexBaseline(tmp_path / "baseline", embedder)
+    baseline.prepare([tmp_path / "corpus"])
+    assert baseline.nodes > 3
+    hit = baseline.search("sourdough starter in Lisbon", k=1)[0]
+    assert hit.chunk.start <= 4500 <= hit.chunk.end and hit.chunk.end - hit.chunk.start < 6000
