@@ -207,9 +207,6 @@ class MomentHit:
     around: float = 0.0  # share of the question's focus (IDF-weighted) said within a minute of it
     missing: tuple[str, ...] = ()  # names and numbers the question asks about that are said nowhere near it
     unknown: tuple[str, ...] = ()  # of the question's names, those no passage of the index contains
-    # The ranker's signals of the moment (rag/moment_rank.py FEATURES, then `region` and `bm25`): what orders quoted
-    # moments.
-    signals: tuple[float, ...] = ()
 
 
 def transcript_sentences(chunks: Sequence[Chunk]) -> list[TranscriptSentence]:

@@ -15,7 +15,7 @@ import numpy as np
 
 from rag.models import Chunk, Filters, MomentHit, Passage, TranscriptSentence, transcript_sentences
 from rag.moment_rank import (AROUND_SECONDS, FEATURES, GLOBAL_MOMENTS, NAMES_SECONDS, ChunkSignal, QuestionTerms,
-                              features, question_terms, region, score)
+                              features, question_terms, score)
 from rag.moments import MAX_SECONDS, EpisodeMoments, MomentStore, build_moments
 
 # Above this many episodes in scope the moment-level search covers only the episodes the chunk search found.
@@ -30,8 +30,11 @@ class _Candidate:
     passage: Passage | None  # the fused passage it came from, when it did
     moments: EpisodeMoments
     vector: np.ndarray  # the question's
-    signals: np.ndarray | None = None  # its row of the ranker's signals (FEATURES order)
-    bm25: float = 0.0  # its passage's BM25 score over the best among the fused passages
+
+
+def _signal(p: Passage, top_bm25: float) -> ChunkSignal:
+    """What the fused chunk search says of the passage holding a moment."""
+    return ChunkSignal(p.rank, p.dense_score or 0.0, (p.lexical_score or 0.0) / top_bm25)
 
 
 def _spoken(sentences: Sequence[TranscriptSentence]) -> str:
@@ -93,6 +96,7 @@ class MomentRanker:
         cands: list[_Candidate] = []
         rows: list[np.ndarray] = []
         scope, whole = self._scope(passages, filters)
+        top_bm25 = max((p.lexical_score or 0.0 for p in passages), default=0.0) or 1.0
         for episode_id in scope:
             moments = (self.moments.get(episode_id) if whole and self.moments.whole(episode_id)
                        else self._partial(episode_id, transcript))
@@ -107,20 +111,16 @@ class MomentRanker:
             if filters is None or filters.source_type != "summary":
                 ids |= self._closest(moments, vector, filters, speakers)
             ids = sorted(ids)
-            signals = [ChunkSignal(owner[i].rank, owner[i].dense_score or 0.0) if i in owner else None for i in ids]
+            signals = [_signal(owner[i], top_bm25) if i in owner else None for i in ids]
             rows.append(features(moments, ids, vector, terms, signals))
             cands += [_Candidate(episode_id, i, 0.0, owner.get(i), moments, vector) for i in ids]
         for p in passages:
             if p.chunk.source_type == "summary":
-                found = self._summary_candidates(p, vector, terms)
+                found = self._summary_candidates(p, vector, terms, top_bm25)
                 if found:
                     rows.append(found[1])
                     cands += found[0]
         matrix = np.vstack(rows) if rows else np.zeros((0, len(FEATURES)), dtype=np.float32)
-        top_bm25 = max((p.lexical_score or 0.0 for p in passages), default=0.0) or 1.0
-        for c, row in zip(cands, matrix):
-            c.signals = row
-            c.bm25 = ((c.passage.lexical_score or 0.0) / top_bm25) if c.passage else 0.0
         return terms, cands, matrix
 
     def _partial(self, episode_id: str, transcript: list[Passage]) -> EpisodeMoments:
@@ -163,7 +163,7 @@ class MomentRanker:
         top = np.argpartition(-cos, n - 1)[:n] if n else []
         return {int(i) for i in top if np.isfinite(cos[i])}
 
-    def _summary_candidates(self, p: Passage, vector: np.ndarray, terms: QuestionTerms
+    def _summary_candidates(self, p: Passage, vector: np.ndarray, terms: QuestionTerms, top_bm25: float
                             ) -> tuple[list[_Candidate], np.ndarray] | None:
         """A summary passage's sentences as moments of their own (no chapter, no speaker)."""
         sentences = [TranscriptSentence(s, m.start, m.start, None, None) for s, m in p.chunk.sentences()]
@@ -171,7 +171,7 @@ class MomentRanker:
             return None
         moments = build_moments(p.chunk.id, sentences, self.embed)
         ids = list(range(len(moments)))
-        signal = ChunkSignal(p.rank, p.dense_score or 0.0)
+        signal = _signal(p, top_bm25)
         rows = features(moments, ids, vector, terms, [signal] * len(ids))
         return [_Candidate(p.chunk.episode_id, i, 0.0, p, moments, vector) for i in ids], rows
 
@@ -182,11 +182,9 @@ class MomentRanker:
         around = sum(w for t, w in terms.focus.items() if c.moments.said_in(t, lo, hi)[0]) / terms.total
         lo, hi = c.moments.spans([c.index], NAMES_SECONDS)
         missing = tuple(t for t in terms.names if not terms.said(t, c.moments, lo, hi))
-        signals = ((*(float(v) for v in c.signals), region(c.moments, c.index, c.vector), c.bm25)
-                   if c.signals is not None else ())
         return MomentHit(c.episode_id, a, b, first.start, c.moments.sentences[b].end, first.speaker, c.score,
                          _spoken(c.moments.sentences[a : b + 1]), float(c.moments.moment_vectors[c.index] @ c.vector),
-                         around, missing, terms.unknown, signals)
+                         around, missing, terms.unknown)
 
     def _passages(self, cands: list[_Candidate], k: int, terms: QuestionTerms) -> list[Passage]:
         """Passages by their best moment, best first, each carrying that moment."""

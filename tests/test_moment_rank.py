@@ -1,4 +1,4 @@
-"""The ranker's signals that need no index: the region around a moment, and the lead model's order."""
+"""The ranker's signals that need no index, and how names asked about are found near a moment."""
 
 from __future__ import annotations
 
@@ -6,44 +6,29 @@ import numpy as np
 import pytest
 
 from rag.models import TranscriptSentence
-from rag.moment_rank import LEAD_FEATURES, lead_probability, region
+from rag.moment_rank import FEATURES, INTERCEPT, WEIGHTS, ChunkSignal, features, question_terms, score
 from rag.moments import build_moments
 from tests.test_moments import bag_of_words, sentence
 
 
-def test_a_moments_region_is_the_best_match_among_the_others_said_within_a_minute():
-    # one chapter each, so that every moment is its one sentence
-    sents = [sentence("Cold fermentation of the dough takes thirty six hours.", 0, chapter="Bread"),
-             sentence("Taiwan makes the chips at TSMC in Hsinchu.", 30, chapter="Chips"),
-             sentence("Nothing else was said for a while here.", 200, chapter="Other")]
+def test_each_signal_lands_in_its_column_and_a_moment_outside_the_passages_gets_no_passage_signals():
+    sents = [sentence("Taiwan makes the chips at TSMC in Hsinchu.", 0, chapter="Chips"),
+             sentence("Cold fermentation of the dough takes thirty six hours.", 100, chapter="Bread")]
     m = build_moments("ep", sents, bag_of_words)
-    query = bag_of_words(["chips TSMC Taiwan Hsinchu"])[0]
-    own = [float(m.moment_vectors[i] @ query) for i in range(3)]
-    assert own[1] > 0.5 > own[0]
-    assert region(m, 0, query) == own[1]  # said 30 s later: the region of the moment before holds it
-    assert region(m, 1, query) == own[0]  # never the moment's own match
-    assert region(m, 2, query) == own[2]  # nothing within a minute: its own
+    query = bag_of_words(["Who makes the chips in Taiwan?"])[0]
+    terms = question_terms("Who makes the chips in Taiwan?", {"chip": 1, "taiwan": 1}, 10, ["Dylan Patel"])
+    rows = features(m, [0, 1], query, terms, [ChunkSignal(rank=1, cosine=0.7, bm25=0.4), None])
+    first = dict(zip(FEATURES, rows[0].tolist()))
+    assert first["window"] == pytest.approx(float(m.moment_vectors[0] @ query))
+    assert first["around"] == 1.0  # every focus term is said within a minute of it
+    assert (first["chunk_rank"], first["chunk_cosine"], first["bm25"]) == pytest.approx((0.5, 0.7, 0.4))
+    second = dict(zip(FEATURES, rows[1].tolist()))
+    assert second["chunk_rank"] == second["chunk_cosine"] == second["bm25"] == 0.0 and second["around"] < 1.0
 
 
-def test_a_summary_sentence_has_no_clock_so_its_region_is_itself():
-    sents = [TranscriptSentence("Chips are made in Taiwan.", None, None, None, None),
-             TranscriptSentence("TSMC in Hsinchu makes them.", None, None, None, None)]
-    m = build_moments("summary", sents, bag_of_words)
-    query = bag_of_words(["TSMC Hsinchu"])[0]
-    assert region(m, 0, query) == float(m.moment_vectors[0] @ query)
-
-
-def test_the_lead_model_prefers_a_moment_whose_minute_is_on_the_question():
-    base = dict(window=0.5, around=0.5, chunk_rank=0.5, chunk_cosine=0.5, speaker=0.0, region=0.3, bm25=0.5)
-    signals = [base[f] for f in LEAD_FEATURES[:-2]]  # the last two (behind, missing) are the answer's to add
-    on_topic = [0.7 if f == "region" else v for f, v in zip(LEAD_FEATURES, signals)]
-    assert lead_probability(on_topic, 0.0, False) > lead_probability(signals, 0.0, False)
-    assert lead_probability(signals, 0.0, True) < lead_probability(signals, 0.0, False)  # a name it does not say
-    assert 0.0 < lead_probability(signals, -3.0, False) < 1.0
-    assert np.isclose(lead_probability(signals, 0.0, False),
-                      lead_probability(tuple(signals), 0.0, False))
-    with pytest.raises(ValueError):  # signals of another shape than the weights' are a bug, not a guess
-        lead_probability(signals[:-1], 0.0, False)
+def test_the_score_is_the_weights_over_the_signals():
+    rows = np.array([[WEIGHTS[f] for f in FEATURES]], dtype=np.float32) * 0 + 1.0
+    assert score(rows)[0] == pytest.approx(sum(WEIGHTS.values()) + INTERCEPT, rel=1e-5)
 
 
 def test_a_place_asked_about_by_another_name_is_said():

@@ -18,7 +18,7 @@ from rag.answer.citations import Links, cite, no_links, sentence_end
 from rag.embedding import CachedEmbedder
 from rag.lexical import LexicalStore, tokenize
 from rag.models import Answer, Citation, Evidence, Moment, MomentHit, Passage
-from rag.moment_rank import ABSTAIN_BELOW, WEAK_SCORE, answerable_probability, lead_probability, question_words
+from rag.moment_rank import ABSTAIN_BELOW, WEAK_SCORE, answerable_probability, question_words
 from rag.timecodes import format_clock
 from rag.numbers import has_number
 
@@ -49,8 +49,8 @@ class ExtractiveConfig:
     # it; a moment within `lead_margin` of the best may lead instead when it names what the question asks about. Both
     # read off the cross-validated curve in eval/fit-moments.md.
     max_moments: int = 3
-    moment_margin: float = 5.0
-    lead_margin: float = 3.0
+    moment_margin: float = 6.0
+    lead_margin: float = 1.5
 
 
 def should_abstain(evidence: Evidence, cfg: ExtractiveConfig) -> bool:
@@ -186,7 +186,6 @@ class ExtractiveAnswerer:
             if any(_near(m, o.moment) for o in chosen):
                 continue
             chosen.append(p)
-        chosen = _leading_first(chosen)
         citations: list[Citation] = []
         lines: list[str] = []
         for n, p in enumerate(chosen, start=1):
@@ -264,16 +263,6 @@ def _surface(question: str, tokens: list[str]) -> list[str]:
             b += 1
         out.append(re.sub(r"['’]s$", "", " ".join(words[a : b + 1])))
     return list(dict.fromkeys(out))[:3]
-
-
-def _leading_first(chosen: list[Passage]) -> list[Passage]:
-    """The quoted moments ordered by how likely each is where the answer is said (rag/moment_rank.py, the lead
-    model): the first citation is the one a click follows. Moments without signals keep their order."""
-    if len(chosen) < 2 or any(not p.moment.signals for p in chosen):
-        return chosen
-    best = max(p.moment.score for p in chosen)
-    return sorted(chosen, key=lambda p: -lead_probability(p.moment.signals, p.moment.score - best,
-                                                         bool(p.moment.missing)))
 
 
 def _near(a: MomentHit, b: MomentHit | None, seconds: float = 60.0) -> bool:
