@@ -70,6 +70,19 @@ def test_a_name_the_question_asks_about_said_near_none_of_the_moments_means_not_
     assert answer.evidence.unknown_words == ["sora"]
 
 
+def test_not_covered_says_which_moments_lack_the_name():
+    """When another of the closest moments says the name (in passing), the message must not claim none does."""
+    said_once = passage(3, 900.0, "Dylan Patel", "They serve TikTok from those GPUs.", WEAK_SCORE + 0.3)
+    passages = [passage(i, 100.0 * i, "Dylan Patel", "US and China policy on apps.", WEAK_SCORE + 0.5,
+                        missing=("tiktok",)) for i in (1, 2)] + [said_once]
+    answer = answerer().answer("Did they discuss the TikTok ban?", passages, None)
+    assert answer.abstained and answer.closest == passages
+    assert "nothing said near the moment closest to the question mentions “TikTok”" in answer.answer
+    passages[2] = passage(3, 900.0, "Dylan Patel", "Apps again.", WEAK_SCORE + 0.3, missing=("tiktok",))
+    assert "nothing said near the closest moments mentions “TikTok”" in answerer().answer(
+        "Did they discuss the TikTok ban?", passages, None).answer
+
+
 def test_not_covered_names_what_the_question_wrote_not_a_stem():
     """The missing token is 'act'; the user asked about “CHIPS Act” (and “Mistral”, not “Mistral's”)."""
     for question, token, shown in (("What did they say about the CHIPS Act funding for Intel?", "act", "“CHIPS Act”"),

@@ -165,8 +165,11 @@ class ExtractiveAnswerer:
             text = ABSTAIN_TEXT
             if evidence.unknown_words:
                 names = ", ".join(f"“{w}”" for w in _surface(question, evidence.unknown_words))
-                text = (f"The episodes don't seem to cover this: nothing said near the closest moments mentions "
-                        f"{names}. The closest moments are listed below.")
+                # only the best moment lacks the name: another of the closest moments says it, so say so
+                where = ("the closest moments mentions" if missing_all
+                         else "the moment closest to the question mentions")
+                text = (f"The episodes don't seem to cover this: nothing said near {where} {names}. "
+                        f"The closest moments are listed below.")
             return Answer(text, True, self.mode, [], closest=passages[:3], evidence=evidence)
         # The answer leads with a moment that names what the question asks about, when the best one does not and
         # another top moment close to it in score does ("Was TikTok banned?": the moment that says "TikTok").
