@@ -71,6 +71,15 @@ listwise one were measured with the pointwise ranker of their time.
   (pseudo-relevance feedback, q + mean of their vectors) 0.57/0.57/0.63; the host's question before it (best cosine
   of the question to another speaker's question in the minute before) 0.60/0.59/0.62; the best single sentence's
   cosine 0.58/0.59/0.62; the chapter title's cosine 0.58/0.59/0.62. Not shipped: no gain beyond a question or two.
+  Also flat or lower: the rank of the moment's cosine among the question's candidates, cosine × focus coverage,
+  cosine squared (0.60-0.61 mean); 15 or 60 moments per episode from the moment-level search instead of 30 (mean
+  0.61 / 0.58); labels "starts within 30, 45 or 60 s of a gold start" instead of "within 15 s or inside the span"
+  (mean 0.58 / 0.57 / 0.58).
+- Abstention with the listwise ranker, beside its four signals: the best moment's softmax share among the
+  candidates, its lead over the second, the entropy of the candidates' scores, its cosine, the focus share said
+  around it, and "a focus word the index never contains" (a third of the answerable questions have one, against
+  three quarters of the unanswerable: paraphrases use words the guests did not): recall at the rule's threshold
+  0.83 → 0.82-0.84, false refusals 0.044-0.053. No gain.
 - The lead model (a logistic regression ordering the quoted moments, shipped before the listwise ranker) refitted
   on the listwise ranker's answers (lead margin 3): first citation ≤60 s held out 0.54/0.54/0.65 in the ranker's
   order, 0.52/0.54/0.60 in the lead model's. Dropped: the ranker's order leads.
