@@ -45,9 +45,10 @@ class ExtractiveConfig:
     min_cosine: float = 0.35
     min_score: float = 0.30
     unknown_name_cosine: float = 0.6
-    # Moment answers (passages ranked by moment): the best moment, then others within `moment_margin` (log odds) of
-    # it; a moment within `lead_margin` of the best may lead instead when it names what the question asks about. Both
-    # read off the cross-validated curve in eval/fit-moments.md.
+    # Moment answers (passages ranked by moment): the best moment, then others within `moment_margin` of its score
+    # (the ranker's scale: a point is a factor e in how likely a moment is the one that answers); a moment within
+    # `lead_margin` of the best may lead instead when it names what the question asks about. Both read off their
+    # cross-validated curves in eval/fit-moments.md.
     max_moments: int = 3
     moment_margin: float = 6.0
     lead_margin: float = 1.5
