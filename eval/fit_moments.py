@@ -35,7 +35,7 @@ import rag.answer.extractive as extractive  # noqa: E402
 from rag.answer.extractive import ExtractiveAnswerer, ExtractiveConfig  # noqa: E402
 from rag.assistant import Assistant  # noqa: E402
 from rag.evaluation.datasets import load_dataset  # noqa: E402
-from rag.evaluation.metrics import time_error, within  # noqa: E402
+from rag.evaluation.metrics import within  # noqa: E402
 from rag.evaluation.runner import score_answer  # noqa: E402
 from rag.moment_rank import (ABSTAIN_BELOW, FEATURES, WEAK_SCORE, answerable_probability,  # noqa: E402
                              score)

@@ -201,7 +201,7 @@ class MomentHit:
     start: float | None
     end: float | None
     speaker: str | None
-    score: float  # the moment ranker's log-odds (rag/moment_rank.py)
+    score: float  # the moment ranker's score (rag/moment_rank.py WEIGHTS)
     text: str
     cosine: float = 0.0  # question vs the moment's vector
     around: float = 0.0  # share of the question's focus (IDF-weighted) said within a minute of it

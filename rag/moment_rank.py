@@ -217,7 +217,7 @@ def features(moments: EpisodeMoments, ids: Sequence[int], query: np.ndarray, ter
 
 
 def score(rows: np.ndarray) -> np.ndarray:
-    """The model's log-odds that each moment is where the answer is said."""
+    """Each moment's score as the one where the answer is said (the softmax's scale, see WEIGHTS)."""
     w = np.array([WEIGHTS[f] for f in FEATURES], dtype=np.float32)
     return rows @ w + INTERCEPT
 

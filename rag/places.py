@@ -6,6 +6,7 @@ fitted to any question.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 _GROUPS = (
@@ -28,6 +29,14 @@ _GROUPS = (
 # Ways that are also common words once lower-cased ('us', and 'u s' glued back into it): they say nothing in a
 # tokenized transcript.
 AMBIGUOUS = frozenset({"us", "u s"})
+
+_COUNTRY_US = re.compile(r"\bU\.S\.(?:A\.)?|\bUSA?\b")
+
+
+def country_us_as_usa(text: str) -> str:
+    """The text with the country written "US", "U.S." or "USA" as " usa ": told apart from the pronoun "us" while
+    the case still shows it, before the text is lower-cased."""
+    return _COUNTRY_US.sub(" usa ", text)
 
 
 @lru_cache(maxsize=1)

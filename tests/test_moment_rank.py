@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rag.models import TranscriptSentence
 from rag.moment_rank import FEATURES, INTERCEPT, WEIGHTS, ChunkSignal, features, question_terms, score
 from rag.moments import build_moments
 from tests.test_moments import bag_of_words, sentence

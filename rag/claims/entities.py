@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 
 from rag.claims.words import singular, stopwords
-from rag.places import AMBIGUOUS, same_place
+from rag.places import AMBIGUOUS, country_us_as_usa, same_place
 
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’.-]*[A-Za-z0-9]|[A-Za-z0-9]")
 
@@ -59,14 +59,10 @@ def claim_entities(text: str) -> list[str]:
     return [e for e in out if not (e.isupper() and e in initials)]
 
 
-_COUNTRY_US = re.compile(r"\bU\.S\.(?:A\.)?|\bUSA?\b")
-
-
 def _squash_tokens(text: str) -> set[str]:
     """Lower-case word tokens, singular, plus each run of two or three glued ('deep seek' -> 'deepseek',
     'ps pdf kit' -> 'pspdfkit')."""
-    # "US" or "U.S." is the country, "us" the pronoun: told apart before the text is lower-cased
-    words = [singular(w) for w in re.findall(r"[a-z0-9]+", _COUNTRY_US.sub(" usa ", text).lower())]
+    words = [singular(w) for w in re.findall(r"[a-z0-9]+", country_us_as_usa(text).lower())]
     return (set(words) | {a + b for a, b in zip(words, words[1:])}
             | {a + b + c for a, b, c in zip(words, words[1:], words[2:])})
 
