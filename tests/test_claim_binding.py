@@ -68,3 +68,35 @@ def test_reversed_order_is_a_conflict():
     assert reversed_order("They first built the compiler and then wrote the debugger", CONVERSATION) is None
     # a step the conversation does not tell: no verdict on the order
     assert reversed_order("They first wrote the manual and then built the compiler", CONVERSATION) is None
+
+
+def test_what_was_kept_and_what_was_cut_said_the_other_way_round():
+    """"X kept A but cut B" against a passage where X kept B and cut A: the same words, the other way round."""
+    from rag.claims.binding import swapped_sides
+
+    passage = ("So, the H800 was the same performance as H100 on FLOPS, but it just had the interconnect bandwidth "
+               "cut. DeepSeek knew how to use it.")
+    claim = "the H800 kept the H100's interconnect bandwidth but had its FLOPS cut back."
+    assert swapped_sides(claim, passage) == ("the claim says “kept” of interconnect bandwidth and “cut back” of "
+                                             "FLOPS; the passage says it the other way round")
+    assert swapped_sides("the H800 kept its FLOPS but had the interconnect bandwidth cut", passage) is None
+    assert swapped_sides("Meta kept the research team but cut the product staff",
+                         "Meta cut research, while the product staff was kept.") is not None
+    # more / less is one change too
+    assert swapped_sides("they spent more on compute but less on data",
+                         "they spent less on compute, while they spent more on data.") is not None
+    # a claim with only one side, or a passage that says nothing of either side, cannot be swapped
+    assert swapped_sides("the H800 had its interconnect bandwidth cut", passage) is None
+    assert swapped_sides(claim, "The H800 was sold in China.") is None
+
+
+def test_a_sentence_about_a_sibling_chip_is_not_about_the_claims():
+    from rag.claims.entities import sibling_codes
+
+    assert sibling_codes("the H800 had its FLOPS cut", "The H20 is cut back on FLOPS.") == (
+        "the sentence is about H20, not H800")
+    assert sibling_codes("the H800 had its FLOPS cut", "The H800 and the H20 were both cut.") is None
+    assert sibling_codes("the H800 had its FLOPS cut", "The A100 is an older chip.") is None  # not a sibling
+    assert sibling_codes("DeepSeek trained V3 cheaply", "R1 came out in January.") is None
+    assert sibling_codes("OpenAI's o3 reasons longer", "o1 was the first reasoning model.") == (
+        "the sentence is about O1, not O3")

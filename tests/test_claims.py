@@ -96,6 +96,7 @@ def test_quantities_carry_value_scale_and_unit(text, expected):
     ("in roughly twelve months", "went from 4% to 60% in like a year", "pass"),  # 'a year' matches a figure...
     ("within a decade", "selling millions of GPUs a year", "n/a"),  # ... but never refutes one: often a rate
     ("quantum computers within a decade", "we scaled up a million times in the last 10 years", "n/a"),  # nor backs
+    ("he convinced them a decade ago", "About three years ago, I convinced them", "fail"),  # '… ago' is no rate
     ("$1,000 for a million tokens", "pay $1000 per million tokens", "pass"),
     ("about half of its capacity in the US", "roughly 20% of their capacity in the US", "fail"),
 ])
@@ -198,6 +199,27 @@ def test_a_much_closer_contradiction_outweighs_a_weak_support():
     assert decide((), [_candidate("Dylan Patel", "contradicted", 0.6), weak]).verdict == "supported"
 
 
+def test_a_sentence_beside_one_that_gives_another_figure_does_not_back_the_claim():
+    """It backs the claim's words but not its figure, and the sentence before it gives another figure."""
+    from rag.claims import ClaimConfig, judge_offline
+
+    text = "About three years ago, I convinced several of the CEOs. At first it sounded ridiculous, but they believed me."
+    chunk = Chunk("c", "ep", "transcript", text, 10.0, 20.0, ["Jensen Huang"], None, None,
+                  [Moment(0, 10.0, "Jensen Huang")], 0)
+    passage = Passage(chunk, 1.0, 1, None)
+    first, second = text.split(". ", 1)
+    cands = [Candidate(passage, 0, first + ".", text, 10.0, 15.0, "Jensen Huang"),
+             Candidate(passage, 1, second, text, 15.0, 20.0, "Jensen Huang")]
+    for c, (sim, cov) in zip(cands, [(0.6, 0.6), (0.7, 0.6)]):
+        c.similarity = c.sentence_similarity = sim
+        c.coverage = c.sentence_coverage = cov
+        c.score = 0.7 * sim + 0.3 * cov
+    statement = "a decade ago he convinced several CEOs, who believed him"
+    judge_offline(statement, cands, ClaimConfig())
+    assert [(c.label, c.decided_by) for c in cands] == [("contradicted", "numbers"), ("unrelated", "numbers")]
+    assert decide((), cands).verdict == "contradicted"
+
+
 # -- the checker on the tiny corpus -----------------------------------------------------------------------------
 
 
@@ -292,7 +314,7 @@ def test_459_claim(corpus_assistant, case):
 # loses one fails here. The #491/#494 set was written for the mechanisms of rag/claims/binding.py (see its file);
 # dev2 was written without reading the checker, mostly paraphrases, and is the hardest (README-dev2.md).
 ACCURACY_FLOORS = {"claims_459.jsonl": 50, "claims_459_heldout.jsonl": 28, "claims_491_494.jsonl": 60,
-                   "claims_dev2.jsonl": 26}
+                   "claims_dev2.jsonl": 27}
 
 
 @pytest.mark.slow

@@ -24,7 +24,7 @@ from rag.claims.entities import mentions
 from rag.claims.quantities import Quantity, parse_quantities
 from rag.claims.records import Outcome
 from rag.claims.words import content_words
-from rag.lexical import tokenize
+from rag.lexical import stopwords_plus, tokenize
 from rag.numbers import close
 
 # Where a clause ends: punctuation, and the words that join two statements.
@@ -120,6 +120,63 @@ def swapped_roles(claim: str, passage: str, entities: Sequence[str], min_words: 
         thing, other = swapped[0]
         return f"the claim says of {thing} what the passage says of {other}"
     return None
+
+
+# -- what was kept and what was cut -----------------------------------------------------------------------------
+
+# Two sides of one change: "kept A but cut B". A claim that joins the two sides in two clauses can give each side
+# the other's object; said the other way round, it has the same words.
+_KEPT = re.compile(r"\b(?:keep|keeps|kept|same|retain\w*|unchanged|preserv\w*|maintain\w*|intact|untouched)\b", re.I)
+_CUT = re.compile(r"\b(?:cut\w*(?: back)?|reduc\w*|lowered|nerf\w*|remov\w*|dropp\w*|slash\w*|crippl\w*|capped|halved|"
+                  r"throttl\w*|downgrad\w*|limited|restricted)\b", re.I)
+_SIDES = [(_KEPT, _CUT), (re.compile(r"\b(?:more|increas\w*|rais\w*|higher|grew|grow\w*)\b", re.I),
+                           re.compile(r"\b(?:less|fewer|decreas\w*|lower|shrank|shrink\w*|fell)\b", re.I))]
+
+
+def swapped_sides(claim: str, passage: str) -> str | None:
+    """Why the passage puts the claim's two objects on the other sides of one change ("the H800 kept the interconnect
+    but had its FLOPS cut" against "the same FLOPS, but the interconnect cut"), or None.
+
+    The claim must have one clause on each side (kept / cut, more / less). The words that tell its two clauses apart
+    (less the subject both are about: what precedes the change in the first clause) are looked for in the passage's
+    clauses on each side: swapped when each clause's words are found more on the other side than on its own."""
+    clauses = _clauses_with_sides(claim)
+    for first, second in _SIDES:
+        a = [c for c in clauses if first.search(c) and not second.search(c)]
+        b = [c for c in clauses if second.search(c) and not first.search(c)]
+        if len(a) != 1 or len(b) != 1:
+            continue
+        change = first.search(clauses[0]) or second.search(clauses[0])
+        subject = _distinct(clauses[0][: change.start()], first, second) if change else set()
+        wa, wb = _distinct(a[0], first, second) - subject, _distinct(b[0], first, second) - subject
+        wa, wb = wa - wb, wb - wa
+        if not wa or not wb:
+            continue
+        passage_clauses = _clauses_with_sides(passage)
+        pa = set().union(*(_distinct(c, first, second) for c in passage_clauses
+                           if first.search(c) and not second.search(c)))
+        pb = set().union(*(_distinct(c, first, second) for c in passage_clauses
+                           if second.search(c) and not first.search(c)))
+        if len(wa & pb) > len(wa & pa) and len(wb & pa) > len(wb & pb):
+            return (f"the claim says “{first.search(a[0]).group(0)}” of {_said(a[0], wa & pb)} and "
+                    f"“{second.search(b[0]).group(0)}” of {_said(b[0], wb & pa)}; the passage says it the other way "
+                    "round")
+    return None
+
+
+def _clauses_with_sides(text: str) -> list[str]:
+    # "but" and "while" join the two sides; "and" often joins the objects of one side ("FLOPS and memory")
+    return [c.strip() for c in re.split(r"[,;:.!?]|\b(?:but|while|whereas|although|though)\b", text, flags=re.I)
+            if c and c.strip()]
+
+
+def _said(clause: str, stems: set[str]) -> str:
+    """The clause's own words for stemmed tokens, in its order ('flop' -> 'FLOPS')."""
+    return " ".join(w for w in re.findall(r"[\w'’-]+", clause) if set(tokenize([w])[0]) & stems)
+
+
+def _distinct(clause: str, first: re.Pattern, second: re.Pattern) -> set[str]:
+    return content_words(second.sub(" ", first.sub(" ", clause))) - stopwords_plus()
 
 
 # -- order ------------------------------------------------------------------------------------------------------

@@ -107,3 +107,21 @@ def _present_as_written(entity: str, present: set[str]) -> bool:
         return any(w in present for w in words) or "".join(words) in present
     parts = [singular(p) for p in re.findall(r"[a-z0-9]+", entity.lower())]
     return not parts or "".join(parts) in present or all(p in present for p in parts)
+
+
+_CODE = re.compile(r"\b([A-Za-z]{1,3})-?(\d{1,4})\b")
+
+
+def sibling_codes(claim: str, sentence: str) -> str | None:
+    """Why a sentence speaks of another model or chip than the claim's: it names a sibling (same letters, another
+    number) and not the claim's own: 'The H20 is cut back on FLOPS' is not about the claim's H800. None otherwise."""
+    def codes(text: str) -> set[tuple[str, str]]:
+        return {(m.group(1).lower(), m.group(2)) for m in _CODE.finditer(text)}
+
+    claimed, said = codes(claim), codes(sentence)
+    if not claimed or claimed & said:
+        return None
+    other = next(((p, n) for p, n in sorted(said) if any(p == q for q, _ in claimed)), None)
+    if other is None:
+        return None
+    return f"the sentence is about {''.join(other).upper()}, not {', '.join(''.join(c).upper() for c in sorted(claimed))}"

@@ -8,8 +8,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from rag.claims.binding import bound_numbers, reversed_order, swapped_roles
-from rag.claims.entities import claim_entities, missing_entities
+from rag.claims.binding import bound_numbers, reversed_order, swapped_roles, swapped_sides
+from rag.claims.entities import claim_entities, missing_entities, sibling_codes
 from rag.claims.polarity import polarity_conflict
 from rag.claims.quantities import compare_numbers, parse_quantities
 from rag.claims.records import Candidate, Check
@@ -65,6 +65,8 @@ def judge_offline(statement: str, candidates: Sequence[Candidate], config: Claim
         around = context(c.passage.chunk.episode_id, c.start) if context else ""
         context_text = f"{c.passage.chunk.text} {around} {(topic(c.passage.chunk.episode_id) if topic else '') or ''}"
         missing = missing_entities(entities, context_text, c.passage.chunk.speakers)
+        # the context names the claim's chip, but the sentence itself may be about its sibling (H20 for H800)
+        sibling = sibling_codes(statement, c.sentence)
         checks.append(Check("entities", "n/a" if not entities else "fail" if missing else "pass",
                             f"not mentioned: {', '.join(missing)}" if missing else
                             f"mentioned: {', '.join(entities)}" if entities else "the claim names nothing"))
@@ -79,6 +81,8 @@ def judge_offline(statement: str, candidates: Sequence[Candidate], config: Claim
         conflict = polarity_conflict(statement, c.sentence)
         checks.append(Check("negation", "fail" if conflict else "pass", conflict or "same polarity"))
         swapped = swapped_roles(statement, c.window, things) if len(things) > 1 and not missing else None
+        # "X kept A but cut B" said the other way round: one thing, its two objects on each other's side
+        swapped = swapped or (None if missing else swapped_sides(statement, c.window))
         checks.append(Check("roles", "fail" if swapped else "n/a", swapped or "no roles to compare"))
         reversed_ = reversed_order(statement, around or c.passage.chunk.text)
         checks.append(Check("order", "fail" if reversed_ else "n/a", reversed_ or "no order to compare"))
@@ -98,6 +102,9 @@ def judge_offline(statement: str, candidates: Sequence[Candidate], config: Claim
             c.label, c.decided_by = "contradicted", "negation"
         elif any(q.required for q in quantities) and numbers != "pass":
             c.label, c.decided_by = "unrelated", "numbers"
+        elif sibling:  # only support is ruled out: "2,000 H100s" against "2,000 H800s" still contradicts
+            c.label, c.decided_by = "unrelated", "entities"
+            checks[1] = Check("entities", "fail", sibling)
         elif numbers == "pass" or (c.sentence_similarity >= config.support and (
                 c.sentence_coverage >= config.support_sentence_coverage
                 # a long statement (a summary's) is restated over a few sentences, not in one
@@ -107,3 +114,13 @@ def judge_offline(statement: str, candidates: Sequence[Candidate], config: Claim
         else:
             c.label, c.decided_by = "unrelated", "similarity"
         c.reason = next((ch.detail for ch in checks if ch.name == c.decided_by), "")
+    if quantities:
+        # A sentence that backs the claim's words but not its figure, beside one that gives another figure for it,
+        # does not back the claim ("… several CEOs believed me" after "About three years ago, I convinced them").
+        refuted = {(c.passage.chunk.id, c.index) for c in candidates
+                   if c.label == "contradicted" and c.decided_by == "numbers"}
+        for c in candidates:
+            if c.label == "supported" and c.decided_by == "similarity" and (
+                    (c.passage.chunk.id, c.index - 1) in refuted or (c.passage.chunk.id, c.index + 1) in refuted):
+                c.label, c.decided_by = "unrelated", "numbers"
+                c.reason = "a sentence beside it gives another figure for the claim's"

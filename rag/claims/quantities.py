@@ -55,6 +55,9 @@ class Quantity:
         return not (self.names and other.names and not self.names & other.names)
 
 
+_AGO = re.compile(r"\s+\w+\s+ago\b", re.I)  # after the number: its unit, then 'ago'
+
+
 def parse_quantities(text: str) -> list[Quantity]:
     """Numbers with their scale and unit: '$5.5 million' -> 5.5e6 usd; 'closer to 50,000 GPUs' -> 50000 {gpu}.
 
@@ -95,8 +98,9 @@ def parse_quantities(text: str) -> list[Quantity]:
             head = "usd" if n.currency else "percent" if n.percent else "x"
         # A small number in words, or a bare digit counting nothing ('Llama 4'), is weak evidence either way.
         minor = not (n.scale or n.currency or n.percent) and n.value <= 10 and (not n.digits or not unit)
-        out.append(Quantity(value, frozenset(unit), shown, n.start, n.end, minor, head,
-                            article=n.numeral.lower() in ("a", "an") and not n.scale))
+        # "a decade ago" is a point in time, not a rate ("millions a year"): a figure like any other
+        article = n.numeral.lower() in ("a", "an") and not n.scale and not _AGO.match(text, n.end)
+        out.append(Quantity(value, frozenset(unit), shown, n.start, n.end, minor, head, article=article))
     # "half of its capacity" is a share, as "20% of their capacity" is
     for m in _FRACTION.finditer(text):
         out.append(Quantity(_FRACTIONS[" ".join(m.group(1).lower().split())], frozenset({"percent"}), m.group(1),
