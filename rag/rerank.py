@@ -49,10 +49,12 @@ def _spoken(sentences: Sequence[TranscriptSentence]) -> str:
     return " ".join(parts)
 
 
-def _answer_start(moments: EpisodeMoments, i: int) -> tuple[int, int]:
-    """The moment's sentences from where its answer starts: a question someone else answers inside the moment
-    ("So how many GPUs? — We believe closer to 50,000") is skipped, so the citation opens at the answer, and the
-    moment runs on by as many sentences (within its chapter and MAX_SECONDS)."""
+def _answer_span(moments: EpisodeMoments, i: int) -> tuple[int, int]:
+    """The moment's sentences from where its answer starts to where it ends: a question someone else answers inside
+    the moment ("So how many GPUs? — We believe closer to 50,000") is skipped, so the citation opens at the answer,
+    and the moment runs on by as many sentences (within its chapter and MAX_SECONDS); a question someone else asks
+    at its end ("— Lex Fridman: Why doesn't Google compete with Nvidia?") opens the next exchange, not this answer,
+    and is left out of the quote."""
     a, b = moments.bounds[i]
     s = moments.sentences
     skipped = 0
@@ -63,6 +65,11 @@ def _answer_start(moments: EpisodeMoments, i: int) -> tuple[int, int]:
             s[a].start is None or s[b + 1].start is None or s[b + 1].start - s[a].start <= MAX_SECONDS):
         b += 1
         skipped -= 1
+    if s[b].text.rstrip().endswith("?") and s[b].speaker != s[a].speaker:
+        k = b  # the first sentence of that speaker's last turn (s[a] is someone else's, so k > a)
+        while s[k - 1].speaker == s[b].speaker:
+            k -= 1
+        b = k - 1
     return a, b
 
 
@@ -176,7 +183,7 @@ class MomentRanker:
         return [_Candidate(p.chunk.episode_id, i, 0.0, p, moments, vector) for i in ids], rows
 
     def _hit(self, c: _Candidate, terms: QuestionTerms) -> MomentHit:
-        a, b = _answer_start(c.moments, c.index)
+        a, b = _answer_span(c.moments, c.index)
         first = c.moments.sentences[a]
         lo, hi = c.moments.spans([c.index], AROUND_SECONDS)
         around = sum(w for t, w in terms.focus.items() if c.moments.said_in(t, lo, hi)[0]) / terms.total

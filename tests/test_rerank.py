@@ -45,3 +45,34 @@ def test_over_a_large_catalogue_moments_come_from_the_retrieved_passages_alone(t
     assert built == []
     assert hits[0].moment is not None and "fermentation" in hits[0].moment.text
     assert (hits[0].chunk.id, hits[0].moment.start) == (whole[0].chunk.id, whole[0].moment.start)
+
+
+def test_the_quote_opens_at_the_answer_and_leaves_out_the_next_question():
+    """A question another speaker asks at the start of a moment is skipped (the quote opens at the answer); one
+    asked at its end opens the next exchange and is left out, with the speaker's interjection before it kept."""
+    import numpy as np
+
+    from rag.models import TranscriptSentence
+    from rag.moments import EpisodeMoments
+    from rag.rerank import _answer_span
+
+    def said(text, start, speaker):
+        return TranscriptSentence(text, start, start + 5, speaker, "Chips")
+
+    sents = [said("So how many GPUs do they have?", 0, "Lex Fridman"),
+             said("We believe closer to 50,000 GPUs.", 5, "Dylan Patel"),
+             said("Spread over research and trading.", 10, "Dylan Patel"),
+             said("Yeah.", 15, "Nathan Lambert"),
+             said("Why doesn't Google sell TPUs?", 20, "Lex Fridman"),
+             said("Because they use them all.", 25, "Dylan Patel"),
+             said("Why would they sell them?", 30, "Dylan Patel")]
+    vectors = np.eye(len(sents), dtype=np.float32)
+
+    def span(bounds):
+        a, b = _answer_span(EpisodeMoments("ep", sents, bounds, vectors, vectors, [frozenset()] * len(sents)), 0)
+        return [s.text for s in sents[a : b + 1]]
+
+    assert span([(0, 3)] + [(i, i) for i in range(1, 7)]) == [
+        "We believe closer to 50,000 GPUs.", "Spread over research and trading.", "Yeah."]
+    # the same question at the end of the speaker's own turn is part of what he says
+    assert span([(5, 6)] + [(i, i) for i in range(1, 7)])[-1] == "Why would they sell them?"
