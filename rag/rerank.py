@@ -49,16 +49,29 @@ def _spoken(sentences: Sequence[TranscriptSentence]) -> str:
     return " ".join(parts)
 
 
+_BACKCHANNEL = frozenset("yeah yes yep right okay ok sure exactly mm-hmm mhm uh-huh hmm wow true totally".split())
+
+
+def _says_nothing(text: str) -> bool:
+    """A question, a word or two cut off ("TS-", "AWS is-") or a backchannel ("Yeah.", "Mm-hmm"): a turn that answers
+    nothing, so a quote should not open with it."""
+    text = text.strip()
+    words = text.split()
+    return text.endswith("?") or len(words) <= 3 and (
+        text.endswith(("-", "—", "…")) or all(w.strip(".,!…").lower() in _BACKCHANNEL for w in words))
+
+
 def _answer_span(moments: EpisodeMoments, i: int) -> tuple[int, int]:
     """The moment's sentences from where its answer starts to where it ends: a question someone else answers inside
-    the moment ("So how many GPUs? — We believe closer to 50,000") is skipped, so the citation opens at the answer,
-    and the moment runs on by as many sentences (within its chapter and MAX_SECONDS); a question someone else asks
-    at its end ("— Lex Fridman: Why doesn't Google compete with Nvidia?") opens the next exchange, not this answer,
-    and is left out of the quote."""
+    the moment ("So how many GPUs? — We believe closer to 50,000"), or an interrupted start or a "Yeah" before
+    another speaker goes on, is skipped, so the citation opens at the answer and names who gives it, and the moment
+    runs on by as many sentences (within its chapter and MAX_SECONDS); a question someone else asks at its end
+    ("— Lex Fridman: Why doesn't Google compete with Nvidia?") opens the next exchange, not this answer, and is left
+    out of the quote."""
     a, b = moments.bounds[i]
     s = moments.sentences
     skipped = 0
-    while a < b and s[a].text.rstrip().endswith("?") and s[a + 1].speaker != s[a].speaker:
+    while a < b and _says_nothing(s[a].text) and s[a + 1].speaker != s[a].speaker:
         a += 1
         skipped += 1
     while skipped and b + 1 < len(s) and s[b + 1].chapter == s[a].chapter and (

@@ -76,3 +76,26 @@ def test_the_quote_opens_at_the_answer_and_leaves_out_the_next_question():
         "We believe closer to 50,000 GPUs.", "Spread over research and trading.", "Yeah."]
     # the same question at the end of the speaker's own turn is part of what he says
     assert span([(5, 6)] + [(i, i) for i in range(1, 7)])[-1] == "Why would they sell them?"
+
+
+def test_the_quote_opens_after_an_interrupted_start_or_a_yeah():
+    import numpy as np
+
+    from rag.models import TranscriptSentence
+    from rag.moments import EpisodeMoments
+    from rag.rerank import _answer_span
+
+    def said(text, start, speaker):
+        return TranscriptSentence(text, start, start + 5, speaker, "Taiwan")
+
+    sents = [said("TS-", 0, "Dylan Patel"), said("Yeah.", 2, "Lex Fridman"),
+             said("Arizona is getting better as time goes on.", 4, "Nathan Lambert"),
+             said("TSMC has built a fifth of its capacity there.", 9, "Dylan Patel")]
+    vectors = np.eye(len(sents), dtype=np.float32)
+    moments = EpisodeMoments("ep", sents, [(0, 2), (1, 2), (2, 3), (3, 3)], vectors, vectors,
+                             [frozenset()] * len(sents))
+    a, b = _answer_span(moments, 0)
+    assert sents[a].speaker == "Nathan Lambert" and b == 3  # opens at Nathan's answer, runs on by two sentences
+    # a short sentence that says something is no interruption
+    sents[0] = said("TSMC is fine.", 0, "Dylan Patel")
+    assert _answer_span(moments, 0)[0] == 0
