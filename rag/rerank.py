@@ -57,8 +57,8 @@ def _says_nothing(text: str) -> bool:
     nothing, so a quote should not open with it."""
     text = text.strip()
     words = text.split()
-    return text.endswith("?") or len(words) <= 3 and (
-        text.endswith(("-", "—", "…")) or all(w.strip(".,!…").lower() in _BACKCHANNEL for w in words))
+    return text.endswith("?") or (len(words) <= 3 and (
+        text.endswith(("-", "—", "…")) or all(w.strip(".,!…").lower() in _BACKCHANNEL for w in words)))
 
 
 def _answer_span(moments: EpisodeMoments, i: int) -> tuple[int, int]:
