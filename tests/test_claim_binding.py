@@ -99,4 +99,4 @@ def test_a_sentence_about_a_sibling_chip_is_not_about_the_claims():
     assert sibling_codes("the H800 had its FLOPS cut", "The A100 is an older chip.") is None  # not a sibling
     assert sibling_codes("DeepSeek trained V3 cheaply", "R1 came out in January.") is None
     assert sibling_codes("OpenAI's o3 reasons longer", "o1 was the first reasoning model.") == (
-        "the sentence is about O1, not O3")
+        "the sentence is about o1, not o3")

@@ -115,13 +115,13 @@ _CODE = re.compile(r"\b([A-Za-z]{1,3})-?(\d{1,4})\b")
 def sibling_codes(claim: str, sentence: str) -> str | None:
     """Why a sentence speaks of another model or chip than the claim's: it names a sibling (same letters, another
     number) and not the claim's own: 'The H20 is cut back on FLOPS' is not about the claim's H800. None otherwise."""
-    def codes(text: str) -> set[tuple[str, str]]:
-        return {(m.group(1).lower(), m.group(2)) for m in _CODE.finditer(text)}
+    def codes(text: str) -> dict[tuple[str, str], str]:
+        return {(m.group(1).lower(), m.group(2)): m.group(0) for m in _CODE.finditer(text)}
 
     claimed, said = codes(claim), codes(sentence)
-    if not claimed or claimed & said:
+    if not claimed or claimed.keys() & said.keys():
         return None
-    other = next(((p, n) for p, n in sorted(said) if any(p == q for q, _ in claimed)), None)
+    other = next((said[k] for k in sorted(said) if any(k[0] == q for q, _ in claimed)), None)
     if other is None:
         return None
-    return f"the sentence is about {''.join(other).upper()}, not {', '.join(''.join(c).upper() for c in sorted(claimed))}"
+    return f"the sentence is about {other}, not {', '.join(claimed.values())}"
