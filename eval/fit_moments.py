@@ -77,6 +77,12 @@ listwise one were measured with the pointwise ranker of their time.
   or 60 s of a gold start" instead of "within 15 s or inside the span" (0.58 / 0.57 / 0.58); quoting from after a
   question another speaker asks inside the moment, not only at its start (answers' first citation unchanged,
   #494 must-mention 0.47 → 0.46).
+- Also with the listwise ranker (mean of the three held-out episodes 0.607): the question's focus words (IDF-weighted)
+  said inside the moment itself, or within 15 / 30 / 120 s of it instead of a minute, beside `around` (0.568-0.610);
+  "the moment opens with the host" and the host's share of its sentences (0.598-0.607); the share of the question's
+  ten closest moments that are in the moment's episode (0.584). Search results with passages kept a minute apart (a
+  moment within 60 s of a better one's pushed down): any citation +0.02 on #491/#494, but #494 must-mention 0.48 →
+  0.46 and abstention recall 0.84 → 0.82 (its model reads the top three moments). None kept.
 - Abstention with the listwise ranker, beside its four signals: the best moment's softmax share among the
   candidates, its lead over the second, the entropy of the candidates' scores, its cosine, the focus share said
   around it, and "a focus word the index never contains" (a third of the answerable questions have one, against
