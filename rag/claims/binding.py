@@ -7,6 +7,9 @@ embedding) cannot make, because a claim with its parts swapped uses the same wor
 - Swapped roles: "Codex is the silly coworker and Opus the reliable weirdo" against "Opus is the silly one, Codex
   the weirdo". Each clause of the claim that names one thing is compared with the passage's clauses about that
   thing and about the other one.
+- Kept and cut: "the H800 kept the interconnect but had its FLOPS cut" against "the same FLOPS, but the interconnect
+  cut". The two sides of one change (kept / cut, more / less), each with the words of its clause, are compared with
+  the passage's clauses on each side.
 - Reversed order: "first R1, then V3" against a passage that tells V3 first. The two steps of a sequence the claim
   states are located in the conversation around the candidate, which narrates a sequence in its order.
 
