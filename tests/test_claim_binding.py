@@ -2,7 +2,8 @@
 
 import pytest
 
-from rag.claims.binding import bound_numbers, claimed_order, reversed_order, swapped_roles
+from rag.claims.binding import bound_numbers, claimed_order, reversed_order, swapped_roles, swapped_sides
+from rag.claims.entities import sibling_codes
 
 PASSAGE = ("The old cluster trained the model in about 40 days last year. "
            "The new cluster did the same run in 3 days this spring.")
@@ -72,8 +73,6 @@ def test_reversed_order_is_a_conflict():
 
 def test_what_was_kept_and_what_was_cut_said_the_other_way_round():
     """"X kept A but cut B" against a passage where X kept B and cut A: the same words, the other way round."""
-    from rag.claims.binding import swapped_sides
-
     passage = ("So, the H800 was the same performance as H100 on FLOPS, but it just had the interconnect bandwidth "
                "cut. DeepSeek knew how to use it.")
     claim = "the H800 kept the H100's interconnect bandwidth but had its FLOPS cut back."
@@ -91,8 +90,6 @@ def test_what_was_kept_and_what_was_cut_said_the_other_way_round():
 
 
 def test_a_sentence_about_a_sibling_chip_is_not_about_the_claims():
-    from rag.claims.entities import sibling_codes
-
     assert sibling_codes("the H800 had its FLOPS cut", "The H20 is cut back on FLOPS.") == (
         "the sentence is about H20, not H800")
     assert sibling_codes("the H800 had its FLOPS cut", "The H800 and the H20 were both cut.") is None

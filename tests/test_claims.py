@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from rag.claims import (
-    VERDICTS, Candidate, ClaimError, compare_numbers, claim_entities, decide, find_attribution, foreign_language,
-    missing_entities, name_variants, parse_quantities, polarity_conflict,
+    VERDICTS, Candidate, ClaimConfig, ClaimError, compare_numbers, claim_entities, decide, find_attribution,
+    foreign_language, judge_offline, missing_entities, name_variants, parse_quantities, polarity_conflict,
 )
 from rag.models import Chunk, Moment, Passage
 
@@ -201,8 +201,6 @@ def test_a_much_closer_contradiction_outweighs_a_weak_support():
 
 def test_a_sentence_beside_one_that_gives_another_figure_does_not_back_the_claim():
     """It backs the claim's words but not its figure, and the sentence before it gives another figure."""
-    from rag.claims import ClaimConfig, judge_offline
-
     text = "About three years ago, I convinced several of the CEOs. At first it sounded ridiculous, but they believed me."
     chunk = Chunk("c", "ep", "transcript", text, 10.0, 20.0, ["Jensen Huang"], None, None,
                   [Moment(0, 10.0, "Jensen Huang")], 0)

@@ -1,5 +1,10 @@
 """The moment ranker: passages ranked by their best moment, each carrying it (start, speaker, text)."""
 
+import numpy as np
+
+from rag.models import TranscriptSentence
+from rag.moments import EpisodeMoments
+from rag.rerank import _answer_span
 from rag.settings import Settings
 
 
@@ -47,55 +52,42 @@ def test_over_a_large_catalogue_moments_come_from_the_retrieved_passages_alone(t
     assert (hits[0].chunk.id, hits[0].moment.start) == (whole[0].chunk.id, whole[0].moment.start)
 
 
+def _said(text, start, speaker):
+    return TranscriptSentence(text, start, start + 5, speaker, "Chips")
+
+
+def _span(sents, bounds):
+    """The sentences the quote of moment 0 holds, given each moment's sentence bounds."""
+    vectors = np.eye(len(sents), dtype=np.float32)
+    a, b = _answer_span(EpisodeMoments("ep", sents, bounds, vectors, vectors, [frozenset()] * len(sents)), 0)
+    return sents[a : b + 1]
+
+
 def test_the_quote_opens_at_the_answer_and_leaves_out_the_next_question():
     """A question another speaker asks at the start of a moment is skipped (the quote opens at the answer); one
     asked at its end opens the next exchange and is left out, with the speaker's interjection before it kept."""
-    import numpy as np
-
-    from rag.models import TranscriptSentence
-    from rag.moments import EpisodeMoments
-    from rag.rerank import _answer_span
-
-    def said(text, start, speaker):
-        return TranscriptSentence(text, start, start + 5, speaker, "Chips")
-
-    sents = [said("So how many GPUs do they have?", 0, "Lex Fridman"),
-             said("We believe closer to 50,000 GPUs.", 5, "Dylan Patel"),
-             said("Spread over research and trading.", 10, "Dylan Patel"),
-             said("Yeah.", 15, "Nathan Lambert"),
-             said("Why doesn't Google sell TPUs?", 20, "Lex Fridman"),
-             said("Because they use them all.", 25, "Dylan Patel"),
-             said("Why would they sell them?", 30, "Dylan Patel")]
-    vectors = np.eye(len(sents), dtype=np.float32)
-
-    def span(bounds):
-        a, b = _answer_span(EpisodeMoments("ep", sents, bounds, vectors, vectors, [frozenset()] * len(sents)), 0)
-        return [s.text for s in sents[a : b + 1]]
-
-    assert span([(0, 3)] + [(i, i) for i in range(1, 7)]) == [
+    sents = [_said("So how many GPUs do they have?", 0, "Lex Fridman"),
+             _said("We believe closer to 50,000 GPUs.", 5, "Dylan Patel"),
+             _said("Spread over research and trading.", 10, "Dylan Patel"),
+             _said("Yeah.", 15, "Nathan Lambert"),
+             _said("Why doesn't Google sell TPUs?", 20, "Lex Fridman"),
+             _said("Because they use them all.", 25, "Dylan Patel"),
+             _said("Why would they sell them?", 30, "Dylan Patel")]
+    others = [(i, i) for i in range(1, 7)]
+    assert [s.text for s in _span(sents, [(0, 3)] + others)] == [
         "We believe closer to 50,000 GPUs.", "Spread over research and trading.", "Yeah."]
     # the same question at the end of the speaker's own turn is part of what he says
-    assert span([(5, 6)] + [(i, i) for i in range(1, 7)])[-1] == "Why would they sell them?"
+    assert _span(sents, [(5, 6)] + others)[-1].text == "Why would they sell them?"
 
 
 def test_the_quote_opens_after_an_interrupted_start_or_a_yeah():
-    import numpy as np
-
-    from rag.models import TranscriptSentence
-    from rag.moments import EpisodeMoments
-    from rag.rerank import _answer_span
-
-    def said(text, start, speaker):
-        return TranscriptSentence(text, start, start + 5, speaker, "Taiwan")
-
-    sents = [said("TS-", 0, "Dylan Patel"), said("Yeah.", 2, "Lex Fridman"),
-             said("Arizona is getting better as time goes on.", 4, "Nathan Lambert"),
-             said("TSMC has built a fifth of its capacity there.", 9, "Dylan Patel")]
-    vectors = np.eye(len(sents), dtype=np.float32)
-    moments = EpisodeMoments("ep", sents, [(0, 2), (1, 2), (2, 3), (3, 3)], vectors, vectors,
-                             [frozenset()] * len(sents))
-    a, b = _answer_span(moments, 0)
-    assert sents[a].speaker == "Nathan Lambert" and b == 3  # opens at Nathan's answer, runs on by two sentences
+    sents = [_said("TS-", 0, "Dylan Patel"), _said("Yeah.", 2, "Lex Fridman"),
+             _said("Arizona is getting better as time goes on.", 4, "Nathan Lambert"),
+             _said("TSMC has built a fifth of its capacity there.", 9, "Dylan Patel")]
+    bounds = [(0, 2), (1, 2), (2, 3), (3, 3)]
+    quote = _span(sents, bounds)
+    # opens at Nathan's answer, runs on by two sentences
+    assert quote[0].speaker == "Nathan Lambert" and quote[-1] is sents[3]
     # a short sentence that says something is no interruption
-    sents[0] = said("TSMC is fine.", 0, "Dylan Patel")
-    assert _answer_span(moments, 0)[0] == 0
+    sents[0] = _said("TSMC is fine.", 0, "Dylan Patel")
+    assert _span(sents, bounds)[0] is sents[0]

@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from rag.claims.entities import mentions
 from rag.claims.quantities import Quantity, parse_quantities
@@ -143,28 +144,36 @@ def swapped_sides(claim: str, passage: str) -> str | None:
     The claim must have one clause on each side (kept / cut, more / less). The words that tell its two clauses apart
     (less the subject both are about: what precedes the change in the first clause) are looked for in the passage's
     clauses on each side: swapped when each clause's words are found more on the other side than on its own."""
+    for first, second, a, b, wa, wb in _claim_sides(claim):
+        passage_clauses = _clauses_with_sides(passage)
+        pa = set().union(*(_distinct(c, first, second) for c in _on_side(passage_clauses, first, second)))
+        pb = set().union(*(_distinct(c, first, second) for c in _on_side(passage_clauses, second, first)))
+        if len(wa & pb) > len(wa & pa) and len(wb & pa) > len(wb & pb):
+            return (f"the claim says “{first.search(a).group(0)}” of {_said(a, wa & pb)} and "
+                    f"“{second.search(b).group(0)}” of {_said(b, wb & pa)}; the passage says it the other way round")
+    return None
+
+
+@lru_cache(maxsize=256)
+def _claim_sides(claim: str) -> tuple[tuple[re.Pattern, re.Pattern, str, str, frozenset[str], frozenset[str]], ...]:
+    """For each change the claim states once on each side: the two sides' patterns, its clause on each, and the
+    words that tell those clauses apart. Read once per claim, not once per candidate sentence it is judged against."""
     clauses = _clauses_with_sides(claim)
+    out = []
     for first, second in _SIDES:
-        a = [c for c in clauses if first.search(c) and not second.search(c)]
-        b = [c for c in clauses if second.search(c) and not first.search(c)]
+        a, b = _on_side(clauses, first, second), _on_side(clauses, second, first)
         if len(a) != 1 or len(b) != 1:
             continue
         change = first.search(clauses[0]) or second.search(clauses[0])
         subject = _distinct(clauses[0][: change.start()], first, second) if change else set()
         wa, wb = _distinct(a[0], first, second) - subject, _distinct(b[0], first, second) - subject
-        wa, wb = wa - wb, wb - wa
-        if not wa or not wb:
-            continue
-        passage_clauses = _clauses_with_sides(passage)
-        pa = set().union(*(_distinct(c, first, second) for c in passage_clauses
-                           if first.search(c) and not second.search(c)))
-        pb = set().union(*(_distinct(c, first, second) for c in passage_clauses
-                           if second.search(c) and not first.search(c)))
-        if len(wa & pb) > len(wa & pa) and len(wb & pa) > len(wb & pb):
-            return (f"the claim says “{first.search(a[0]).group(0)}” of {_said(a[0], wa & pb)} and "
-                    f"“{second.search(b[0]).group(0)}” of {_said(b[0], wb & pa)}; the passage says it the other way "
-                    "round")
-    return None
+        if wa - wb and wb - wa:
+            out.append((first, second, a[0], b[0], frozenset(wa - wb), frozenset(wb - wa)))
+    return tuple(out)
+
+
+def _on_side(clauses: list[str], side: re.Pattern, other: re.Pattern) -> list[str]:
+    return [c for c in clauses if side.search(c) and not other.search(c)]
 
 
 def _clauses_with_sides(text: str) -> list[str]:

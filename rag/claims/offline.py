@@ -67,9 +67,10 @@ def judge_offline(statement: str, candidates: Sequence[Candidate], config: Claim
         missing = missing_entities(entities, context_text, c.passage.chunk.speakers)
         # the context names the claim's chip, but the sentence itself may be about its sibling (H20 for H800)
         sibling = sibling_codes(statement, c.sentence)
-        checks.append(Check("entities", "n/a" if not entities else "fail" if missing else "pass",
-                            f"not mentioned: {', '.join(missing)}" if missing else
-                            f"mentioned: {', '.join(entities)}" if entities else "the claim names nothing"))
+        entity_check = Check("entities", "n/a" if not entities else "fail" if missing else "pass",
+                             f"not mentioned: {', '.join(missing)}" if missing else
+                             f"mentioned: {', '.join(entities)}" if entities else "the claim names nothing")
+        checks.append(entity_check)
         # Numbers are compared within the sentence itself: its neighbours are candidates of their own, and the
         # evidence shown must be the sentence that states the number. Several numbers of one kind are bound to
         # their contexts over the sentence and its neighbours (a claim often joins two sentences' figures).
@@ -104,7 +105,7 @@ def judge_offline(statement: str, candidates: Sequence[Candidate], config: Claim
             c.label, c.decided_by = "unrelated", "numbers"
         elif sibling:  # only support is ruled out: "2,000 H100s" against "2,000 H800s" still contradicts
             c.label, c.decided_by = "unrelated", "entities"
-            checks[1] = Check("entities", "fail", sibling)
+            checks[checks.index(entity_check)] = Check("entities", "fail", sibling)
         elif numbers == "pass" or (c.sentence_similarity >= config.support and (
                 c.sentence_coverage >= config.support_sentence_coverage
                 # a long statement (a summary's) is restated over a few sentences, not in one
