@@ -37,8 +37,8 @@ from rag.assistant import Assistant  # noqa: E402
 from rag.evaluation.datasets import load_dataset  # noqa: E402
 from rag.evaluation.metrics import within  # noqa: E402
 from rag.evaluation.runner import score_answer  # noqa: E402
-from rag.moment_rank import (ABSTAIN_BELOW, FEATURES, WEAK_SCORE, answerable_probability,  # noqa: E402
-                             score)
+from rag.moment_rank import (ABSTAIN_BELOW, FEATURES, WEAK_SCORE, Ranking, answerable_probability,  # noqa: E402
+                             ranking, score)
 from rag.settings import Settings  # noqa: E402
 
 DEV = ("lex-fridman-459", "lex-fridman-491", "lex-fridman-494")
@@ -287,12 +287,15 @@ def abstention_rule(coef, intercept: float, threshold: float):
         z = float(np.dot(coef, [score_, missing_first, missing_all, unknown]) + intercept)
         return 1.0 / (1.0 + math.exp(-z))
 
-    saved = extractive.answerable_probability, extractive.ABSTAIN_BELOW
-    extractive.answerable_probability, extractive.ABSTAIN_BELOW = probability, threshold
+    def rule(moment_model: bool) -> Ranking:
+        return replace(ranking(moment_model), abstain_below=threshold)
+
+    saved = extractive.answerable_probability, extractive.ranking
+    extractive.answerable_probability, extractive.ranking = (lambda *signals: probability(*signals[:4])), rule
     try:
         yield
     finally:
-        extractive.answerable_probability, extractive.ABSTAIN_BELOW = saved
+        extractive.answerable_probability, extractive.ranking = saved
 
 
 def held_out_answers(a: Assistant, data, fit, ranked, configs: dict) -> dict:

@@ -21,7 +21,7 @@ from rag.answer.extractive import ExtractiveAnswerer
 from rag.answer.llm import LLMAnswerer
 from rag.llm import LLMClient, LLMError, LLMNotConfigured, deadline_after
 from rag.chunking import ChunkingConfig, embedding_text
-from rag.embedding import CachedEmbedder, make_embedder
+from rag.embedding import CachedEmbedder, make_embedder, moment_embedder
 from rag.errors import EmptyLibraryError, SourceError, UnknownEpisodeError
 from rag.index import ChromaIndex
 from rag.lazy import locked_cached_property as cached_property
@@ -110,7 +110,13 @@ class Assistant:
         # The version retrieval last refreshed (it refreshes before every search): no store round trip per episode.
         return MomentStore(self.index.episode_chunks, self.embedder.embed,
                            lambda: self.index.seen_version or self.index.version(), size_of=self._passage_count,
-                           tokens=TermCache(self.settings.cache / "terms").tokenize)
+                           tokens=TermCache(self.settings.cache / "terms").tokenize,
+                           deep_embed=self.moment_embedder.embed if self.moment_embedder else None)
+
+    @cached_property
+    def moment_embedder(self) -> CachedEmbedder | None:
+        """The moment model (PODRAG_MOMENT_MODEL) behind the embedding cache; None when it is off."""
+        return moment_embedder(self.settings, self.embedder.cache)
 
     def _passage_count(self, episode_id: str) -> int:
         record = self.index.records(refresh=False).get(episode_id)

@@ -271,6 +271,20 @@ def local_embedder(settings: Settings) -> Embedder:
     return torch_embedder()
 
 
+def moment_embedder(settings: Settings, cache: EmbeddingCache) -> CachedEmbedder | None:
+    """The moment model (rag/mpnet.py) through ONNX, or sentence-transformers if its export fails; None when
+    PODRAG_MOMENT_MODEL=none. Nothing is loaded until the first text is embedded."""
+    if settings.moment_model == "none":
+        return None
+    from rag.embedding_onnx import MPNET, BundledEmbedder
+
+    def torch_embedder() -> SentenceTransformerEmbedder:
+        return SentenceTransformerEmbedder(str(MPNET.locate(settings.cache)), settings.embed_batch_size)
+
+    inner = BundledEmbedder(settings.cache, settings.embed_backend == "onnx", torch_embedder, MPNET)
+    return CachedEmbedder(inner, cache, settings.embed_batch_size)
+
+
 def make_embedder(settings: Settings) -> CachedEmbedder:
     """The configured embedder (local model, or the endpoint at PODRAG_EMBED_BASE_URL), behind the on-disk cache.
 

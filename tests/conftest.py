@@ -73,6 +73,26 @@ def fake_embedder(tmp_path_factory):
 REAL_MODEL_MARKERS = ("slow", "browser")
 
 
+_MOMENT_MODEL: list = []
+
+
+def share_models(assistant, embedder) -> None:
+    """Give `assistant` the session's loaded models: `embedder`, and the moment model beside the real one (loaded
+    once per session; none beside the fake one, so unit tests never load it)."""
+    from tests.fake_embedder import FakeEmbedder
+
+    assistant.__dict__["embedder"] = embedder  # cached_property slots
+    if isinstance(embedder.inner, FakeEmbedder):
+        assistant.__dict__["moment_embedder"] = None
+        return
+    if not _MOMENT_MODEL:
+        from rag.embedding import moment_embedder
+        from rag.settings import Settings
+
+        _MOMENT_MODEL.append(moment_embedder(Settings(cache=TEST_CACHE, _env_file=None), embedder.cache))
+    assistant.__dict__["moment_embedder"] = _MOMENT_MODEL[0]
+
+
 @pytest.fixture
 def embedder(request):
     """The embedder a test gets: the fake one for unit tests (`make test-fast` never loads the model), the real
@@ -88,7 +108,7 @@ def assistant(settings, embedder):
     from rag.assistant import Assistant
 
     a = Assistant(settings)
-    a.__dict__["embedder"] = embedder  # cached_property slot: reuse the loaded model
+    share_models(a, embedder)
     return a
 
 
@@ -98,7 +118,7 @@ def make_assistant(embedder, **settings):
     from rag.settings import Settings
 
     a = Assistant(Settings(**{"cache": TEST_CACHE, "_env_file": None, **settings}))
-    a.__dict__["embedder"] = embedder
+    share_models(a, embedder)
     return a
 
 
@@ -211,7 +231,7 @@ def corpus_assistant(tmp_path_factory, real_embedder):
     from rag.settings import Settings
 
     a = Assistant(Settings(index=tmp_path_factory.mktemp("corpus-index"), cache=TEST_CACHE, _env_file=None))
-    a.__dict__["embedder"] = real_embedder
+    share_models(a, real_embedder)
     report = a.ingest([ROOT / "data" / "episodes", SHARED_CORPUS])
     assert report.ok, report.failed
     # A claim's verdict is a function of the claim and this (never changed) index: the dev-set accuracy test

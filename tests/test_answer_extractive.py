@@ -13,7 +13,8 @@ VIDEO = "https://www.youtube.com/watch?v=abc"
 def passage(rank, start, speaker, text, score, missing=(), unknown=(), episode="ep-1"):
     chunk = Chunk(f"c{rank}", episode, "transcript", text, start - 10, start + 50, [speaker], "Chips", None,
                   [Moment(0, start, speaker)], rank)
-    hit = MomentHit(episode, 0, 1, start, start + 20, speaker, score, text, 0.6, 0.5, tuple(missing), tuple(unknown))
+    hit = MomentHit(episode, 0, 1, start, start + 20, speaker, score, text, 0.6, 0.5, tuple(missing), tuple(unknown),
+                    moment_model=True)
     return Passage(chunk, score, rank, None, moment=hit)
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rag.moment_rank import FEATURES, INTERCEPT, WEIGHTS, ChunkSignal, features, question_terms, score
+from rag.moment_rank import (FEATURES, INTERCEPT, WEIGHTS, WITHOUT_MOMENT_MODEL, ChunkSignal, features,
+                             question_terms, ranking, score)
 from rag.moments import build_moments
 from tests.test_moments import bag_of_words, sentence
 
@@ -23,6 +24,24 @@ def test_each_signal_lands_in_its_column_and_a_moment_outside_the_passages_gets_
     assert (first["chunk_rank"], first["chunk_cosine"], first["bm25"]) == pytest.approx((0.5, 0.7, 0.4))
     second = dict(zip(FEATURES, rows[1].tolist()))
     assert second["chunk_rank"] == second["chunk_cosine"] == second["bm25"] == 0.0 and second["around"] < 1.0
+
+
+def test_the_moment_model_scores_moments_by_its_own_vectors_and_without_it_the_old_ranker_applies():
+    sents = [sentence("Taiwan makes the chips at TSMC in Hsinchu.", 0, chapter="Chips"),
+             sentence("Cold fermentation of the dough takes thirty six hours.", 100, chapter="Bread")]
+    # a second "model" that sees the words reversed: the deep column must come from it, not from the first
+    reversed_words = lambda texts: bag_of_words([" ".join(reversed(t.split())) for t in texts])  # noqa: E731
+    m = build_moments("ep", sents, bag_of_words, deep_embed=reversed_words)
+    q = "Who makes the chips in Taiwan?"
+    terms = question_terms(q, {"chip": 1, "taiwan": 1}, 10, [])
+    deep_query = reversed_words([q])[0]
+    rows = features(m, [0, 1], bag_of_words([q])[0], terms, [None, None], deep_query)
+    assert rows[:, FEATURES.index("deep")] == pytest.approx(m.deep_vectors @ deep_query)
+    assert rows[0, FEATURES.index("deep")] > rows[1, FEATURES.index("deep")] > -1
+    without = features(build_moments("ep", sents, bag_of_words), [0, 1], bag_of_words([q])[0], terms, [None, None])
+    assert not without[:, FEATURES.index("deep")].any()
+    assert ranking(False) is WITHOUT_MOMENT_MODEL and WITHOUT_MOMENT_MODEL.weights["deep"] == 0.0
+    assert ranking(True).weights["deep"] > 0
 
 
 def test_the_score_is_the_weights_over_the_signals():

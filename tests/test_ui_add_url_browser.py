@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser import chromium, screenshot, serve
-from tests.conftest import TEST_CACHE
+from tests.conftest import TEST_CACHE, share_models
 from tests.fetch_data import episode, rss, vtt
 from tests.fetch_server import FetchServer
 
@@ -22,7 +22,7 @@ def test_a_feed_pasted_into_the_library_tab_is_fetched_and_indexed(tmp_path, emb
     # The app may not fetch from this machine's own network unless told: the test server is on 127.0.0.1.
     settings = Settings(index=tmp_path / "index", cache=TEST_CACHE, fetch_allow_private=True, _env_file=None)
     assistant = Assistant(settings)
-    assistant.__dict__["embedder"] = embedder
+    share_models(assistant, embedder)
     with FetchServer() as site:
         for n, topic in ((1, "pretzels"), (2, "kites made of bread dough")):
             site.file(f"/{n}.vtt", vtt(episode(topic)), "text/vtt")

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from tests.browser import chromium, screenshot, serve
-from tests.conftest import TEST_CACHE, write_tiny_corpus
+from tests.conftest import TEST_CACHE, share_models, write_tiny_corpus
 
 pytestmark = pytest.mark.browser
 
@@ -41,7 +41,7 @@ def app(tmp_path_factory, real_embedder):
                                                   "video_url": "https://www.youtube.com/watch?v=xss"}))
     settings = Settings(index=root / "index", cache=TEST_CACHE, _env_file=None)
     assistant = Assistant(settings)
-    assistant.__dict__["embedder"] = real_embedder
+    share_models(assistant, real_embedder)
     report = assistant.ingest([corpus])
     assert report.ok, report.failed
     with serve(assistant) as url:

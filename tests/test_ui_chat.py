@@ -6,7 +6,7 @@ import time
 
 from rag.assistant import Assistant
 from rag.settings import Settings
-from tests.conftest import TEST_CACHE
+from tests.conftest import TEST_CACHE, share_models
 from tools.net import free_port
 from ui import chat_tab
 
@@ -25,7 +25,7 @@ class TokenStream(Assistant):
 def test_partial_text_streams_at_word_boundaries_then_the_cited_answer(tiny_assistant, monkeypatch):
     monkeypatch.setattr(chat_tab, "STREAM_INTERVAL", 0.05)
     assistant = TokenStream(tiny_assistant.settings)
-    assistant.__dict__["embedder"] = tiny_assistant.embedder
+    share_models(assistant, tiny_assistant.embedder)
     updates = list(chat_tab.stream_turn(assistant, "How many GPUs does DeepSeek have?", None, []))
 
     first, *middle, last = updates
@@ -58,7 +58,7 @@ def test_an_unreachable_index_is_an_error_message_not_a_crash(embedder, tmp_path
     settings = Settings(index=tmp_path / "i", cache=TEST_CACHE, chroma_url=f"http://127.0.0.1:{free_port()}",
                         _env_file=None)
     assistant = Assistant(settings)
-    assistant.__dict__["embedder"] = embedder
+    share_models(assistant, embedder)
     messages, turn = list(chat_tab.stream_turn(assistant, "anything?", None, []))[-1]
     assert turn.answer is None and turn.sources == []
     assert "Something went wrong" in messages[1]["content"]
@@ -69,7 +69,7 @@ def test_asking_an_empty_library_says_how_to_add_episodes(embedder, tmp_path):
     """A new user's first question, before any episode is added: the chat says the library is empty and how to
     fill it, as the CLI does, not "the episodes don't seem to cover this"."""
     assistant = Assistant(Settings(index=tmp_path / "i", cache=TEST_CACHE, _env_file=None))
-    assistant.__dict__["embedder"] = embedder
+    share_models(assistant, embedder)
     messages, turn = list(chat_tab.stream_turn(assistant, "How many GPUs does DeepSeek have?", None, []))[-1]
     assert turn.answer is None and turn.sources == []
     text = html.unescape(messages[1]["content"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser import chromium, screenshot, serve
-from tests.conftest import TEST_CACHE, write_tiny_corpus
+from tests.conftest import TEST_CACHE, share_models, write_tiny_corpus
 
 pytestmark = pytest.mark.browser
 
@@ -17,7 +17,7 @@ def url(tmp_path_factory, real_embedder):
 
     root = tmp_path_factory.mktemp("claims-ui")
     assistant = Assistant(Settings(index=root / "index", cache=TEST_CACHE, _env_file=None))
-    assistant.__dict__["embedder"] = real_embedder
+    share_models(assistant, real_embedder)
     assert assistant.ingest([write_tiny_corpus(root / "corpus")]).ok
     with serve(assistant) as address:
         yield address

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser import chromium, screenshot, serve
-from tests.conftest import TEST_CACHE, write_tiny_corpus
+from tests.conftest import TEST_CACHE, share_models, write_tiny_corpus
 from tests.openai_server import Reply
 
 pytestmark = pytest.mark.browser
@@ -23,7 +23,7 @@ def test_llm_answer_streams_with_model_name_checked_citations(tmp_path, embedder
                         llm_base_url=openai_server.base_url, llm_timeout=30.0,
                         llm_rerank=False)  # the answer call is scripted
     assistant = Assistant(settings)
-    assistant.__dict__["embedder"] = embedder
+    share_models(assistant, embedder)
     assert assistant.ingest([write_tiny_corpus(tmp_path / "corpus")]).ok
     openai_server.reply(Reply(REPLY, piece_delay=0.05))
     with serve(assistant) as url, chromium(tmp_path / "profile") as context:

@@ -18,7 +18,7 @@ from rag.answer.citations import Links, cite, no_links, sentence_end
 from rag.embedding import CachedEmbedder
 from rag.lexical import LexicalStore, tokenize
 from rag.models import Answer, Citation, Evidence, Moment, MomentHit, Passage
-from rag.moment_rank import ABSTAIN_BELOW, WEAK_SCORE, answerable_probability, question_words
+from rag.moment_rank import answerable_probability, question_words, ranking
 from rag.timecodes import format_clock
 from rag.numbers import has_number
 
@@ -50,7 +50,7 @@ class ExtractiveConfig:
     # `lead_margin` of the best may lead instead when it names what the question asks about. Both read off their
     # cross-validated curves in eval/fit-moments.md.
     max_moments: int = 3
-    moment_margin: float = 6.0
+    moment_margin: float = 5.0
     lead_margin: float = 1.5
 
 
@@ -160,9 +160,11 @@ class ExtractiveAnswerer:
         best = passages[0].moment
         tops = [p.moment for p in passages[:3] if p.moment is not None]
         missing_all = set(best.missing).intersection(*(m.missing for m in tops))
-        probability = answerable_probability(best.score, bool(best.missing), bool(missing_all), bool(best.unknown))
+        rule = ranking(best.moment_model)
+        probability = answerable_probability(best.score, bool(best.missing), bool(missing_all), bool(best.unknown),
+                                             rule)
         evidence = Evidence(best.cosine, probability, sorted(missing_all or best.missing))
-        if probability < ABSTAIN_BELOW or best.score < WEAK_SCORE:
+        if probability < rule.abstain_below or best.score < rule.weak_score:
             text = ABSTAIN_TEXT
             if evidence.unknown_words:
                 names = ", ".join(f"“{w}”" for w in _surface(question, evidence.unknown_words))
