@@ -227,13 +227,22 @@ class Assistant:
         """Ingest episode folders (see rag.ingest.ingest_paths, also for `guard`)."""
         from rag.ingest import ingest_paths
 
+        last = [0, 0]
+
+        def passages(done: int, total: int, label: str) -> None:
+            last[:] = done, total
+            if progress:
+                progress(done, total, label)
+
         with self._write_lock:
-            report = ingest_paths(paths, self.index, self.lexical, self.embedder, self.chunking, progress,
+            report = ingest_paths(paths, self.index, self.lexical, self.embedder, self.chunking, passages,
                                   guard=guard)
         if self.settings.rerank and (report.new or report.updated):
-            # Every sentence of the new episodes is embedded now, so no question pays for it (moment ranking).
+            # Every sentence of the new episodes is embedded now, so no question pays for it (moment ranking); the
+            # progress stays where the passages left it, the label says whose moments are being embedded.
             t0 = time.perf_counter()
-            self.moments.prepare(report.new + report.updated)
+            self.moments.prepare(report.new + report.updated,
+                                 (lambda e: progress(last[0], last[1], f"{e}: moments")) if progress else None)
             report.seconds += time.perf_counter() - t0
         return report
 

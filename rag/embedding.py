@@ -279,9 +279,12 @@ def moment_embedder(settings: Settings, cache: EmbeddingCache) -> CachedEmbedder
     from rag.embedding_onnx import MPNET, BundledEmbedder
 
     def torch_embedder() -> SentenceTransformerEmbedder:
-        return SentenceTransformerEmbedder(str(MPNET.locate(settings.cache)), settings.embed_batch_size)
+        model = SentenceTransformerEmbedder(str(MPNET.locate(settings.cache)), settings.embed_batch_size)
+        model.name = MPNET.name  # the same vectors as the ONNX export's (checked when it is made): one cache
+        return model
 
-    inner = BundledEmbedder(settings.cache, settings.embed_backend == "onnx", torch_embedder, MPNET)
+    inner: Embedder = (torch_embedder() if settings.embed_backend == "torch" else
+                       BundledEmbedder(settings.cache, settings.embed_backend == "onnx", torch_embedder, MPNET))
     return CachedEmbedder(inner, cache, settings.embed_batch_size)
 
 

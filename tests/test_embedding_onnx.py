@@ -76,7 +76,7 @@ def test_order_and_batching_do_not_change_vectors(onnx_file):
 def test_two_processes_exporting_at_once_make_one_good_file(tmp_path):
     """Both succeed; one exports while the other waits on the lock and then finds the file: nobody reads a
     half-written model, and the export ran once."""
-    cmd = [PY, "-m", "rag.onnx_export", "--cache", str(tmp_path)]
+    cmd = [PY, "-m", "rag.onnx_export", "--cache", str(tmp_path), "--model", "all-MiniLM-L6-v2"]
     procs = [subprocess.Popen(cmd, env=_env(), stderr=subprocess.PIPE, text=True) for _ in range(2)]
     outs = [p.communicate(timeout=600)[1] for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outs
