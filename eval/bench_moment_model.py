@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     off, on = rows
     lines = [f"`python eval/bench_moment_model.py {' '.join(f'--corpus {c}' for c in args.corpus)}` (cold cache, "
              "fresh process each)", "",
-             "| PODRAG_MOMENT_MODEL | ingest | first question (loads) | ask p50 / p95 (new questions) | peak memory |",
+             "| PODRAG_MOMENT_MODEL | ingest | first question after it | ask p50 / p95 (new questions) | peak memory |",
              "|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| `{r['moment_model']}` | {r['ingest_s']} s | {r['first_s']} s | {r['p50_ms']} / "
