@@ -8,7 +8,6 @@ methods that need them. The parts are built under a lock: the web app calls one 
 from __future__ import annotations
 
 import bisect
-import contextlib
 import logging
 import hashlib
 import threading
@@ -54,12 +53,6 @@ log = logging.getLogger(__name__)
 
 # Episodes whose transcript sentences stay in memory (a 5-hour episode has ~4,000 sentences, ~2 MB).
 SENTENCE_CACHE_EPISODES = 16
-
-
-def _quietly(load: Callable[[], None]) -> None:
-    """Load in the background; a failure is raised again, with its message, where the model is first used."""
-    with contextlib.suppress(Exception):
-        load()
 
 
 class Assistant:
@@ -118,17 +111,13 @@ class Assistant:
         return MomentStore(self.index.episode_chunks, self.embedder.embed,
                            lambda: self.index.seen_version or self.index.version(), size_of=self._passage_count,
                            tokens=TermCache(self.settings.cache / "terms").tokenize,
-                           deep_embed=self.moment_embedder.embed if self.moment_embedder else None)
+                           deep_embed=self.moment_embedder.embed if self.moment_embedder else None,
+                           deep_load=getattr(self.moment_embedder.inner, "load", None) if self.moment_embedder else None)
 
     @cached_property
     def moment_embedder(self) -> CachedEmbedder | None:
-        """The moment model (PODRAG_MOMENT_MODEL) behind the embedding cache; None when it is off. It starts loading
-        at once, in the background: the passage search runs meanwhile (~0.4 s of a first question's start)."""
-        embedder = moment_embedder(self.settings, self.embedder.cache)
-        load = getattr(embedder.inner, "load", None) if embedder else None
-        if load:
-            threading.Thread(target=_quietly, args=(load,), name="load-moment-model", daemon=True).start()
-        return embedder
+        """The moment model (PODRAG_MOMENT_MODEL) behind the embedding cache; None when it is off."""
+        return moment_embedder(self.settings, self.embedder.cache)
 
     def _passage_count(self, episode_id: str) -> int:
         record = self.index.records(refresh=False).get(episode_id)
@@ -343,6 +332,8 @@ class Assistant:
         from rag.conversation import condense
 
         self.require_episodes()
+        if self.settings.rerank:
+            self.moments.warm()  # the moment model loads while the query is embedded and the passages searched
         notice = None
         try:
             llm = self.llm

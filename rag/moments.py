@@ -13,6 +13,7 @@ windows from here.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import logging
 import threading
 from collections import OrderedDict
@@ -153,6 +154,12 @@ def build_moments(episode_id: str, sentences: list[TranscriptSentence],
     return EpisodeMoments(episode_id, sentences, bounds, vectors, unit_sums(vectors, bounds), terms, ordered, deep)
 
 
+def _load_quietly(load: Callable[[], None]) -> None:
+    """A background load; if it fails, the first use fails again, in the foreground, with its message."""
+    with contextlib.suppress(Exception):
+        load()
+
+
 class MomentStore:
     """Each episode's moments, built on first use and kept while the index version stays the same.
 
@@ -163,8 +170,11 @@ class MomentStore:
     def __init__(self, chunks_of: Callable[[str], list[Chunk]], embed: Callable[[Sequence[str]], np.ndarray],
                  version: Callable[[], str], capacity: int = 64, size_of: Callable[[str], int] = lambda _: 0,
                  tokens: Callable[[Sequence[str]], list[list[str]]] = tokenize,
-                 deep_embed: Callable[[Sequence[str]], np.ndarray] | None = None):
+                 deep_embed: Callable[[Sequence[str]], np.ndarray] | None = None,
+                 deep_load: Callable[[], None] | None = None):
         self._chunks_of = chunks_of
+        self._deep_load = deep_load  # loads the moment model (see `warm`)
+        self._warming: threading.Thread | None = None
         self._size_of = size_of  # an episode's number of passages, without reading them
         self._embed = embed
         self.deep_embed = deep_embed  # the moment model behind its cache (None: moments have one vector)
@@ -173,6 +183,16 @@ class MomentStore:
         self._capacity = capacity
         self._cache: OrderedDict[str, tuple[str, EpisodeMoments]] = OrderedDict()
         self._lock = threading.Lock()
+
+    def warm(self) -> None:
+        """Start loading the moment model in the background, once: a question's passages are searched meanwhile
+        (~0.4 s of a fresh process's first question). Not a daemon thread: a process that exits sooner waits for
+        the load to end rather than tear the runtime down under it."""
+        with self._lock:
+            if self._deep_load is None or self._warming is not None:
+                return
+            self._warming = threading.Thread(target=_load_quietly, args=(self._deep_load,), name="load-moment-model")
+        self._warming.start()
 
     def whole(self, episode_id: str) -> bool:
         """Whether the episode is short enough to hold as moments whole (`get`); see MAX_WHOLE_CHUNKS."""

@@ -99,6 +99,10 @@ class MomentRanker:
         lex = self.lexical.sync()
         return question_terms(query, lex.term_document_frequency(query), max(1, len(lex.infos)), lex.speakers())
 
+    def warm(self) -> None:
+        """Called before the passage search of a question that will be re-ranked: the moment model loads meanwhile."""
+        self.moments.warm()
+
     @property
     def moment_model(self) -> bool:
         """Whether moments are scored with the moment model too (their `deep` signal)."""

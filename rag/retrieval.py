@@ -101,6 +101,9 @@ class Retriever:
                query_vector: np.ndarray | None = None, rerank: bool = True) -> list[Passage]:
         """The k best passages for `query`, best first, each with its dense cosine when known (re-ranked when a
         reranker is configured and `rerank`: the top `rerank_candidates` re-ordered, the best k kept)."""
+        warm = getattr(self.reranker, "warm", None) if rerank else None
+        if warm:
+            warm()
         vector = query_vector if query_vector is not None else self.embed_query(query)
         if self.reranker is None or not rerank:
             return self._search(query, k, filters, vector)

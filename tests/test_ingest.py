@@ -169,7 +169,7 @@ from rag.settings import Settings
 from tests.fake_embedder import FakeEmbedder
 if {cap!r} is not None:
     rag.moments.MAX_WHOLE_CHUNKS = {cap!r}
-a = Assistant(Settings(index={str(index)!r}, cache={str(index)!r} + "-cache", _env_file=None),
+a = Assistant(Settings(index={str(index)!r}, cache={str(index)!r} + "-cache", _env_file=None, moment_model="none"),
               CachedEmbedder(FakeEmbedder(), EmbeddingCache(Path({str(index)!r} + "-e.sqlite"))))
 from tools.memory import peak_rss_mb
 base = peak_rss_mb()
