@@ -80,7 +80,7 @@ class Ranking:
 
 
 RANKING = Ranking(WEIGHTS, INTERCEPT, ABSTAIN_WEIGHTS, ABSTAIN_INTERCEPT, ABSTAIN_BELOW, WEAK_SCORE)
-# Without the moment model (PODRAG_MOMENT_MODEL=none, or its packages missing): the ranker fitted before it came.
+# Without the moment model (PODRAG_MOMENT_MODEL=none): the ranker fitted before it came.
 WITHOUT_MOMENT_MODEL = Ranking(
     dict(window=11.98, around=6.71, chunk_rank=-0.78, chunk_cosine=9.3, speaker=2.12, bm25=2.11, deep=0.0), -10.79,
     dict(score=0.17, missing_first=-1.7, missing_all=-2.07, unknown=-0.8), 0.83, 0.45, 0.4)
