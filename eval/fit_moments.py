@@ -59,6 +59,17 @@ MARGIN_RULE = (
 # development questions, leave-one-episode-out, against the shipped model of the time).
 TRIED = """## Tried and dropped
 
+Latest first. With the moment model: a moment found only by the moment-level search given its own passage's cosine
+(and the rank after the last fused passage) instead of 0 for the passage signals: top moment within 60 s held out
+0.63/0.70/0.71 → 0.61/0.68/0.71 (being among the fused passages is itself evidence). The cosine by mpnet of the
+question to the moment's chapter title, and that cosine for moments within 60 s of their chapter's start only
+(#459's "Low cost of training" opens with Lex asking how they trained so cheaply): mean 0.680 → 0.667 / 0.680.
+Abstention with the moment model's cosines (the best moment's, the best among the candidates, the best less the
+median) or the score's lead over the median beside the four signals: recall at the rule's threshold 0.82 → 0.79-0.82.
+A name in the episode's title never counted missing ("the DeepSeek episode", "NVIDIA" asked of Jensen Huang), the
+abstention refitted on it: development recall 0.82 → 0.84 and false refusals 0.062 → 0.053 (`make eval`), but on the
+second blind set, written before it and judging it, recall 0.80 → 0.77 at the same false refusals (0.156): dropped.
+
 The moment model (all-mpnet-base-v2, the `deep` signal) was measured first on the ranker's saved candidates, top
 moment within 60 s held out by episode, listwise (mean of the three episodes): the shipped six signals 0.561; plus
 the cosine of the question to each moment's own text embedded by all-MiniLM-L6-v2 0.549; by all-mpnet-base-v2 0.676;
