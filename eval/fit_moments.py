@@ -59,7 +59,11 @@ MARGIN_RULE = (
 # development questions, leave-one-episode-out, against the shipped model of the time).
 TRIED = """## Tried and dropped
 
-Latest first. With the moment model: a moment found only by the moment-level search given its own passage's cosine
+Latest first. With the moment model: `region`, the moment model's best cosine among the other moments said within a
+minute (an answer sits in a stretch about the thing asked): top moment within 60 s held out 0.63/0.70/0.71 →
+0.66/0.70/0.72 and hit@5 up on every set, but the held-out answers (abstention refitted per fold) 0.58/0.66/0.71 →
+0.59/0.62/0.74 first citation ≤60 s and must-mention 0.51/0.43/0.51 → 0.49/0.43/0.49; `make eval` in-sample with the
+refitted abstention: #459 first citation 0.63 → 0.61, #494 refused 0.03 → 0.09. Not shipped. A moment found only by the moment-level search given its own passage's cosine
 (and the rank after the last fused passage) instead of 0 for the passage signals: top moment within 60 s held out
 0.63/0.70/0.71 → 0.61/0.68/0.71 (being among the fused passages is itself evidence). The cosine by mpnet of the
 question to the moment's chapter title, and that cosine for moments within 60 s of their chapter's start only
