@@ -59,7 +59,12 @@ MARGIN_RULE = (
 # development questions, leave-one-episode-out, against the shipped model of the time).
 TRIED = """## Tried and dropped
 
-Latest first. With the moment model: `region`, the moment model's best cosine among the other moments said within a
+Latest first. With the moment model: the transcript passages closest to the question by the moment model (each
+the sum of its moments' vectors) fused by reciprocal rank with the passages found, 40 kept: the passage holding
+the answer among the candidates 0.91 → 0.96 of the development questions (paraphrases 0.74 → 0.87), but the top
+moment within 60 s held out 0.63/0.70/0.71 → 0.62/0.70/0.72, and `make eval` with everything refitted lowered
+#494's first citation ≤60 s 0.72 → 0.69 and must-mention 0.50 → 0.48 (hit@5 up on all three). Not shipped.
+`region`, the moment model's best cosine among the other moments said within a
 minute (an answer sits in a stretch about the thing asked): top moment within 60 s held out 0.63/0.70/0.71 →
 0.66/0.70/0.72 and hit@5 up on every set, but the held-out answers (abstention refitted per fold) 0.58/0.66/0.71 →
 0.59/0.62/0.74 first citation ≤60 s and must-mention 0.51/0.43/0.51 → 0.49/0.43/0.49; `make eval` in-sample with the
