@@ -20,13 +20,14 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
 
+from rag.casing import CaseTally
 from rag.errors import PodragError
 from rag.models import Chunk, Filters
 
@@ -102,10 +103,12 @@ class ChunkInfo:
 
 
 class LexicalIndex:
-    def __init__(self, bm25, infos: list[ChunkInfo], version: str):
+    def __init__(self, bm25, infos: list[ChunkInfo], version: str, cased: frozenset[str] | None = frozenset()):
         self.bm25 = bm25
         self.infos = infos
         self.version = version
+        # the words the texts write as names, lower-cased (rag/casing.py); None: saved by a version without them
+        self.cased = cased
         self._episode = np.array([i.episode_id for i in infos], dtype=object)
         self._source = np.array([i.source_type for i in infos], dtype=object)
         self._start = np.array([np.nan if i.start is None else i.start for i in infos], dtype=float)
@@ -128,12 +131,15 @@ class LexicalIndex:
     @classmethod
     def build(cls, chunks: Iterable[Chunk], texts: Iterable[str], version: str) -> LexicalIndex:
         """BM25 over `texts`, one per chunk in the same order."""
-        infos = [ChunkInfo.of(c) for c in chunks]
-        return cls.from_infos(infos, texts, version)
+        chunks = list(chunks)
+        tally = CaseTally()
+        tally.update(c.text for c in chunks)
+        return cls.from_infos([ChunkInfo.of(c) for c in chunks], texts, version, tally.names())
 
     @classmethod
-    def from_infos(cls, infos: list[ChunkInfo], texts: Iterable[str], version: str) -> LexicalIndex:
-        """BM25 over `texts` (may be a generator), one per info in the same order."""
+    def from_infos(cls, infos: list[ChunkInfo], texts: Iterable[str], version: str,
+                   cased: frozenset[str] = frozenset()) -> LexicalIndex:
+        """BM25 over `texts` (may be a generator), one per info in the same order; `cased` as in __init__."""
         bm25s = _bm25s()
 
         bm25 = bm25s.BM25()
@@ -141,7 +147,7 @@ class LexicalIndex:
         ids, vocab = _tokenize_ids(texts)
         if infos:
             bm25.index(bm25s.tokenization.Tokenized(ids=ids, vocab=vocab), show_progress=False)
-        return cls(bm25, infos, version)
+        return cls(bm25, infos, version, cased)
 
     # -- persistence --------------------------------------------------------------------------------------------
 
@@ -154,7 +160,8 @@ class LexicalIndex:
         if self.infos:
             self.bm25.save(str(target), show_progress=False)
         (target / "chunks.json").write_text(
-            json.dumps({"version": self.version, "chunks": [i.__dict__ for i in self.infos]})
+            json.dumps({"version": self.version, "chunks": [i.__dict__ for i in self.infos],
+                        **({"cased": sorted(self.cased)} if self.cased is not None else {})})
         )
         tmp = folder / f"{_POINTER}.{os.getpid()}.{threading.get_ident()}.tmp"
         tmp.write_text(name)
@@ -187,7 +194,8 @@ class LexicalIndex:
         # What damaged files raise (missing, truncated, garbage, wrong shapes); anything else is a bug, not damage.
         except (OSError, EOFError, ValueError, KeyError, TypeError, IndexError) as exc:
             raise ValueError(f"BM25 index at {target} is damaged ({exc})") from exc
-        return cls(bm25, infos, data["version"])
+        cased = data.get("cased")
+        return cls(bm25, infos, data["version"], None if cased is None else frozenset(cased))
 
     # -- querying -----------------------------------------------------------------------------------------------
 
@@ -331,7 +339,9 @@ class LexicalStore:
         if loaded is None and not damaged and missing_is_news and self.index.live_ids and self._current is None:
             # Expected in a new process on a shared server: worth a notice, not a warning.
             self._notice(f"no BM25 index at {self.folder}: building it from the vector store", logging.INFO)
-        if loaded is not None and loaded.version == version:
+        if loaded is not None and loaded.version == version and loaded.cased is None:
+            log.info("BM25 index at %s was saved without the words written as names; rebuilding it", self.folder)
+        elif loaded is not None and loaded.version == version:
             problem = self._disagreement(loaded) if repair else None
             if problem is None:
                 self._current = loaded
@@ -378,11 +388,14 @@ class LexicalStore:
             version = self.index.seen_version or ""
         # Chunks are read page by page and only their text and ChunkInfo kept: at 1,000 episodes the chunks
         # themselves (with per-sentence moments) would take gigabytes. Sorted for a deterministic index.
+        # The words written as names are counted over what was said (not the chapter headers every chunk repeats).
+        tally = CaseTally()
         rows = sorted(
-            ((c.episode_id, c.seq, c.id), ChunkInfo.of(c), self.text_of(c)) for c in self.index.iter_live_chunks()
+            ((c.episode_id, c.seq, c.id), ChunkInfo.of(c), self.text_of(c))
+            for c in tally.watch(self.index.iter_live_chunks())
         )
         chunks = [info for _, info, _ in rows]
-        built = LexicalIndex.from_infos(chunks, (text for _, _, text in rows), version)
+        built = LexicalIndex.from_infos(chunks, (text for _, _, text in rows), version, tally.names())
         del rows
         try:
             built.save(self.folder)

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from rag.casing import typed_in_lower_case, written_as_name
 from rag.lexical import tokenize
 from rag.moments import EpisodeMoments
 from rag.places import AMBIGUOUS, same_place
@@ -144,7 +145,7 @@ class QuestionTerms:
 
 
 def question_terms(question: str, document_frequency: dict[str, int], documents: int,
-                   speakers: Sequence[str]) -> QuestionTerms:
+                   speakers: Sequence[str], cased: frozenset[str] = frozenset()) -> QuestionTerms:
     """Focus terms (with IDF over `documents` passages), the speakers named, and whether a number is wanted."""
     named = set()
     name_tokens: set[str] = set()
@@ -158,7 +159,7 @@ def question_terms(question: str, document_frequency: dict[str, int], documents:
     framing_ = framing()
     focus = [t for t in tokens if t not in framing_ and t not in name_tokens] or tokens
     idf = {t: math.log(1 + documents / (1 + document_frequency.get(t, 0))) for t in focus}
-    names = tuple(t for t in asked_names(question) if t not in name_tokens)
+    names = tuple(t for t in asked_names(question, cased) if t not in name_tokens)
     alternatives = {t: alt for t, alt in place_alternatives(question).items() if t in names}
     unknown = tuple(t for t in names if not any(all(document_frequency.get(x, 0) for x in way)
                                                 for way in ((t,), *alternatives.get(t, ()))))
@@ -197,15 +198,19 @@ def question_words(question: str) -> list[str]:
     return [w.strip(".'’-,;:!?()\"“”") for w in re.findall(r"[\w'’.-]+", question)]
 
 
-def asked_names(question: str) -> list[str]:
+def asked_names(question: str, cased: frozenset[str] = frozenset()) -> list[str]:
     """Tokens of the names and numbers a question asks about: capitalised words after its first word (Sora,
-    Gemini, TikTok), and words with digits (R1, 5090, 2.0). What a near-miss question hinges on."""
+    Gemini, TikTok), and words with digits (R1, 5090, 2.0). What a near-miss question hinges on. A question typed
+    in lower case names what the episodes write as names (`cased`, lower-cased words, rag/casing.py: "tsmc")."""
     words = question_words(question)
+    lower_case = bool(cased) and typed_in_lower_case(words)
     out: list[str] = []
     for k, w in enumerate(words):
         if not w or w.lower() in _NOT_NAMES:
             continue
         if (k > 0 and w[0].isupper()) or _DIGIT.search(w):
+            out.extend(_tokens_of(w))
+        elif lower_case and written_as_name(w, cased):
             out.extend(_tokens_of(w))
     return list(dict.fromkeys(out))
 

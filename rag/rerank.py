@@ -97,7 +97,8 @@ class MomentRanker:
 
     def terms(self, query: str) -> QuestionTerms:
         lex = self.lexical.sync()
-        return question_terms(query, lex.term_document_frequency(query), max(1, len(lex.infos)), lex.speakers())
+        return question_terms(query, lex.term_document_frequency(query), max(1, len(lex.infos)), lex.speakers(),
+                              lex.cased or frozenset())
 
     def warm(self) -> None:
         """Called before the passage search of a question that will be re-ranked: the moment model loads meanwhile."""

@@ -80,3 +80,16 @@ def test_stdout_has_the_summary_table_and_the_second_run_reuses_the_indexes(repo
     assert "(cached)" in md and "(built)" not in md  # the second run only loaded what the first built
     assert "Where did Ana open her bakery?" in md.split("## Failures")[1]  # the miss is listed with its gold time
     assert "0:50:00–0:50:10" in md
+
+
+def test_lower_case_asks_every_question_as_typed_in_lower_case(report, tmp_path):
+    folder, _, _ = report
+    root = folder.parent
+    env = {**os.environ, "PODRAG_CACHE": str(root / "cache"), "PODRAG_EVAL_DATASETS": str(root / "sets")}
+    args = [sys.executable, "-m", "rag.cli", "eval", "--corpus", str(root / "corpus"), "--configs", "bm25",
+            "--lower-case", "--report", str(tmp_path / "report")]
+    run = subprocess.run(args, capture_output=True, text=True, env=env, timeout=600)
+    assert run.returncode == 0, run.stderr
+    md = (tmp_path / "report" / "report.md").read_text()
+    assert "where did ana open her bakery?" in md and "Where did Ana" not in md
+    assert "--lower-case" in md  # the command that made the report

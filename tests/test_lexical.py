@@ -48,3 +48,16 @@ def test_an_empty_index_knows_no_term():
     frequency = empty.term_document_frequency("How many GPUs does DeepSeek have?")
     assert frequency["gpus"] == frequency["deepseek"] == 0 and set(frequency.values()) == {0}
     assert not empty.has_term("gpus") and not empty.has_term("deepseek", prefix=5)
+
+
+def test_the_words_written_as_names_are_saved_with_the_index_and_an_index_without_them_is_rebuilt(tiny_assistant):
+    store = tiny_assistant.lexical
+    lex = store.sync(wait=True)
+    assert {"deepseek", "lisbon", "china"} <= lex.cased and "chips" not in lex.cased
+    assert LexicalIndex.load(store.folder).cased == lex.cased
+    # a copy saved before the names were kept: loaded, then rebuilt rather than used without them
+    LexicalIndex(lex.bm25, lex.infos, lex.version, None).save(store.folder)
+    assert LexicalIndex.load(store.folder).cased is None
+    store._current = None
+    assert store.sync(wait=True).cased == lex.cased
+    assert LexicalIndex.load(store.folder).cased == lex.cased

@@ -23,6 +23,13 @@ def test_a_name_the_question_asks_about_is_missing_near_the_moment(tiny_assistan
     assert hits and "sora" in hits[0].moment.missing and "sora" in hits[0].moment.unknown
 
 
+def test_a_name_typed_in_lower_case_is_still_asked_about(tiny_assistant):
+    # "deepseek" is written DeepSeek in the episodes: typed in lower case it is still what the question hinges on
+    for question in ("How long is the dough kept cold at DeepSeek?", "how long is the dough kept cold at deepseek?"):
+        hits = tiny_assistant.search(question, k=1)
+        assert hits[0].chunk.episode_id == "tiny-500" and hits[0].moment.missing == ("deepseek",), question
+
+
 def test_assistant_ranks_by_moment_by_default_and_can_be_told_not_to(tiny_assistant):
     assert Settings(_env_file=None).rerank is True
     assert tiny_assistant.retriever.reranker is not None

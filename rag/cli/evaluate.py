@@ -25,6 +25,7 @@ def eval_(
     list_configs: Annotated[bool, typer.Option("--list-configs", help="List the configurations and exit.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     claims: Annotated[bool, typer.Option("--claims", help="Also check the claim sets (eval/datasets/claims and blind/claims.jsonl) with the app's default configuration.")] = False,
+    lower_case: Annotated[bool, typer.Option("--lower-case", help="Ask every question in lower case, as many chat users type it (the same gold).")] = False,
 ) -> None:
     """Score retrieval and answers on golden question sets, per configuration; write a Markdown + HTML report."""
     from rag.evaluation import evaluate
@@ -44,7 +45,7 @@ def eval_(
         with progress_bar("evaluating", "", quiet, remaining=False) as progress:
             run, files = evaluate(settings, dataset or [], configs or [], paths, report or settings.eval_report,
                                   embedder=assistant.embedder, limit=limit, filter_episode=episode_filter,
-                                  progress=progress, command=command, claims=claims)
+                                  progress=progress, command=command, claims=claims, lower_case=lower_case)
     except PodragError as exc:
         fail(str(exc))
     print(summary_table(run))

@@ -1,0 +1,60 @@
+"""Which words the episodes write as names, so a question typed in lower case still names what it asks about.
+
+A question's names ("Sora", "TSMC", "R1") are what near-miss questions hinge on (rag/moment_rank.py
+`asked_names`), and they are found by their capital letters. Typed in lower case ("did they talk about tsmc in
+arizona?") a question has none, and the answer would quote whatever is nearest. The index knows better: a word its
+texts write capitalised in mid-sentence at least twice as often as not (NVIDIA, Jensen, Arizona, Blackwell) is a
+name. Tallied over every chunk's text while the BM25 index is built (rag/lexical.py), kept with it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+
+from rag.models import Chunk
+
+# A word not at the start of a text, a line or a sentence, nor after a speaker's label ("Nathan Lambert: Yeah"):
+# a capital there says nothing.
+_MID_SENTENCE_WORD = re.compile(r"(?<![.!?:]\s)(?<![.!?:]\s[\"“'‘(])(?<!^)(?<!^[\"“'‘(\-•*])(?<!^[\-•*]\s)(?<!^\d\.\s)\b([A-Za-z][A-Za-z0-9'’]*)",
+                                re.MULTILINE)
+# Written capitalised at least this many times as often as not, mid-sentence.
+NAME_RATIO = 2
+
+
+class CaseTally:
+    """Counts how each word is written mid-sentence over the texts it is shown."""
+
+    def __init__(self) -> None:
+        self._forms: Counter[str] = Counter()
+
+    def update(self, texts: Iterable[str]) -> None:
+        for text in texts:
+            self._forms.update(_MID_SENTENCE_WORD.findall(text))
+
+    def watch(self, chunks: Iterable[Chunk]) -> Iterator[Chunk]:
+        """Pass `chunks` through, counting the words of their text on the way (the BM25 build reads them once)."""
+        for chunk in chunks:
+            self._forms.update(_MID_SENTENCE_WORD.findall(chunk.text))
+            yield chunk
+
+    def names(self) -> frozenset[str]:
+        """The words written as names, lower-cased (words, not stems: "Chang" is a name, "change" is not)."""
+        upper: Counter[str] = Counter()
+        lower: Counter[str] = Counter()
+        for form, n in self._forms.items():
+            (upper if form[0].isupper() else lower)[form.lower()] += n
+        return frozenset(w for w, n in upper.items() if n >= NAME_RATIO * lower[w])
+
+
+def typed_in_lower_case(words: list[str]) -> bool:
+    """Whether a question's words (as written) have no capital after the first: its casing says nothing."""
+    return not any(ch.isupper() for w in words[1:] for ch in w)
+
+
+def written_as_name(word: str, cased: frozenset[str]) -> bool:
+    """Whether the episodes write `word` (as a question has it: "tsmc's", "jensen", "arc-agi") as a name; a
+    hyphenated word when they write each part so ("ai-generated" is not: only its "AI" is a name)."""
+    parts = [re.sub(r"['’]s$", "", p) for p in word.lower().split("-") if p]
+    return bool(parts) and all(p in cased for p in parts)
