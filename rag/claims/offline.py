@@ -30,9 +30,6 @@ class ClaimConfig:
     support_coverage: float = 0.7  # ... or this word coverage together with `support_floor`
     long_claim_words: int = 10  # a claim with this many content words may be restated by a sentence and its neighbours
     support_floor: float = 0.5
-    # A sentence this close supports the claim whatever words they share: a true claim said in other words shares
-    # few (cross-validated on the dev claims, eval/claims_cv.py: 0.68 chosen in every fold).
-    support_alone: float = 0.68
     polarity: float = 0.55  # similarity at which an opposite word or a negation contradicts
     # A contradiction this much closer to the claim than the best support outweighs it (the passage most about
     # the claim gives another number; a weaker one happens to contain the claim's number).
@@ -113,8 +110,7 @@ def judge_offline(statement: str, candidates: Sequence[Candidate], config: Claim
                 c.sentence_coverage >= config.support_sentence_coverage
                 # a long statement (a summary's) is restated over a few sentences, not in one
                 or (long_claim and c.coverage >= config.support_sentence_coverage))) or (
-                c.sentence_coverage >= config.support_coverage and c.sentence_similarity >= config.support_floor) or (
-                c.sentence_similarity >= config.support_alone):
+                c.sentence_coverage >= config.support_coverage and c.sentence_similarity >= config.support_floor):
             c.label, c.decided_by = "supported", "numbers" if numbers == "pass" else "similarity"
         else:
             c.label, c.decided_by = "unrelated", "similarity"
