@@ -17,8 +17,11 @@ from rag.models import Chunk
 
 # A word not at the start of a text, a line or a sentence, nor after a speaker's label ("Nathan Lambert: Yeah"):
 # a capital there says nothing.
-_MID_SENTENCE_WORD = re.compile(r"(?<![.!?:]\s)(?<![.!?:]\s[\"“'‘(])(?<!^)(?<!^[\"“'‘(\-•*])(?<!^[\-•*]\s)(?<!^\d\.\s)\b([A-Za-z][A-Za-z0-9'’]*)",
-                                re.MULTILINE)
+_MID_SENTENCE_WORD = re.compile(
+    r"(?<![.!?:]\s)(?<![.!?:]\s[\"“'‘(])"  # after a sentence's end or a label, maybe with a quote or bracket
+    r"(?<!^)(?<!^[\"“'‘(\-•*])(?<!^[\-•*]\s)(?<!^\d\.\s)"  # at a line's start, maybe after a bullet or "1. "
+    r"\b([A-Za-z][A-Za-z0-9'’]*)",
+    re.MULTILINE)
 # Written capitalised at least this many times as often as not, mid-sentence.
 NAME_RATIO = 2
 
