@@ -198,10 +198,17 @@ def question_words(question: str) -> list[str]:
     return [w.strip(".'’-,;:!?()\"“”") for w in re.findall(r"[\w'’.-]+", question)]
 
 
+def _a_place(word: str) -> bool:
+    """Whether the word names a place on rag/places.py's list ("japan", "taiwanese"), possessive or not."""
+    word = re.sub(r"['’]s$", "", word.lower())
+    return word not in AMBIGUOUS and bool(same_place(word))
+
+
 def asked_names(question: str, cased: frozenset[str] = frozenset()) -> list[str]:
     """Tokens of the names and numbers a question asks about: capitalised words after its first word (Sora,
     Gemini, TikTok), and words with digits (R1, 5090, 2.0). What a near-miss question hinges on. A question typed
-    in lower case names what the episodes write as names (`cased`, lower-cased words, rag/casing.py: "tsmc")."""
+    in lower case names what the episodes write as names (`cased`, lower-cased words, rag/casing.py: "tsmc") and
+    the places rag/places.py knows ("japan"), said in the episodes or not."""
     words = question_words(question)
     lower_case = bool(cased) and typed_in_lower_case(words)
     out: list[str] = []
@@ -210,7 +217,7 @@ def asked_names(question: str, cased: frozenset[str] = frozenset()) -> list[str]
             continue
         if (k > 0 and w[0].isupper()) or _DIGIT.search(w):
             out.extend(_tokens_of(w))
-        elif lower_case and written_as_name(w, cased):
+        elif lower_case and (written_as_name(w, cased) or _a_place(w)):
             out.extend(_tokens_of(w))
     return list(dict.fromkeys(out))
 

@@ -46,3 +46,5 @@ def test_a_question_typed_in_lower_case_names_what_the_episodes_write_as_names()
     assert asked_names("did they talk about tsmc's fab in arizona?") == []  # without the index's words
     # a question with capitals is read as written: its lower-case words are not names
     assert asked_names("Did Jensen talk about nvidia?", cased) == ["jensen"]
+    # a place on rag/places.py's list is a name even when the episodes never say it; the pronoun "us" is not
+    assert asked_names("did they tell us about tsmc's fab in japan?", cased) == ["tsmc", "japan"]
