@@ -56,8 +56,13 @@ def typed_in_lower_case(words: list[str]) -> bool:
     return not any(ch.isupper() for w in words[1:] for ch in w)
 
 
+def without_possessive(word: str) -> str:
+    """The word lower-cased, without a possessive "'s" ("TSMC's" → "tsmc")."""
+    return re.sub(r"['’]s$", "", word.lower())
+
+
 def written_as_name(word: str, cased: frozenset[str]) -> bool:
     """Whether the episodes write `word` (as a question has it: "tsmc's", "jensen", "arc-agi") as a name; a
     hyphenated word when they write each part so ("ai-generated" is not: only its "AI" is a name)."""
-    parts = [re.sub(r"['’]s$", "", p) for p in word.lower().split("-") if p]
+    parts = [without_possessive(p) for p in word.split("-") if p]
     return bool(parts) and all(p in cased for p in parts)

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rag.casing import typed_in_lower_case, written_as_name
+from rag.casing import typed_in_lower_case, without_possessive, written_as_name
 from rag.lexical import tokenize
 from rag.moments import EpisodeMoments
 from rag.places import AMBIGUOUS, same_place
@@ -200,7 +200,7 @@ def question_words(question: str) -> list[str]:
 
 def _a_place(word: str) -> bool:
     """Whether the word names a place on rag/places.py's list ("japan", "taiwanese"), possessive or not."""
-    word = re.sub(r"['’]s$", "", word.lower())
+    word = without_possessive(word)
     return word not in AMBIGUOUS and bool(same_place(word))
 
 

@@ -35,25 +35,25 @@ FILES = ("config.json", "config_sentence_transformers.json", "modules.json", "se
 
 def missing(cache: Path) -> list[str]:
     """The part packages not installed, or [] when the model is already in `cache` (the parts are not read then)."""
-    if (model_dir_path(cache) / "model.safetensors").exists():
+    if _extracted(model_dir_path(cache)):
         return []
-    out = []
-    for package in PARTS:
-        try:
-            metadata.distribution(package)
-        except metadata.PackageNotFoundError:
-            out.append(package)
-    return out
+    return [package for package in PARTS if _distribution(package) is None]
+
+
+def _distribution(package: str) -> metadata.Distribution | None:
+    try:
+        return metadata.distribution(package)
+    except metadata.PackageNotFoundError:
+        return None
 
 
 def _part_files() -> list[Path]:
     files = []
     for k, package in enumerate(PARTS, 1):
-        try:
-            dist = metadata.distribution(package)
-        except metadata.PackageNotFoundError as exc:
+        dist = _distribution(package)
+        if dist is None:
             raise EmbeddingUnavailableError(
-                f"the moment model needs the package {package} (pip install {' '.join(PARTS)})") from exc
+                f"the moment model needs the package {package} (pip install {' '.join(PARTS)})")
         found = [f for f in dist.files or () if f.name == f"all-mpnet-base-v2.zip.00{k}"]
         if not found:
             raise EmbeddingUnavailableError(f"the package {package} holds no all-mpnet-base-v2.zip.00{k}")
@@ -107,15 +107,19 @@ def model_dir_path(cache: Path) -> Path:
     return cache / "models" / f"all-mpnet-base-v2-{WEIGHTS_SHA256[:12]}"
 
 
+def _extracted(folder: Path) -> bool:
+    return (folder / "model.safetensors").exists()  # written last: the folder appears whole or not at all
+
+
 def model_dir(cache: Path) -> Path:
     """The model's folder in `cache`, made from the installed parts the first time it is asked for."""
     target = model_dir_path(cache)
-    if (target / "model.safetensors").exists():
+    if _extracted(target):
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     with open(target.parent / ".all-mpnet-base-v2.lock", "a+") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # another process may be extracting it: wait, then find it there
-        if (target / "model.safetensors").exists():
+        if _extracted(target):
             return target
         tmp = Path(tempfile.mkdtemp(prefix=".all-mpnet-", dir=target.parent))
         try:
