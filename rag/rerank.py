@@ -52,6 +52,11 @@ def _spoken(sentences: Sequence[TranscriptSentence]) -> str:
 _BACKCHANNEL = frozenset("yeah yes yep right okay ok sure exactly mm-hmm mhm uh-huh hmm wow true totally".split())
 
 
+def _unfinished(text: str) -> bool:
+    """A sentence without its stop (closing quotes and brackets aside): cut off as the next speaker came in."""
+    return not text.rstrip().rstrip("\"”’')]").endswith((".", "!", "?", "…"))
+
+
 def _says_nothing(text: str) -> bool:
     """A question, a word or two cut off ("TS-", "AWS is-") or a backchannel ("Yeah.", "Mm-hmm"): a turn that answers
     nothing, so a quote should not open with it."""
@@ -67,7 +72,8 @@ def _answer_span(moments: EpisodeMoments, i: int) -> tuple[int, int]:
     another speaker goes on, is skipped, so the citation opens at the answer and names who gives it, and the moment
     runs on by as many sentences (within its chapter and MAX_SECONDS); a question someone else asks at its end
     ("— Lex Fridman: Why doesn't Google compete with Nvidia?") opens the next exchange, not this answer, and is left
-    out of the quote."""
+    out of the quote; so are someone else's closing words cut off unfinished ("— Lex Fridman: We, as SemiAnalysis,
+    so we should say") or a backchannel: they add nothing the reader can use."""
     a, b = moments.bounds[i]
     s = moments.sentences
     skipped = 0
@@ -83,6 +89,8 @@ def _answer_span(moments: EpisodeMoments, i: int) -> tuple[int, int]:
         while s[k - 1].speaker == s[b].speaker:
             k -= 1
         b = k - 1
+    while b > a and s[b].speaker != s[a].speaker and (_says_nothing(s[b].text) or _unfinished(s[b].text)):
+        b -= 1
     return a, b
 
 

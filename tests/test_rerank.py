@@ -72,7 +72,7 @@ def _span(sents, bounds):
 
 def test_the_quote_opens_at_the_answer_and_leaves_out_the_next_question():
     """A question another speaker asks at the start of a moment is skipped (the quote opens at the answer); one
-    asked at its end opens the next exchange and is left out, with the speaker's interjection before it kept."""
+    asked at its end opens the next exchange and is left out, and so is another speaker's "Yeah." before it."""
     sents = [_said("So how many GPUs do they have?", 0, "Lex Fridman"),
              _said("We believe closer to 50,000 GPUs.", 5, "Dylan Patel"),
              _said("Spread over research and trading.", 10, "Dylan Patel"),
@@ -82,9 +82,22 @@ def test_the_quote_opens_at_the_answer_and_leaves_out_the_next_question():
              _said("Why would they sell them?", 30, "Dylan Patel")]
     others = [(i, i) for i in range(1, 7)]
     assert [s.text for s in _span(sents, [(0, 3)] + others)] == [
-        "We believe closer to 50,000 GPUs.", "Spread over research and trading.", "Yeah."]
+        "We believe closer to 50,000 GPUs.", "Spread over research and trading."]
     # the same question at the end of the speaker's own turn is part of what he says
     assert _span(sents, [(5, 6)] + others)[-1].text == "Why would they sell them?"
+
+
+def test_the_quote_leaves_out_another_speakers_closing_words_cut_off_but_keeps_what_they_finish():
+    sents = [_said("We believe closer to 50,000 GPUs.", 0, "Dylan Patel"),
+             _said("That's a lot of GPUs.", 5, "Lex Fridman"),
+             _said("We, as SemiAnalysis, so we should say", 8, "Lex Fridman"),
+             _said("Yeah.", 10, "Dylan Patel")]
+    others = [(i, i) for i in range(1, 4)]
+    assert [s.text for s in _span(sents, [(0, 2)] + others)] == [
+        "We believe closer to 50,000 GPUs.", "That's a lot of GPUs."]
+    # the answering speaker's own last words stay, finished or not
+    assert _span([sents[0], _said("and the rest of", 5, "Dylan Patel")], [(0, 1), (1, 1)])[-1].text == \
+        "and the rest of"
 
 
 def test_the_quote_opens_after_an_interrupted_start_or_a_yeah():
