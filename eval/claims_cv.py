@@ -6,12 +6,18 @@ retrieval. For each threshold it prints the accuracy per value on every set (the
 cross-validation: the value chosen on four folds, scored on the fifth. The blind sets are never read.
 
     python eval/claims_cv.py --index data/index [--corpus ../shared/corpus] [--threshold support:0.5,0.54,...]
+                             [--moment-model]
+
+It ends with the thresholds that read the similarity (support, topical, support floor) chosen together, by the same
+5 folds. `--moment-model` first recomputes every candidate's similarity with the moment model (all-mpnet-base-v2)
+instead of the embedding model, to compare the two as the claim checker's measure.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import itertools
 import random
 from collections import defaultdict
 from pathlib import Path
@@ -22,6 +28,8 @@ from rag.evaluation.claims import load_claims
 from rag.settings import Settings
 
 DEV = Path(__file__).parent / "datasets" / "claims"
+JOINT = {"support": [0.54, 0.58, 0.62, 0.66, 0.70], "topical": [0.35, 0.40, 0.45, 0.50],
+         "support_floor": [0.45, 0.50, 0.55]}
 GRIDS = {
     "support": [0.50, 0.54, 0.58, 0.62, 0.66, 0.70],
     "topical": [0.35, 0.40, 0.45, 0.50, 0.55],
@@ -45,6 +53,21 @@ def record(assistant: Assistant) -> tuple[list[dict], dict, dict]:
     return rows, contexts, topics
 
 
+def with_moment_model(assistant: Assistant, rows: list[dict]) -> None:
+    """Each candidate's similarity to the claim (its sentence's, and the better of that and its window's) by the
+    moment model instead."""
+    embed = assistant.moment_embedder.embed
+    for r in rows:
+        cands = r["candidates"]
+        if not cands:
+            continue
+        v = embed([r["statement"]] + [c.sentence for c in cands] + [c.window for c in cands])
+        q, sent, win = v[0], v[1 : 1 + len(cands)], v[1 + len(cands) :]
+        for c, sv, wv in zip(cands, sent, win):
+            c.sentence_similarity = float(q @ sv)
+            c.similarity = max(c.sentence_similarity, float(q @ wv))
+
+
 def verdicts(rows: list[dict], config: ClaimConfig, contexts: dict, topics: dict) -> list[str]:
     out = []
     for r in rows:
@@ -62,11 +85,14 @@ def main() -> None:
     parser.add_argument("--index", type=Path, required=True)
     parser.add_argument("--corpus", type=Path, action="append", default=[])
     parser.add_argument("--threshold", action="append", default=[], help="NAME:v1,v2,... (default: the built-in grids)")
+    parser.add_argument("--moment-model", action="store_true", help="Judge with the moment model's similarities.")
     args = parser.parse_args()
     assistant = Assistant(Settings(index=args.index))
     if args.corpus:
         assistant.ingest(args.corpus)
     rows, contexts, topics = record(assistant)
+    if args.moment_model:
+        with_moment_model(assistant, rows)
     grids = {k: [float(x) for x in v.split(",")] for k, v in (t.split(":") for t in args.threshold)} or GRIDS
     base = ClaimConfig()
     sets = defaultdict(list)
@@ -92,6 +118,22 @@ def main() -> None:
             held.append(accuracy(curve[best], fold))
             print(f"  fold {k}: chosen {best:.2f}, held-out {held[-1]:.3f}")
         print(f"  cross-validated accuracy {sum(held) / len(held):.3f}")
+
+    keys = list(JOINT)
+    joint = {vals: verdicts(rows, dataclasses.replace(base, **dict(zip(keys, vals))), contexts, topics)
+             for vals in itertools.product(*JOINT.values())}
+    print(f"\n{', '.join(keys)} chosen together ({len(joint)} combinations)")
+    right = defaultdict(int)
+    held = []
+    for k, fold in enumerate(folds):
+        train = [i for j, f in enumerate(folds) if j != k for i in f]
+        best = max(joint, key=lambda x: accuracy(joint[x], train))
+        held.append(accuracy(joint[best], fold))
+        for i in fold:
+            right[rows[i]["set"]] += joint[best][i] == rows[i]["expected"]
+        print(f"  fold {k}: chosen {dict(zip(keys, best))}, held-out {held[-1]:.3f}")
+    print(f"  cross-validated accuracy {sum(held) / len(held):.3f}; held out per set: "
+          + ", ".join(f"{s} {right[s]}/{len(ix)}" for s, ix in sets.items()))
 
 
 if __name__ == "__main__":
