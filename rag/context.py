@@ -48,12 +48,13 @@ class SourceContext:
 
 
 def passage_context(index: ChromaIndex, chunk: Chunk, at: float | None = None, quote: str | None = None,
-                    before: int = 4, after: int = 6) -> SourceContext:
+                    before: int = 4, after: int = 6, end: float | None = None) -> SourceContext:
     """The sentences around a cited moment, as speaker turns.
 
-    The cited sentence is the one whose text is `quote`, else the first one starting at `at`; the window is
-    `before` sentences before it and `after` after it, reaching into the neighbouring chunks. With neither (a
-    passage shown as 'closest', not as a citation) the window is the whole chunk with two sentences either side.
+    The cited sentence is the one whose text is `quote`, else the first one starting at `at`; with `end` (where a
+    quoted moment of several sentences ends), every sentence starting from `at` until `end` is cited too. The window
+    is `before` sentences before the first and `after` after it, reaching into the neighbouring chunks. With neither
+    (a passage shown as 'closest', not as a citation) the window is the whole chunk with two sentences either side.
     Summary chunks take neighbours from the same section only, transcript chunks from the same episode.
     """
     record = index.records(refresh=False).get(chunk.episode_id)
@@ -77,8 +78,11 @@ def passage_context(index: ChromaIndex, chunk: Chunk, at: float | None = None, q
     else:
         centre = len(lead) + cited
         lo, hi = max(0, centre - before), centre + after + 1
+    quoted = {len(lead) + cited} if cited is not None else set()
+    if cited is not None and at is not None and end is not None and chunk.source_type == "transcript":
+        quoted |= {i for i, (_, m, _) in enumerate(merged) if m.start is not None and at <= m.start < end}
     sentences = [
-        ContextSentence(s, m.start, m.speaker, in_passage, cited is not None and i == len(lead) + cited)
+        ContextSentence(s, m.start, m.speaker, in_passage, i in quoted)
         for i, (s, m, in_passage) in enumerate(merged) if lo <= i < hi
     ]
     return SourceContext(chunk, record, tuple(_turns(sentences)))

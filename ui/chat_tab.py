@@ -199,7 +199,7 @@ def build(assistant: Assistant) -> ChatTab:
         if ref is None or ref[0] >= len(turns_) or ref[1] >= len(turns_[ref[0]].sources):
             return render.empty_panel_html()
         source = turns_[ref[0]].sources[ref[1]]
-        context = passage_context(assistant.index, source.chunk, source.start, source.quote)
+        context = passage_context(assistant.index, source.chunk, source.start, source.quote, end=source.end)
         return render.source_panel_html(context, source)
 
     def rate(turns_: list[ChatTurn], data: gr.LikeData):
