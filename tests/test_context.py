@@ -64,7 +64,7 @@ def test_cited_by_time_when_no_quote_is_given(long_assistant):
 def test_a_quoted_moment_of_several_sentences_is_marked_from_its_start_to_its_end(long_assistant):
     c = _chunks(long_assistant)[1]
     own = c.sentences()
-    (first, m1), (second, m2), (third, m3) = own[2], own[3], own[4]
+    (first, m1), (second, _), (_, m3) = own[2], own[3], own[4]
     ctx = passage_context(long_assistant.index, c, at=m1.start, quote=f"{first} {second}", end=m3.start)
     assert [s.text for t in ctx.turns for s in t.sentences if s.cited] == [first, second]
     # a quote ending inside the next sentence's start keeps to its own
