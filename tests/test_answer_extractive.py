@@ -85,9 +85,12 @@ def test_not_covered_says_which_moments_lack_the_name():
 
 
 def test_not_covered_names_what_the_question_wrote_not_a_stem():
-    """The missing token is 'act'; the user asked about “CHIPS Act” (and “Mistral”, not “Mistral's”)."""
+    """The missing token is 'act'; the user asked about “CHIPS Act” (and “Mistral”, not “Mistral's”; “Sora”, not
+    “OpenAI's Sora”: OpenAI is said, Sora is what is missing)."""
     for question, token, shown in (("What did they say about the CHIPS Act funding for Intel?", "act", "“CHIPS Act”"),
-                                   ("Do they talk about Mistral's latest model?", "mistral", "“Mistral”")):
+                                   ("Do they talk about Mistral's latest model?", "mistral", "“Mistral”"),
+                                   ("What did they say about OpenAI's Sora video model?", "sora", "“Sora”"),
+                                   ("What did they say about OpenAI's Sora video model?", "openai", "“OpenAI”")):
         passages = [passage(i, 100.0 * i, "Dylan Patel", "US and China policy on apps and chips.", 6.0,
                             missing=(token,), unknown=(token,)) for i in (1, 2, 3)]
         answer = answerer().answer(question, passages, None)

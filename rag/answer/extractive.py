@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rag.answer.citations import Links, cite, no_links, sentence_end
+from rag.casing import without_possessive
 from rag.embedding import CachedEmbedder
 from rag.lexical import LexicalStore, tokenize
 from rag.models import Answer, Citation, Evidence, Moment, MomentHit, Passage
@@ -249,12 +250,16 @@ class ExtractiveAnswerer:
 
 def _surface(question: str, tokens: list[str]) -> list[str]:
     """The question's own words for stemmed tokens, for messages: the whole name a token is part of, as the question
-    wrote it ('act' -> 'CHIPS Act', 'mistral' -> 'Mistral', without the possessive)."""
+    wrote it ('act' -> 'CHIPS Act', 'mistral' -> 'Mistral', without the possessive). A possessive ends a name:
+    'OpenAI's Sora' is two, so the missing 'sora' shows as 'Sora'."""
     words = question_words(question)
 
     def name_like(k: int) -> bool:
         w = words[k]
         return k > 0 and bool(w) and (w[0].isupper() or any(ch.isdigit() for ch in w))
+
+    def possessive(k: int) -> bool:
+        return without_possessive(words[k]) != words[k].lower()
 
     out = []
     for t in tokens:
@@ -263,9 +268,9 @@ def _surface(question: str, tokens: list[str]) -> list[str]:
             out.append(t)
             continue
         a = b = k
-        while name_like(k) and a > 1 and name_like(a - 1):
+        while name_like(k) and a > 1 and name_like(a - 1) and not possessive(a - 1):
             a -= 1
-        while name_like(k) and b + 1 < len(words) and name_like(b + 1):
+        while name_like(k) and b + 1 < len(words) and name_like(b + 1) and not possessive(b):
             b += 1
         out.append(re.sub(r"['’]s$", "", " ".join(words[a : b + 1])))
     return list(dict.fromkeys(out))[:3]
