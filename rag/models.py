@@ -273,6 +273,9 @@ class Passage:
         }
         if c.source_type == "summary" and self.transcript_time(c.start) is not None:
             out["transcript_start"] = self.transcript_time(c.start)
+        if self.moment is not None:
+            m = self.moment
+            out["moment"] = {"start": m.start, "end": m.end, "speaker": m.speaker, "text": m.text}
         return out
 
 

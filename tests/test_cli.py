@@ -83,6 +83,13 @@ def test_ask_json_cites_the_moment_with_seconds_speaker_and_link(index_dir):
 def test_ask_abstains_on_a_topic_never_discussed(index_dir):
     out = json.loads(run("--index", str(index_dir), "ask", "Who won the football world cup in 2022?", "--json").stdout)
     assert out["abstained"] is True and out["citations"] == [] and out["closest"]
+    # the closest passages carry their best moment, and open the video at it
+    for p in out["closest"]:
+        moment = p["moment"]
+        assert moment["text"] and p["start"] <= moment["start"] <= p["end"]
+        linked = p["episode_id"] == "tiny-459"  # the bread episode has no video or audio
+        assert p["url"].endswith(f"&t={int(moment['start'])}") if linked else p["url"] is None
+    assert any(p["episode_id"] == "tiny-459" for p in out["closest"])
 
 
 def test_batch_answers_in_input_order_and_reports_bad_lines(index_dir, tmp_path):

@@ -2,7 +2,7 @@
 
 from rag.context import ContextSentence, ContextTurn, SourceContext
 from rag.models import EpisodeRecord
-from rag.models import Answer, Chapter, Chunk, Citation, EpisodeMeta, Moment, Passage, Unsupported
+from rag.models import Answer, Chapter, Chunk, Citation, EpisodeMeta, Moment, MomentHit, Passage, Unsupported
 from ui import render
 
 EVIL = ('<script>alert(1)</script><img src=x onerror="alert(2)"> [click](javascript:alert(3)) '
@@ -78,6 +78,11 @@ def test_abstention_reads_as_information_with_the_closest_moments():
     assert 'class="answer abstained"' in html and "Closest moments:" in html
     assert 'href="#cite-1-0"' in html and "0:57:36 · Dylan Patel" in html
     assert "podrag-error" not in html and "Something went wrong" not in html
+    # a passage ranked by moment shows as its moment: when, who, what was said there
+    moment = MomentHit("ep-1", 2, 3, 3462.0, 3470.0, "Nathan Lambert", 4.0, "Closer to fifty thousand.")
+    answer.closest = [Passage(c, 0.2, 1, "https://www.youtube.com/watch?v=abc&t=3462", moment=moment)]
+    html = render.answer_html(answer, turn=1)
+    assert "0:57:42 · Nathan Lambert" in html and "Closer to fifty thousand." in html
 
 
 def test_notice_is_shown_above_the_answer():

@@ -5,7 +5,8 @@ Shared by every answerer, so an extractive quote and an LLM's `[n]` resolve to s
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
+from collections.abc import Callable, Sequence
 
 from rag.models import Citation, Moment, Passage
 from rag.timecodes import audio_link, video_link
@@ -42,3 +43,17 @@ def cite_sentence(n: int, passage: Passage, index: int, links: Links) -> Citatio
     """Citation number `n` of sentence `index` of the passage."""
     sentence, moment = passage.chunk.sentences()[index]
     return cite(n, passage, sentence, moment, sentence_end(passage, index), links)
+
+
+def at_moments(passages: Sequence[Passage], links: Links) -> list[Passage]:
+    """The closest passages of an abstention, each linked at its best moment's second (where to look) rather than
+    at the passage's start."""
+    out = []
+    for p in passages:
+        m = p.moment
+        if m is None or m.start is None:
+            out.append(p)
+            continue
+        c = cite(0, p, m.text, Moment(0, m.start, m.speaker), m.end, links)
+        out.append(dataclasses.replace(p, url=c.url, audio_url=c.audio_url or p.audio_url))
+    return out

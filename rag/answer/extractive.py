@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag.answer.citations import Links, cite, no_links, sentence_end
+from rag.answer.citations import Links, at_moments, cite, no_links, sentence_end
 from rag.casing import without_possessive
 from rag.embedding import CachedEmbedder
 from rag.lexical import LexicalStore, tokenize
@@ -28,6 +28,7 @@ _QUANTITY_QUESTION = re.compile(r"\b(how (many|much|long|big|large|old|often|fas
 _NOT_NAMES = {"i", "i'm", "i've", "i'd", "i'll", "ok", "okay"}
 
 ABSTAIN_TEXT = "The episodes don't seem to cover this. The closest passages are listed below."
+ABSTAIN_MOMENTS_TEXT = "The episodes don't seem to cover this. The closest moments are listed below."
 
 
 @dataclass(frozen=True)
@@ -166,7 +167,7 @@ class ExtractiveAnswerer:
                                              rule)
         evidence = Evidence(best.cosine, probability, sorted(missing_all or best.missing))
         if probability < rule.abstain_below or best.score < rule.weak_score:
-            text = ABSTAIN_TEXT
+            text = ABSTAIN_MOMENTS_TEXT
             if evidence.unknown_words:
                 names = ", ".join(f"“{w}”" for w in _surface(question, evidence.unknown_words))
                 # only the best moment lacks the name: another of the closest moments says it, so say so
@@ -174,7 +175,7 @@ class ExtractiveAnswerer:
                          else "the moment closest to the question mentions")
                 text = (f"The episodes don't seem to cover this: nothing said near {where} {names}. "
                         f"The closest moments are listed below.")
-            return Answer(text, True, self.mode, [], closest=passages[:3], evidence=evidence)
+            return Answer(text, True, self.mode, [], closest=at_moments(passages[:3], self.links), evidence=evidence)
         # The answer leads with a moment that names what the question asks about, when the best one does not and
         # another top moment close to it in score does ("Was TikTok banned?": the moment that says "TikTok").
         lead = passages[0]
@@ -212,7 +213,7 @@ class ExtractiveAnswerer:
             if unknown and evidence.best_cosine < cfg.unknown_name_cosine:
                 names = ", ".join(f"“{w}”" for w in unknown)
                 text = f"The episodes don't seem to cover this: no passage mentions {names}. The closest passages are listed below."
-            return Answer(text, True, self.mode, [], closest=passages[:3], evidence=evidence)
+            return Answer(text, True, self.mode, [], closest=at_moments(passages[:3], self.links), evidence=evidence)
 
         chosen: list[_Candidate] = []
         words = 0

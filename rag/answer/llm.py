@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rag.answer import final_answer
-from rag.answer.citations import Links, cite_sentence, no_links
+from rag.answer.citations import Links, at_moments, cite_sentence, no_links
 from rag.answer.prompts import Titles, answer_messages
 from rag.answer.validation import (
     CitationFilter,
@@ -88,7 +88,7 @@ class LLMAnswerer:
         if generation.finish_reason == "length":
             notice = "The answer was cut off at the length limit (PODRAG_LLM_MAX_TOKENS)."
         if not citations.order and is_not_covered(text):
-            return Answer(text, True, self.mode, [], closest=passages[: self.config.closest], notice=notice,
+            return Answer(text, True, self.mode, [], closest=at_moments(passages[: self.config.closest], self.links), notice=notice,
                           model=model, removed_citations=citations.removed, sentences=len(sentences))
         keys: list[tuple[int, int]] = citations.order  # new number k -> keys[k-1] = (source number, sentence)
         sources = [passages[n - 1] for n, _ in keys]

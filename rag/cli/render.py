@@ -147,8 +147,12 @@ def print_answer(a: Answer, streamed: str | None = None) -> None:
     if a.abstained:
         if not a.closest:
             print_note("no indexed passage matches the filters (episode, speaker, source)")
-        for p in a.closest:
-            print_passage(p)
+        for k, s in enumerate(sources_of(a), start=1):
+            out.print(line((f"{k}.", "bold"), " ", source_label(s.chunk, s.start, s.speaker,
+                                                                 episode=s.chunk.episode_id)))
+            out.print(line("   ", clip(s.quote or s.chunk.text, PASSAGE_CHARS)))
+            if s.url:
+                out.print(line("   ", _link(s.url)))
     else:
         for s in sources_of(a):
             out.print(line((f"[{s.n}]", "bold"), " ", source_label(s.chunk, s.start, s.speaker,

@@ -11,14 +11,15 @@ from rag.presentation.labels import source_label
 
 @dataclass(frozen=True)
 class Source:
-    """One source under an answer: a citation (numbered) or, for an abstention, one of the closest passages."""
+    """One source under an answer: a citation (numbered) or, for an abstention, one of the closest passages (at its
+    best moment, when it has one)."""
 
     n: int | None
     chunk: Chunk
     start: float | None
     end: float | None
     speaker: str | None  # who said the cited sentence; None: the passage's speakers
-    quote: str | None  # the cited sentence
+    quote: str | None  # the cited sentence (or moment)
     url: str | None
     audio_url: str | None
 
@@ -33,7 +34,10 @@ def sources_of(answer: Answer) -> list[Source]:
     if answer.citations:
         return [Source(c.n, c.passage.chunk, c.start, c.end, c.speaker, c.quote, c.url, c.audio_url)
                 for c in answer.citations]
-    return [Source(None, p.chunk, p.chunk.start, p.chunk.end, None, None, p.url, p.audio_url)
+    # the closest passages of an abstention, each at its best moment when it was ranked by moment
+    return [Source(None, p.chunk, p.moment.start, p.moment.end, p.moment.speaker, p.moment.text, p.url, p.audio_url)
+            if p.moment is not None and p.moment.start is not None else
+            Source(None, p.chunk, p.chunk.start, p.chunk.end, None, None, p.url, p.audio_url)
             for p in answer.closest]
 
 
