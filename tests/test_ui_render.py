@@ -129,6 +129,14 @@ def test_source_panel_shows_turns_marks_the_cited_one_and_links_to_the_second():
     assert 'href="https://media.example/a.mp3#t=3456"' in html
 
 
+def test_a_closest_moment_is_headed_as_such_and_a_bare_closest_passage_as_a_passage():
+    ctx = _context([ContextSentence("We believe they have 50,000 GPUs.", 3456.0, "Dylan Patel", True, True)])
+    moment = render.Source(None, chunk(), 3456.0, 3470.0, "Dylan Patel", "We believe they have 50,000 GPUs.", None, None)
+    assert "Closest moment" in render.source_panel_html(ctx, moment)
+    passage = render.Source(None, chunk(), 3456.0, 3470.0, None, None, None, None)
+    assert "Closest passage" in render.source_panel_html(ctx, passage)
+
+
 def test_source_panel_keeps_markup_inert_and_drops_unsafe_links():
     c = chunk(text=EVIL)
     s = render.Source(1, c, 3456.0, None, '<b onmouseover="x">Mallory</b>', EVIL, "javascript:alert(1)", None)

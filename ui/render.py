@@ -150,7 +150,8 @@ def source_panel_html(context: SourceContext, source: Source) -> str:
     audio = safe_url(source.audio_url)
     return _render(
         "source_panel.html", chunk=c, turns=context.turns, summary=c.source_type == "summary",
-        head=f"Source [{source.n}]" if source.n is not None else "Closest passage",
+        head=(f"Source [{source.n}]" if source.n is not None
+              else "Closest moment" if source.quote else "Closest passage"),
         episode=episode_title(context.episode) if context.episode else c.episode_id,
         # Transcripts from Whisper or automatic captions name nobody: say so rather than show a blank.
         who=source.speaker or ", ".join(c.speakers) or "Speakers unknown (automatic transcript)",
