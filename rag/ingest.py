@@ -58,10 +58,10 @@ class IngestReport:
         return not self.failed
 
     def summary_line(self) -> str:
-        done = len(self.new) + len(self.updated)
+        indexed = len(self.new) + len(self.updated) + len(self.unchanged)
         return (
-            f"{done + len(self.unchanged)} episodes indexed ({len(self.new)} new, {len(self.updated)} updated, "
-            f"{len(self.unchanged)} unchanged), {len(self.failed)} failed; {self.chunks} chunks written "
+            f"{indexed} episode{'' if indexed == 1 else 's'} indexed ({len(self.new)} new, {len(self.updated)} "
+            f"updated, {len(self.unchanged)} unchanged), {len(self.failed)} failed; {self.chunks} chunks written "
             f"({self.embedded} embedded, {self.chunks - self.embedded} from cache) in {self.seconds:.1f} s"
         )
 

@@ -16,6 +16,8 @@ def test_ingest_indexes_every_episode_and_reports_it(assistant, tiny_corpus):
     assert records["tiny-459"].has_summary and records["tiny-459"].transcript_format == "vtt"
     assert assistant.index.count() == sum(len(r.chunk_ids) for r in records.values())
     assert "2 episodes indexed (2 new" in report.summary_line()
+    report.new, report.updated, report.unchanged = ["tiny-459"], [], []
+    assert report.summary_line().startswith("1 episode indexed (1 new, 0 updated, 0 unchanged), 0 failed")
 
 
 def test_reingest_of_unchanged_files_does_nothing(assistant, tiny_corpus):
