@@ -268,9 +268,19 @@ class Assistant:
 
     def check_claim(self, claim: str, episode_id: str | None = None) -> ClaimCheck:
         """Check a claim ("Dylan Patel says DeepSeek has about 50,000 GPUs") against the transcripts."""
+        from rag.claims.records import ClaimError
+
         self.require_episodes()
-        if episode_id and episode_id not in self.index.records():
+        records = self.index.records()
+        if episode_id and episode_id not in records:
             raise UnknownEpisodeError(f"no episode {episode_id!r} in the index (see `podcast-rag episodes`)")
+        # Only a transcript says who said what: with none, "not found" would read as "they never said it".
+        if episode_id and not records[episode_id].transcript_format:
+            raise ClaimError(f"{episode_id} has no transcript to check the claim against (only its summary): add "
+                             "the episode's transcript page with `podcast-rag add URL`")
+        if not any(r.transcript_format for r in records.values()):
+            raise ClaimError("no indexed episode has a transcript to check the claim against (only summaries): add "
+                             "an episode's transcript page with `podcast-rag add URL`")
         return self.claim_checker.check(claim, episode_id)
 
     def verify_summary(self, episode_id: str, summary_path: Path | None = None,

@@ -327,3 +327,23 @@ def test_dev_claim_accuracy_is_as_reported(corpus_assistant):
         # when the verdict is right, its evidence is at the moment the case names
         moments = [r.right_moment for r in results if r.correct and r.right_moment is not None]
         assert sum(moments) >= 0.9 * len(moments)
+
+
+def test_without_a_transcript_a_claim_is_not_checked_rather_than_not_found(assistant, tmp_path):
+    """Only a transcript says who said what: against a summary alone, "not found" would read as "never said"."""
+    from tests.conftest import write_episode
+
+    write_episode(tmp_path / "c" / "sum-1", meta={"id": "sum-1", "title": "Summary only"},
+                  summary="Summary\n1. Compute\nDylan says DeepSeek has about 50,000 GPUs. ([0:15])\n")
+    assert assistant.ingest([tmp_path / "c"]).ok
+    with pytest.raises(ClaimError, match="no indexed episode has a transcript to check the claim against"):
+        assistant.check_claim("Dylan says DeepSeek has about 50,000 GPUs")
+    with pytest.raises(ClaimError, match="sum-1 has no transcript to check the claim against"):
+        assistant.check_claim("Dylan says DeepSeek has about 50,000 GPUs", "sum-1")
+    # with a transcript beside it, the summary-only episode is still refused by name
+    write_episode(tmp_path / "c" / "talk-1", [("00:00:00.000", "00:00:05.000", "Dylan Patel", "We have 50,000 GPUs.")],
+                  meta={"id": "talk-1", "title": "Talk"})
+    assert assistant.ingest([tmp_path / "c"]).ok
+    assert assistant.check_claim("Dylan says they have 50,000 GPUs").verdict == "supported"
+    with pytest.raises(ClaimError, match="sum-1 has no transcript"):
+        assistant.check_claim("Dylan says DeepSeek has about 50,000 GPUs", "sum-1")
