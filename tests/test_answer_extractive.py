@@ -41,6 +41,17 @@ def test_the_best_moment_is_quoted_with_its_time_and_speaker_then_moments_that_a
     assert (first.start, first.speaker) == (3456.0, "Dylan Patel") and first.url == f"{VIDEO}&t=3456"
 
 
+def test_a_moment_of_another_episode_names_its_episode():
+    passages = [passage(1, 3456.0, "Dylan Patel", "We actually believe they have closer to 50,000 GPUs.", 6.0),
+                passage(2, 600.0, "Jensen Huang", "Every cloud wants more GPUs than we can make.", 5.5,
+                        episode="ep-2"),
+                passage(3, 3360.0, "Nathan Lambert", "The paper says 2,000 H800 GPUs for the final run.", 5.0)]
+    lines = answerer().answer("How many GPUs does DeepSeek have?", passages, None).answer.splitlines()
+    assert lines[0].startswith("At 0:57:36 Dylan Patel says:")
+    assert lines[1].startswith("In ep-2, at 0:10:00 Jensen Huang says: “Every cloud")
+    assert lines[2].startswith("At 0:56:00 Nathan Lambert adds:")
+
+
 def test_the_quoted_moments_keep_the_rankers_order_unless_a_close_one_says_the_name_asked_about():
     """The first citation (where a click opens the video) is the best moment; one that names what the question asks
     about leads instead only when the best does not name it and it scores within the lead margin."""

@@ -199,7 +199,7 @@ class ExtractiveAnswerer:
         for n, p in enumerate(chosen, start=1):
             m = p.moment
             citations.append(cite(n, p, m.text, Moment(0, m.start, m.speaker), m.end, self.links))
-            lines.append(f"{_lead_in(p, n == 1)} “{_trim(m.text, cfg.max_words)}” [{n}]")
+            lines.append(f"{_lead_in(p, n == 1, chosen[0].chunk.episode_id)} “{_trim(m.text, cfg.max_words)}” [{n}]")
         return Answer("\n".join(lines), False, self.mode, citations, evidence=evidence)
 
     def answer_from_sentences(self, question: str, passages: list[Passage], query_vector: np.ndarray) -> Answer:
@@ -286,15 +286,19 @@ def _near(a: MomentHit, b: MomentHit | None, seconds: float = 60.0) -> bool:
     return abs(a.start - b.start) < seconds
 
 
-def _lead_in(p: Passage, first: bool) -> str:
-    """'At 0:36:08 Nathan Lambert says:' for a transcript moment; 'The summary (section) says:' for a summary."""
+def _lead_in(p: Passage, first: bool, lead_episode: str) -> str:
+    """'At 0:36:08 Nathan Lambert says:' for a transcript moment; 'The summary (section) says:' for a summary. A
+    moment of another episode than the first one's names its episode and does not "add" to a conversation it is not
+    part of: 'In lex-fridman-491, at 2:53:31 Peter Steinberger says:'."""
     m = p.moment
     chunk = p.chunk
+    elsewhere = not first and chunk.episode_id != lead_episode
+    verb = "says" if first or elsewhere else "adds"
     if chunk.source_type == "summary":
-        where = f"The summary ({chunk.section})" if chunk.section else "The summary"
-        return f"{where} says:" if first else f"{where} adds:"
-    who = m.speaker or "someone"
-    return f"At {format_clock(m.start)} {who} says:" if first else f"At {format_clock(m.start)} {who} adds:"
+        whose = f"The summary of {chunk.episode_id}" if elsewhere else "The summary"
+        return f"{whose} ({chunk.section}) {verb}:" if chunk.section else f"{whose} {verb}:"
+    when = f"In {chunk.episode_id}, at" if elsewhere else "At"
+    return f"{when} {format_clock(m.start)} {m.speaker or 'someone'} {verb}:"
 
 
 def _trim(text: str, max_words: int) -> str:
