@@ -39,7 +39,7 @@ class CaseTally:
     def watch(self, chunks: Iterable[Chunk]) -> Iterator[Chunk]:
         """Pass `chunks` through, counting the words of their text on the way (the BM25 build reads them once)."""
         for chunk in chunks:
-            self._forms.update(_MID_SENTENCE_WORD.findall(chunk.text))
+            self.update((chunk.text,))
             yield chunk
 
     def names(self) -> frozenset[str]:

@@ -28,7 +28,8 @@ _QUANTITY_QUESTION = re.compile(r"\b(how (many|much|long|big|large|old|often|fas
 _NOT_NAMES = {"i", "i'm", "i've", "i'd", "i'll", "ok", "okay"}
 
 ABSTAIN_TEXT = "The episodes don't seem to cover this. The closest passages are listed below."
-ABSTAIN_MOMENTS_TEXT = "The episodes don't seem to cover this. The closest moments are listed below."
+_MOMENTS_LISTED = "The closest moments are listed below."
+ABSTAIN_MOMENTS_TEXT = f"The episodes don't seem to cover this. {_MOMENTS_LISTED}"
 
 
 @dataclass(frozen=True)
@@ -173,8 +174,7 @@ class ExtractiveAnswerer:
                 # only the best moment lacks the name: another of the closest moments says it, so say so
                 where = ("the closest moments mentions" if missing_all
                          else "the moment closest to the question mentions")
-                text = (f"The episodes don't seem to cover this: nothing said near {where} {names}. "
-                        f"The closest moments are listed below.")
+                text = f"The episodes don't seem to cover this: nothing said near {where} {names}. {_MOMENTS_LISTED}"
             return Answer(text, True, self.mode, [], closest=at_moments(passages[:3], self.links), evidence=evidence)
         # The answer leads with a moment that names what the question asks about, when the best one does not and
         # another top moment close to it in score does ("Was TikTok banned?": the moment that says "TikTok").
@@ -199,7 +199,8 @@ class ExtractiveAnswerer:
         for n, p in enumerate(chosen, start=1):
             m = p.moment
             citations.append(cite(n, p, m.text, Moment(0, m.start, m.speaker), m.end, self.links))
-            lines.append(f"{_lead_in(p, n == 1, chosen[0].chunk.episode_id)} “{_trim(m.text, cfg.max_words)}” [{n}]")
+            lead_in = _lead_in(p, n == 1, chosen[0].chunk.episode_id)
+            lines.append(f"{lead_in} “{_trim(m.text, cfg.max_words)}” [{n}]")
         return Answer("\n".join(lines), False, self.mode, citations, evidence=evidence)
 
     def answer_from_sentences(self, question: str, passages: list[Passage], query_vector: np.ndarray) -> Answer:

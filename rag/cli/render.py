@@ -144,21 +144,16 @@ def print_answer(a: Answer, streamed: str | None = None) -> None:
     if streamed is None or streamed.strip() != a.answer.strip():
         out.print(line(a.answer))
     out.print()
-    if a.abstained:
-        if not a.closest:
-            print_note("no indexed passage matches the filters (episode, speaker, source)")
-        for k, s in enumerate(sources_of(a), start=1):
-            out.print(line((f"{k}.", "bold"), " ", source_label(s.chunk, s.start, s.speaker,
-                                                                 episode=s.chunk.episode_id)))
-            out.print(line("   ", clip(s.quote or s.chunk.text, PASSAGE_CHARS)))
-            if s.url:
-                out.print(line("   ", _link(s.url)))
-    else:
-        for s in sources_of(a):
-            out.print(line((f"[{s.n}]", "bold"), " ", source_label(s.chunk, s.start, s.speaker,
-                                                                    episode=s.chunk.episode_id)))
-            if s.url:
-                out.print(line("    ", _link(s.url)))
+    if a.abstained and not a.closest:
+        print_note("no indexed passage matches the filters (episode, speaker, source)")
+    # citations as "[n] where" and a link; the closest moments of an abstention numbered "k." with what was said
+    for k, s in enumerate(sources_of(a), start=1):
+        tag, indent = (f"[{s.n}]", "    ") if s.n is not None else (f"{k}.", "   ")
+        out.print(line((tag, "bold"), " ", source_label(s.chunk, s.start, s.speaker, episode=s.chunk.episode_id)))
+        if s.n is None:
+            out.print(line(indent, clip(s.quote or s.chunk.text, PASSAGE_CHARS)))
+        if s.url:
+            out.print(line(indent, _link(s.url)))
     unsupported = unsupported_text(a)
     if unsupported:
         out.print(line((f"{unsupported}:", "yellow")))
