@@ -209,6 +209,14 @@ class MomentHit:
     unknown: tuple[str, ...] = ()  # of the question's names, those no passage of the index contains
     moment_model: bool = False  # scored with the moment model too (which ranker and abstention rule apply)
 
+    def near(self, other: MomentHit | None, seconds: float = 60.0) -> bool:
+        """Whether two moments are the same stretch of talk (same episode, within a minute)."""
+        if other is None or self.episode_id != other.episode_id:
+            return False
+        if self.start is None or other.start is None:
+            return self.text == other.text
+        return abs(self.start - other.start) < seconds
+
 
 def transcript_sentences(chunks: Sequence[Chunk]) -> list[TranscriptSentence]:
     """Every transcript sentence of an episode's chunks once, in time order.

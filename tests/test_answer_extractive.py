@@ -78,6 +78,21 @@ def test_a_moment_far_below_the_best_is_not_added():
     assert len(answerer().answer("Who makes the chips?", passages, None).citations) == 2
 
 
+def test_the_closest_moments_of_an_abstention_are_different_places_to_look():
+    """Overlapping passages often share their best moment (1:26:05 and 1:26:06, the same words): it is listed once,
+    and the next passage elsewhere takes the third place. The message speaks of the moments listed: that one says
+    the name in passing."""
+    said = [(100.0, "US companies can't enter China."), (5165.0, "The Trump admin banned Huawei."),
+            (5166.0, "The Trump admin banned Huawei.")]
+    passages = [passage(i, start, "Dylan Patel", text, 6.0, missing=("tiktok",), unknown=("tiktok",))
+                for i, (start, text) in enumerate(said, start=1)]
+    passages.append(passage(4, 12011.0, "Dylan Patel", "What Meta does, serving TikTok.", 5.0))
+    answer = answerer().answer("Did they discuss the TikTok ban?", passages, None)
+    assert answer.abstained
+    assert [p.url for p in answer.closest] == [f"{VIDEO}&t=100", f"{VIDEO}&t=5165", f"{VIDEO}&t=12011"]
+    assert "nothing said near the moment closest to the question mentions “TikTok”" in answer.answer
+
+
 def test_a_name_the_question_asks_about_said_near_none_of_the_moments_means_not_covered():
     passages = [passage(i, 100.0 * i, "Dylan Patel", "US and China policy on apps and chips.", 6.0,
                         missing=("sora",), unknown=("sora",)) for i in (1, 2, 3)]

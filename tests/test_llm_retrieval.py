@@ -247,7 +247,9 @@ def test_a_failed_rerank_leaves_the_answer_as_it_was(tiny_assistant, openai_serv
     expected = [p.chunk.id for p in tiny_assistant.search(QUESTION, tiny_assistant.settings.answer_passages)]
     answering = openai_server.chat_requests[1]
     assert re.findall(r'<source n="(\d+)"', answering.text()) == [str(i) for i in range(1, len(expected) + 1)]
-    assert [p.chunk.id for p in answer.closest] == expected[: len(answer.closest)]  # the retriever's order
+    # the retriever's order (a passage whose best moment is one already listed is left out)
+    closest = [p.chunk.id for p in answer.closest]
+    assert closest[0] == expected[0] and closest == [e for e in expected if e in closest]
 
 
 def test_a_hung_rerank_leaves_the_answer_time_within_the_same_deadline(tiny_assistant, openai_server):

@@ -45,14 +45,19 @@ def cite_sentence(n: int, passage: Passage, index: int, links: Links) -> Citatio
     return cite(n, passage, sentence, moment, sentence_end(passage, index), links)
 
 
-def at_moments(passages: Sequence[Passage], links: Links) -> list[Passage]:
-    """The closest passages of an abstention, each linked at its best moment's second (where to look) rather than
-    at the passage's start."""
-    out = []
+def at_moments(passages: Sequence[Passage], links: Links, limit: int = 3) -> list[Passage]:
+    """The closest passages of an abstention (at most `limit`), each linked at its best moment's second (where to
+    look) rather than at the passage's start. Overlapping passages often share their best moment: a moment in the
+    same stretch of talk as one already listed is left out, so each entry is another place to look."""
+    out: list[Passage] = []
     for p in passages:
+        if len(out) >= limit:
+            break
         m = p.moment
         if m is None or m.start is None:
             out.append(p)
+            continue
+        if any(m.near(o.moment) for o in out):
             continue
         c = cite(0, p, m.text, Moment(0, m.start, m.speaker), m.end, links)
         out.append(dataclasses.replace(p, url=c.url, audio_url=c.audio_url or p.audio_url))

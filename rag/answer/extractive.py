@@ -18,7 +18,7 @@ from rag.answer.citations import Links, at_moments, cite, no_links, sentence_end
 from rag.casing import without_possessive
 from rag.embedding import CachedEmbedder
 from rag.lexical import LexicalStore, tokenize
-from rag.models import Answer, Citation, Evidence, Moment, MomentHit, Passage
+from rag.models import Answer, Citation, Evidence, Moment, Passage
 from rag.moment_rank import answerable_probability, question_words, ranking
 from rag.timecodes import format_clock
 from rag.numbers import has_number
@@ -169,13 +169,16 @@ class ExtractiveAnswerer:
         evidence = Evidence(best.cosine, probability, sorted(missing_all or best.missing))
         if probability < rule.abstain_below or best.score < rule.weak_score:
             text = ABSTAIN_MOMENTS_TEXT
+            closest = at_moments(passages, self.links)
             if evidence.unknown_words:
                 names = ", ".join(f"“{w}”" for w in _surface(question, evidence.unknown_words))
-                # only the best moment lacks the name: another of the closest moments says it, so say so
-                where = ("the closest moments mentions" if missing_all
+                # the message speaks of the moments listed: when one of them says the name (in passing), only the
+                # closest one is said to lack it
+                listed = set(best.missing).intersection(*(p.moment.missing for p in closest if p.moment is not None))
+                where = ("the closest moments mentions" if listed >= set(evidence.unknown_words)
                          else "the moment closest to the question mentions")
                 text = f"The episodes don't seem to cover this: nothing said near {where} {names}. {_MOMENTS_LISTED}"
-            return Answer(text, True, self.mode, [], closest=at_moments(passages[:3], self.links), evidence=evidence)
+            return Answer(text, True, self.mode, [], closest=closest, evidence=evidence)
         # The answer leads with a moment that names what the question asks about, when the best one does not and
         # another top moment close to it in score does ("Was TikTok banned?": the moment that says "TikTok").
         lead = passages[0]
@@ -191,7 +194,7 @@ class ExtractiveAnswerer:
             m = p.moment
             if m is None or m.score < best.score - cfg.moment_margin:
                 continue
-            if any(_near(m, o.moment) for o in chosen):
+            if any(m.near(o.moment) for o in chosen):
                 continue
             chosen.append(p)
         citations: list[Citation] = []
@@ -214,7 +217,7 @@ class ExtractiveAnswerer:
             if unknown and evidence.best_cosine < cfg.unknown_name_cosine:
                 names = ", ".join(f"“{w}”" for w in unknown)
                 text = f"The episodes don't seem to cover this: no passage mentions {names}. The closest passages are listed below."
-            return Answer(text, True, self.mode, [], closest=at_moments(passages[:3], self.links), evidence=evidence)
+            return Answer(text, True, self.mode, [], closest=at_moments(passages, self.links), evidence=evidence)
 
         chosen: list[_Candidate] = []
         words = 0
@@ -276,15 +279,6 @@ def _surface(question: str, tokens: list[str]) -> list[str]:
             b += 1
         out.append(re.sub(r"['’]s$", "", " ".join(words[a : b + 1])))
     return list(dict.fromkeys(out))[:3]
-
-
-def _near(a: MomentHit, b: MomentHit | None, seconds: float = 60.0) -> bool:
-    """Whether two moments are the same stretch of talk (same episode, within a minute)."""
-    if b is None or a.episode_id != b.episode_id:
-        return False
-    if a.start is None or b.start is None:
-        return a.text == b.text
-    return abs(a.start - b.start) < seconds
 
 
 def _lead_in(p: Passage, first: bool, lead_episode: str) -> str:

@@ -88,7 +88,7 @@ class LLMAnswerer:
         if generation.finish_reason == "length":
             notice = "The answer was cut off at the length limit (PODRAG_LLM_MAX_TOKENS)."
         if not citations.order and is_not_covered(text):
-            closest = at_moments(passages[: self.config.closest], self.links)
+            closest = at_moments(passages, self.links, self.config.closest)
             return Answer(text, True, self.mode, [], closest=closest, notice=notice, model=model,
                           removed_citations=citations.removed, sentences=len(sentences))
         keys: list[tuple[int, int]] = citations.order  # new number k -> keys[k-1] = (source number, sentence)
