@@ -73,7 +73,8 @@ def _answer_span(moments: EpisodeMoments, i: int) -> tuple[int, int]:
     runs on by as many sentences (within its chapter and MAX_SECONDS); a question someone else asks at its end
     ("— Lex Fridman: Why doesn't Google compete with Nvidia?") opens the next exchange, not this answer, and is left
     out of the quote; so are someone else's closing words cut off unfinished ("— Lex Fridman: We, as SemiAnalysis,
-    so we should say") or a backchannel: they add nothing the reader can use."""
+    so we should say") or a backchannel: they add nothing the reader can use. An answer's sentence interrupted by a
+    backchannel runs on to its end."""
     a, b = moments.bounds[i]
     s = moments.sentences
     skipped = 0
@@ -91,6 +92,15 @@ def _answer_span(moments: EpisodeMoments, i: int) -> tuple[int, int]:
         b = k - 1
     while b > a and s[b].speaker != s[a].speaker and (_says_nothing(s[b].text) or _unfinished(s[b].text)):
         b -= 1
+    # The answer's last sentence cut off by someone's "Yeah." goes on right after it ("… there just won't be enough
+    # power, GPUs, infrastructure — Lex Fridman: Yeah. — Dylan Patel: to operate this …"): the quote runs to where the
+    # sentence ends rather than stop mid-sentence.
+    while (s[b].speaker == s[a].speaker and _unfinished(s[b].text) and b + 2 < len(s)
+           and s[b + 1].speaker != s[b].speaker and _says_nothing(s[b + 1].text)
+           and not s[b + 1].text.rstrip().endswith("?") and s[b + 2].speaker == s[b].speaker
+           and s[b + 2].chapter == s[a].chapter
+           and (s[a].start is None or s[b + 2].start is None or s[b + 2].start - s[a].start <= MAX_SECONDS)):
+        b += 2
     return a, b
 
 

@@ -100,6 +100,21 @@ def test_the_quote_leaves_out_another_speakers_closing_words_cut_off_but_keeps_w
         "and the rest of"
 
 
+def test_the_answers_sentence_cut_off_by_a_yeah_is_quoted_to_its_end():
+    sents = [_said("There just won't be enough power, GPUs, infrastructure", 0, "Dylan Patel"),
+             _said("Yeah.", 5, "Lex Fridman"),
+             _said("to operate this, and shift everything in the world.", 6, "Dylan Patel"),
+             _said("But who gets to point the AGI at a task?", 12, "Dylan Patel")]
+    others = [(i, i) for i in range(1, 4)]
+    assert [s.text for s in _span(sents, [(0, 1)] + others)] == [s.text for s in sents[:3]]
+    # a question in between is no backchannel: the answer stops where it was cut off
+    sents[1] = _said("Why power?", 5, "Lex Fridman")
+    assert [s.text for s in _span(sents, [(0, 1)] + others)] == [sents[0].text]
+    # a finished sentence needs no continuation
+    sents[:2] = [_said("There won't be enough power.", 0, "Dylan Patel"), _said("Yeah.", 5, "Lex Fridman")]
+    assert [s.text for s in _span(sents, [(0, 1)] + others)] == [sents[0].text]
+
+
 def test_the_quote_opens_after_an_interrupted_start_or_a_yeah():
     sents = [_said("TS-", 0, "Dylan Patel"), _said("Yeah.", 2, "Lex Fridman"),
              _said("Arizona is getting better as time goes on.", 4, "Nathan Lambert"),
