@@ -77,8 +77,8 @@ first citation ≤60 s 0.58/0.66/0.71 → 0.60/0.66/0.74, any citation ≤60 s #
 every sentence at ingest (~75 s for the three episodes on 2 cores) fetched from a registry outside PyPI. gte-small's
 cosine as a seventh signal instead (mpnet's kept): top moment within 60 s 0.66/0.66/0.75, held-out answers first
 citation ≤60 s 0.61/0.64/0.75, must-mention 0.55/0.41/0.48 against 0.51/0.43/0.51: the same trade, #459 up, the
-others down. The question aligned with each moment word piece by word piece (BERTScore's recall-weighted F1 over
-MiniLM's token vectors, IDF over the transcripts' sentences) as a seventh signal: top moment within 60 s
+others down. The question aligned with each moment word piece by word piece (BERTScore's recall: each of the question's
+pieces' best cosine among the moment's, MiniLM's token vectors, IDF over the transcripts' sentences) as a seventh signal: top moment within 60 s
 0.64/0.70/0.75, held-out answers first citation ≤60 s 0.60/0.66/0.77, any citation #459 0.73 → 0.78, but #491 first
 citation ≤30 s 0.55 → 0.52 and must-mention 0.43 → 0.41 (over mpnet's token vectors: 0.63/0.71/0.74, answers
 mixed the same way); and it needs every candidate's word-piece vectors at question time. The other quoted moments kept to the lead's episode: over the answers to the development and hard
