@@ -65,3 +65,19 @@ def test_run_claims_on_the_tiny_corpus(tiny_assistant, tmp_path):
     assert lines[0] == "### Claims: tiny" and "2/3 verdicts right (accuracy 0.67)." in lines
     assert "| not_found | 0 | 1 | 0 | 0 |" in lines
     assert any(line.startswith("- `c` expected **not_found**, got **contradicted** (numbers)") for line in lines)
+
+
+def test_every_blind_claim_set_is_judged_as_claims_and_never_read_as_questions(tmp_path):
+    """A new blind claim set (`blind/claims-2.jsonl`) sits beside the first; neither is a question set."""
+    from rag.evaluation.datasets import resolve_datasets
+    from rag.evaluation.runner import claim_files
+
+    (tmp_path / "claims").mkdir()
+    (tmp_path / "blind").mkdir()
+    for name in ("claims/claims_459.jsonl", "blind/claims.jsonl", "blind/claims-2.jsonl", "blind/questions.jsonl",
+                 "lex-fridman-459.jsonl"):
+        (tmp_path / name).write_text("{}\n")
+    assert [(p.relative_to(tmp_path).as_posix(), blind) for p, blind in claim_files(tmp_path)] == [
+        ("claims/claims_459.jsonl", False), ("blind/claims.jsonl", True), ("blind/claims-2.jsonl", True)]
+    assert [p.relative_to(tmp_path).as_posix() for p in resolve_datasets([], tmp_path)] == [
+        "lex-fridman-459.jsonl", "blind/questions.jsonl"]

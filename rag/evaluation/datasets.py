@@ -183,12 +183,17 @@ def load_dataset(path: Path) -> Dataset:
     return Dataset(name, path, questions)
 
 
+def is_blind_claim_set(path: Path) -> bool:
+    """Whether a file of the blind folder holds claims (`claims.jsonl`, `claims-2.jsonl`, …), not questions."""
+    return path.stem == "claims" or path.stem.startswith("claims-")
+
+
 def resolve_datasets(names: Sequence[str], folder: Path) -> list[Path]:
     """Dataset files for names such as 'lex-fridman-459', '459', 'unanswerable' or paths; all of `folder` if none."""
     if not names:
-        # Development sets, then the blind ones (question sets only: blind/claims.jsonl is judged by the claim eval).
+        # Development sets, then the blind ones (question sets only: blind claim sets are judged by the claim eval).
         files = sorted(folder.glob("*.jsonl")) + sorted(p for p in (folder / BLIND_FOLDER).glob("*.jsonl")
-                                                        if p.stem != "claims")
+                                                        if not is_blind_claim_set(p))
         if not files:
             raise DatasetError(folder, "no *.jsonl golden sets in this folder "
                                        "(set PODRAG_EVAL_DATASETS or pass --dataset)")

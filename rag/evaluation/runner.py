@@ -20,7 +20,7 @@ from rag.evaluation import metrics as M
 from rag.evaluation.baseline import LlamaIndexBaseline
 from rag.evaluation.claims import ClaimResult, Confusion, run_claims
 from rag.evaluation.configs import CONFIGS, EvalConfig
-from rag.evaluation.datasets import BLIND_FOLDER, Dataset, Question
+from rag.evaluation.datasets import BLIND_FOLDER, Dataset, Question, is_blind_claim_set
 from rag.models import Answer, Evidence, Filters, Passage
 from rag.settings import Settings
 
@@ -95,7 +95,7 @@ class IndexInfo:
 
 @dataclass
 class ClaimSetRun:
-    name: str  # the file's stem ("blind-claims" for the blind set)
+    name: str  # the file's stem ("blind-claims", "blind-claims-2" for the blind sets)
     blind: bool
     results: list[ClaimResult]
     confusion: Confusion
@@ -270,10 +270,12 @@ APP_DEFAULT = "moments"  # the configuration the app runs
 
 
 def claim_files(folder: Path) -> list[tuple[Path, bool]]:
-    """The development claim sets (`claims/*.jsonl`), then the blind one (`blind/claims.jsonl`)."""
+    """The development claim sets (`claims/*.jsonl`), then the blind ones (`blind/claims.jsonl`, `claims-2.jsonl`,
+    …: each written before the checks it judges)."""
     files = [(p, False) for p in sorted((folder / "claims").glob("*.jsonl"))]
-    blind = folder / BLIND_FOLDER / "claims.jsonl"
-    return files + ([(blind, True)] if blind.is_file() else [])
+    blind = sorted((p for p in (folder / BLIND_FOLDER).glob("*.jsonl") if is_blind_claim_set(p)),
+                   key=lambda p: (len(p.stem), p.stem))  # claims, claims-2, …, claims-10
+    return files + [(p, True) for p in blind]
 
 
 def run_claim_sets(settings: Settings, corpus: Sequence[Path], *, embedder: CachedEmbedder | None = None,
