@@ -24,6 +24,7 @@ from pathlib import Path
 
 from rag.assistant import Assistant
 from rag.claims import ClaimConfig, decide, judge_offline
+from rag.claims.checker import similarities
 from rag.evaluation.claims import load_claims
 from rag.settings import Settings
 
@@ -56,16 +57,9 @@ def record(assistant: Assistant) -> tuple[list[dict], dict, dict]:
 def with_moment_model(assistant: Assistant, rows: list[dict]) -> None:
     """Each candidate's similarity to the claim (its sentence's, and the better of that and its window's) by the
     moment model instead."""
-    embed = assistant.moment_embedder.embed
     for r in rows:
-        cands = r["candidates"]
-        if not cands:
-            continue
-        v = embed([r["statement"]] + [c.sentence for c in cands] + [c.window for c in cands])
-        q, sent, win = v[0], v[1 : 1 + len(cands)], v[1 + len(cands) :]
-        for c, sv, wv in zip(cands, sent, win):
-            c.sentence_similarity = float(q @ sv)
-            c.similarity = max(c.sentence_similarity, float(q @ wv))
+        if r["candidates"]:
+            similarities(assistant.moment_embedder.embed, r["statement"], r["candidates"])
 
 
 def verdicts(rows: list[dict], config: ClaimConfig, contexts: dict, topics: dict) -> list[str]:

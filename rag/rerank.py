@@ -57,13 +57,23 @@ def _unfinished(text: str) -> bool:
     return not text.rstrip().rstrip("\"”’')]").endswith((".", "!", "?", "…"))
 
 
-def _says_nothing(text: str) -> bool:
-    """A question, a word or two cut off ("TS-", "AWS is-") or a backchannel ("Yeah.", "Mm-hmm"): a turn that answers
-    nothing, so a quote should not open with it."""
+def _interjection(text: str) -> bool:
+    """A word or two cut off ("TS-", "AWS is-") or a backchannel ("Yeah.", "Mm-hmm")."""
     text = text.strip()
     words = text.split()
-    return text.endswith("?") or (len(words) <= 3 and (
-        text.endswith(("-", "—", "…")) or all(w.strip(".,!…").lower() in _BACKCHANNEL for w in words)))
+    return len(words) <= 3 and (
+        text.endswith(("-", "—", "…")) or all(w.strip(".,!…").lower() in _BACKCHANNEL for w in words))
+
+
+def _says_nothing(text: str) -> bool:
+    """A question or an interjection: a turn that answers nothing, so a quote should not open with it."""
+    return text.rstrip().endswith("?") or _interjection(text)
+
+
+def _same_stretch(s: Sequence[TranscriptSentence], a: int, j: int) -> bool:
+    """Whether sentence j may still belong to a quote that opens at sentence a: same chapter, within MAX_SECONDS."""
+    return s[j].chapter == s[a].chapter and (
+        s[a].start is None or s[j].start is None or s[j].start - s[a].start <= MAX_SECONDS)
 
 
 def _answer_span(moments: EpisodeMoments, i: int) -> tuple[int, int]:
@@ -81,8 +91,7 @@ def _answer_span(moments: EpisodeMoments, i: int) -> tuple[int, int]:
     while a < b and _says_nothing(s[a].text) and s[a + 1].speaker != s[a].speaker:
         a += 1
         skipped += 1
-    while skipped and b + 1 < len(s) and s[b + 1].chapter == s[a].chapter and (
-            s[a].start is None or s[b + 1].start is None or s[b + 1].start - s[a].start <= MAX_SECONDS):
+    while skipped and b + 1 < len(s) and _same_stretch(s, a, b + 1):
         b += 1
         skipped -= 1
     if s[b].text.rstrip().endswith("?") and s[b].speaker != s[a].speaker:
@@ -96,10 +105,8 @@ def _answer_span(moments: EpisodeMoments, i: int) -> tuple[int, int]:
     # power, GPUs, infrastructure — Lex Fridman: Yeah. — Dylan Patel: to operate this …"): the quote runs to where the
     # sentence ends rather than stop mid-sentence.
     while (s[b].speaker == s[a].speaker and _unfinished(s[b].text) and b + 2 < len(s)
-           and s[b + 1].speaker != s[b].speaker and _says_nothing(s[b + 1].text)
-           and not s[b + 1].text.rstrip().endswith("?") and s[b + 2].speaker == s[b].speaker
-           and s[b + 2].chapter == s[a].chapter
-           and (s[a].start is None or s[b + 2].start is None or s[b + 2].start - s[a].start <= MAX_SECONDS)):
+           and s[b + 1].speaker != s[b].speaker and _interjection(s[b + 1].text)
+           and s[b + 2].speaker == s[b].speaker and _same_stretch(s, a, b + 2)):
         b += 2
     return a, b
 

@@ -45,6 +45,12 @@ def cite_sentence(n: int, passage: Passage, index: int, links: Links) -> Citatio
     return cite(n, passage, sentence, moment, sentence_end(passage, index), links)
 
 
+def cite_moment(n: int, passage: Passage, links: Links) -> Citation:
+    """Citation number `n` of the passage's best moment (it must have one): its words, from its start to its end."""
+    m = passage.moment
+    return cite(n, passage, m.text, Moment(0, m.start, m.speaker), m.end, links)
+
+
 def at_moments(passages: Sequence[Passage], links: Links, limit: int = 3) -> list[Passage]:
     """The closest passages of an abstention (at most `limit`), each linked at its best moment's second (where to
     look) rather than at the passage's start. Overlapping passages often share their best moment: a moment in the
@@ -59,6 +65,6 @@ def at_moments(passages: Sequence[Passage], links: Links, limit: int = 3) -> lis
             continue
         if any(m.near(o.moment) for o in out):
             continue
-        c = cite(0, p, m.text, Moment(0, m.start, m.speaker), m.end, links)
+        c = cite_moment(0, p, links)
         out.append(dataclasses.replace(p, url=c.url, audio_url=c.audio_url or p.audio_url))
     return out

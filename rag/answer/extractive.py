@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag.answer.citations import Links, at_moments, cite, no_links, sentence_end
+from rag.answer.citations import Links, at_moments, cite, cite_moment, no_links, sentence_end
 from rag.casing import without_possessive
 from rag.embedding import CachedEmbedder
 from rag.lexical import LexicalStore, tokenize
@@ -201,7 +201,7 @@ class ExtractiveAnswerer:
         lines: list[str] = []
         for n, p in enumerate(chosen, start=1):
             m = p.moment
-            citations.append(cite(n, p, m.text, Moment(0, m.start, m.speaker), m.end, self.links))
+            citations.append(cite_moment(n, p, self.links))
             lead_in = _lead_in(p, n == 1, chosen[0].chunk.episode_id)
             lines.append(f"{lead_in} “{_trim(m.text, cfg.max_words)}” [{n}]")
         return Answer("\n".join(lines), False, self.mode, citations, evidence=evidence)

@@ -117,16 +117,13 @@ class ClaimChecker:
                 cands.append(Candidate(p, i, sentence, window, moment.start, nxt, moment.speaker))
         if not cands:
             return []
-        vectors = self.embed([statement] + [c.sentence for c in cands] + [c.window for c in cands])
-        q, sent, win = vectors[0], vectors[1 : 1 + len(cands)], vectors[1 + len(cands) :]
+        similarities(self.embed, statement, cands)
         want = set(tokenize([statement])[0])
         window_tokens = tokenize([c.window for c in cands])
         sentence_tokens = tokenize([c.sentence for c in cands])
         quantities = parse_quantities(statement)
         ranking: dict[int, float] = {}
-        for c, sv, wv, wtoks, stoks in zip(cands, sent, win, window_tokens, sentence_tokens):
-            c.sentence_similarity = float(np.dot(q, sv))
-            c.similarity = max(c.sentence_similarity, float(np.dot(q, wv)))
+        for c, wtoks, stoks in zip(cands, window_tokens, sentence_tokens):
             c.coverage = len(want & set(wtoks)) / len(want) if want else 0.0
             c.sentence_coverage = len(want & set(stoks)) / len(want) if want else 0.0
             c.score = 0.7 * c.similarity + 0.3 * c.coverage
@@ -140,6 +137,15 @@ class ClaimChecker:
         video, audio = self.links(c.passage.chunk.episode_id)
         url = video_link(video, c.start) or audio_link(audio, c.start) or c.passage.url
         return Citation(n, c.passage, c.start, c.end, c.speaker, c.sentence, url, audio_link(audio, c.start))
+
+
+def similarities(embed: Callable[[Sequence[str]], np.ndarray], statement: str, cands: Sequence[Candidate]) -> None:
+    """Each candidate's cosine to the statement: its sentence's, and the better of that and its window's."""
+    vectors = embed([statement] + [c.sentence for c in cands] + [c.window for c in cands])
+    q, sent, win = vectors[0], vectors[1 : 1 + len(cands)], vectors[1 + len(cands) :]
+    for c, sv, wv in zip(cands, sent, win):
+        c.sentence_similarity = float(np.dot(q, sv))
+        c.similarity = max(c.sentence_similarity, float(np.dot(q, wv)))
 
 
 def _short(exc: Exception) -> str:
