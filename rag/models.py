@@ -333,6 +333,9 @@ class Evidence:
     best_cosine: float  # question vs the best sentence (with its neighbours)
     best_score: float  # the answerer's combined score of that sentence
     unknown_words: list[str] = field(default_factory=list)  # question words no passage contains
+    # how likely the first citation is the moment that answers (rag/moment_rank.py CONFIDENCE_WEIGHTS); None: not
+    # assessed (an answer not ranked by moment)
+    cited_probability: float | None = None
 
 
 @dataclass(frozen=True)
@@ -358,6 +361,8 @@ class Answer:
     unsupported: list[Unsupported] = field(default_factory=list)
     removed_citations: list[int] = field(default_factory=list)  # [n] naming no given source, as written
     sentences: int = 0  # sentences checked
+    # Another place matches almost as well as the cited moment: the answer says it is not sure which one answers.
+    unsure: bool = False
 
     def to_json(self) -> dict:
         out = {
@@ -378,6 +383,10 @@ class Answer:
                 "best_score": round(self.evidence.best_score, 4),
                 "unknown_words": self.evidence.unknown_words,
             }
+            if self.evidence.cited_probability is not None:
+                out["evidence"]["cited_probability"] = round(self.evidence.cited_probability, 4)
+                if not self.abstained:
+                    out["unsure"] = self.unsure
         if self.mode == "llm":
             out["unsupported"] = [{"sentence": u.sentence, "reason": u.reason} for u in self.unsupported]
             out["removed_citations"] = self.removed_citations

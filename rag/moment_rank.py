@@ -34,6 +34,7 @@ import numpy as np
 
 from rag.casing import typed_in_lower_case, without_possessive, written_as_name
 from rag.lexical import tokenize
+from rag.models import Passage
 from rag.moments import EpisodeMoments
 from rag.places import AMBIGUOUS, same_place
 
@@ -67,6 +68,18 @@ ABSTAIN_BELOW = 0.45
 # the development sets' answerable questions reach (their 1.3 % quantile, eval/fit-moments.md).
 WEAK_SCORE = 1.6
 
+# Whether the answer's first citation is the moment that answers (within a minute): a logistic regression on the
+# best moment's score and its margin over the best moment said elsewhere (another stretch of talk, `margin`), fitted
+# on the development sets' answered questions with each episode's signals from a ranker fitted without it
+# (eval/fit_moments.py, "Confidence in the first citation"). A ranking whose runner-up is another place scoring
+# almost as well is right far less often (held-out AUC in eval/fit-moments.md), and the answer says so.
+CONFIDENCE_WEIGHTS = dict(score=0.1, margin=0.78)
+CONFIDENCE_INTERCEPT = -1.3
+# Unsure below an even chance: more likely wrong than right. Not tuned (the curve is in eval/fit-moments.md).
+SURE_AT = 0.5
+# The margin when no other place is among the passages read: as far ahead as the development sets' answers get.
+MARGIN_CAP = 6.0
+
 
 @dataclass(frozen=True)
 class Ranking:
@@ -78,9 +91,12 @@ class Ranking:
     abstain_intercept: float
     abstain_below: float
     weak_score: float
+    confidence_weights: dict[str, float] | None = None  # None: no confidence model for this ranker
+    confidence_intercept: float = 0.0
 
 
-RANKING = Ranking(WEIGHTS, INTERCEPT, ABSTAIN_WEIGHTS, ABSTAIN_INTERCEPT, ABSTAIN_BELOW, WEAK_SCORE)
+RANKING = Ranking(WEIGHTS, INTERCEPT, ABSTAIN_WEIGHTS, ABSTAIN_INTERCEPT, ABSTAIN_BELOW, WEAK_SCORE,
+                  CONFIDENCE_WEIGHTS, CONFIDENCE_INTERCEPT)
 # Without the moment model (PODRAG_MOMENT_MODEL=none): the ranker fitted before it came.
 WITHOUT_MOMENT_MODEL = Ranking(
     dict(window=11.98, around=6.71, chunk_rank=-0.78, chunk_cosine=9.3, speaker=2.12, bm25=2.11, deep=0.0), -10.79,
@@ -272,6 +288,26 @@ def answerable_probability(score_: float, missing_first: bool, missing_all: bool
     w = ranking_.abstain_weights
     return _logistic(w["score"] * score_ + w["missing_first"] * missing_first + w["missing_all"] * missing_all
                      + w["unknown"] * unknown + ranking_.abstain_intercept)
+
+
+def margin(passages: Sequence[Passage]) -> float:
+    """How far the first passage's moment scores above the best moment of another stretch of talk (another
+    episode, or more than a minute away) among `passages`; MARGIN_CAP when they are all the same place."""
+    best = passages[0].moment if passages else None
+    if best is None:
+        return 0.0
+    elsewhere = [p.moment.score for p in passages[1:] if p.moment is not None and not best.near(p.moment)]
+    return min(MARGIN_CAP, best.score - max(elsewhere)) if elsewhere else MARGIN_CAP
+
+
+def cited_probability(passages: Sequence[Passage], ranking_: Ranking = RANKING) -> float | None:
+    """How likely the first passage's moment is where the answer is said (see CONFIDENCE_WEIGHTS); None when its
+    ranker has no confidence model or the first passage has no moment."""
+    w = ranking_.confidence_weights
+    if w is None or not passages or passages[0].moment is None:
+        return None
+    return _logistic(w["score"] * passages[0].moment.score + w["margin"] * margin(passages)
+                     + ranking_.confidence_intercept)
 
 
 def _logistic(z: float) -> float:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from rag.answer.extractive import ExtractiveAnswerer, ExtractiveConfig
 from rag.models import Chunk, Moment, MomentHit, Passage
 from rag.moment_rank import WEAK_SCORE
+from rag.presentation.answers import unsure_text
 
 VIDEO = "https://www.youtube.com/watch?v=abc"
 
@@ -46,10 +47,14 @@ def test_a_moment_of_another_episode_names_its_episode():
                 passage(2, 600.0, "Jensen Huang", "Every cloud wants more GPUs than we can make.", 5.5,
                         episode="ep-2"),
                 passage(3, 3360.0, "Nathan Lambert", "The paper says 2,000 H800 GPUs for the final run.", 5.0)]
-    lines = answerer().answer("How many GPUs does DeepSeek have?", passages, None).answer.splitlines()
+    answer = answerer().answer("How many GPUs does DeepSeek have?", passages, None)
+    lines = answer.answer.splitlines()
     assert lines[0].startswith("At 0:57:36 Dylan Patel says:")
     assert lines[1].startswith("In ep-2, at 0:10:00 Jensen Huang says: “Every cloud")
     assert lines[2].startswith("At 0:56:00 Nathan Lambert adds:")
+    # three places within half a point of each other: the answer is not sure which one answers
+    assert answer.unsure
+    assert unsure_text(answer) == "Not sure which moment answers this: [1] and [2] match about equally well."
 
 
 def test_the_quoted_moments_keep_the_rankers_order_unless_a_close_one_says_the_name_asked_about():
@@ -142,3 +147,24 @@ def test_a_name_said_near_another_top_moment_still_lets_the_answer_through():
     answer = answerer().answer("Was TikTok banned?", passages, None)
     assert not answer.abstained
     assert answer.citations[0].start == 700.0  # the answer leads with the moment that names it
+
+
+def test_an_answer_whose_runner_up_is_another_place_scoring_almost_as_well_says_it_is_not_sure():
+    """The margin over the best moment said elsewhere is what tells a right first citation from a wrong one
+    (eval/fit-moments.md); a near tie names the two citations, so the user opens both."""
+    tied = [passage(1, 780.0, "Nathan Lambert", "They finished the training of a different process.", 5.0),
+            passage(2, 3760.0, "Nathan Lambert", "A very focused team can still get to the frontier.", 4.9)]
+    answer = answerer().answer("Why was training so cheap?", tied, None)
+    assert answer.unsure and not answer.abstained
+    lines = answer.answer.splitlines()  # the quotes only: the note is the CLI's and the app's to show
+    assert lines[0].startswith("At 0:13:00 Nathan Lambert says:") and lines[1].startswith("At 1:02:40")
+    assert unsure_text(answer) == "Not sure which moment answers this: [1] and [2] match about equally well."
+    assert answer.to_json()["unsure"] is True and 0 < answer.to_json()["evidence"]["cited_probability"] < 0.5
+
+    # the same first moment far ahead of anything said elsewhere: no note (the runner-up 10 s away is the same place)
+    ahead = [passage(1, 780.0, "Nathan Lambert", "They finished the training of a different process.", 8.0),
+             passage(2, 790.0, "Nathan Lambert", "And that is the reasoning training.", 7.9),
+             passage(3, 3760.0, "Nathan Lambert", "A very focused team can still get to the frontier.", 4.0)]
+    answer = answerer().answer("Why was training so cheap?", ahead, None)
+    assert not answer.unsure and unsure_text(answer) is None
+    assert answer.to_json()["unsure"] is False and answer.to_json()["evidence"]["cited_probability"] > 0.5

@@ -84,3 +84,12 @@ def test_quiet_progress_prints_nothing(capsys):
     with render.progress_bar("embedding chunks", "embedding ", True, remaining=True) as progress:
         progress(10, 10, "x")
     assert capsys.readouterr().err == ""
+
+
+def test_an_unsure_answer_says_so_before_its_text(capsys, wide):
+    from tests.test_ui_render import unsure_answer
+
+    render.print_answer(unsure_answer())
+    shown = capsys.readouterr().out.splitlines()
+    assert shown[0] == "Not sure which moment answers this: [1] and [2] match about equally well."
+    assert shown[1].startswith("At 0:13:00 Nathan Lambert says:")

@@ -28,6 +28,18 @@ def test_gpu_question_cites_the_right_minute_of_459(corpus_assistant):
     assert "50,000" in top.quote and top.speaker == "Dylan Patel"
     assert top.url == f"https://www.youtube.com/watch?v=_1f-o0nqpEI&t={int(top.start)}"
     assert top.passage.chunk.chapter == "DeepSeek compute cluster"
+    assert not answer.unsure  # nothing said elsewhere comes close
+
+
+def test_the_core_issues_why_question_says_it_is_not_sure_which_moment_answers(corpus_assistant):
+    """The question the trust issue opened with still finds no moment that stands out (its best two are R1's
+    training at 0:13 and the technical stack at 0:09, neither the chapter on training cost): the answer says so and
+    names both citations, rather than quoting one as if it answered."""
+    from rag.presentation.answers import unsure_text
+
+    answer = corpus_assistant.ask("Why was DeepSeek able to train V3 so cheaply?")
+    assert not answer.abstained and answer.unsure and answer.evidence.cited_probability < 0.5
+    assert unsure_text(answer).startswith("Not sure which moment answers this: [1] and [")
 
 
 @pytest.mark.parametrize("question", [

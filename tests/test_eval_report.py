@@ -52,6 +52,13 @@ def test_scores_aggregate_by_hand():
     assert s.citation_30s == 0.5 and s.passage_60s == 0.0 and s.abstained == 0.0
     assert s.cite_support == 0.5 and s.mention == 1.0  # q2's citation is not over its gold
     assert s.retrieve_p50 == 100.0  # median of 50 and 150 ms
+    # neither answer said it was unsure: every answer is "sure", right half the time
+    assert (s.sure, s.citation_60s_sure, s.citation_60s_unsure) == (1.0, 0.5, None)
+    q2 = run.select("hybrid", "ep-459")[1]
+    q2.answer.unsure = True  # q2's answer (1,700 s off) said it was not sure
+    s = score(run.select("hybrid", "ep-459"))
+    assert (s.sure, s.citation_60s_sure, s.citation_60s_unsure) == (0.5, 1.0, 0.0)
+    q2.answer.unsure = False
     a = abstention(run, "hybrid")
     assert (a.precision, a.recall, a.false_refusals) == (1.0, 1.0, 0.0)
     rows = {(r.signal, r.threshold): r for r in sweep(run, "hybrid", thresholds=(0.35, 0.5))}

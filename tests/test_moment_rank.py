@@ -67,3 +67,22 @@ def test_a_place_asked_about_by_another_name_is_said():
     # a place no passage names in any of its ways is unknown to the index; one named another way is not
     assert question_terms("Could Beijing get it?", {"chines": 3}, 10, []).unknown == ()
     assert question_terms("Could Moscow get it?", {"chines": 3}, 10, []).unknown == ("moscow",)
+
+
+def test_the_margin_is_over_the_best_moment_said_elsewhere_and_confidence_rises_with_it():
+    from rag.models import Chunk, Moment, MomentHit, Passage
+    from rag.moment_rank import MARGIN_CAP, RANKING, WITHOUT_MOMENT_MODEL, cited_probability, margin
+
+    def at(start, score, episode="ep"):
+        chunk = Chunk(f"c{start}", episode, "transcript", "text", start, start + 30, ["A"], None, None,
+                      [Moment(0, start, "A")], 0)
+        return Passage(chunk, score, 1, None, moment=MomentHit(episode, 0, 1, start, start + 20, "A", score, "text"))
+
+    # 30 s away is the same place; 200 s away, or another episode at the same second, is elsewhere
+    assert margin([at(100, 6.0), at(130, 5.9), at(300, 4.0)]) == 2.0
+    assert margin([at(100, 6.0), at(130, 5.9), at(100, 5.0, episode="other")]) == 1.0
+    assert margin([at(100, 6.0), at(130, 5.9)]) == MARGIN_CAP  # nothing said elsewhere among them
+    close, far = cited_probability([at(100, 6.0), at(300, 5.8)]), cited_probability([at(100, 6.0), at(300, 2.0)])
+    assert 0 < close < 0.5 < far < 1
+    assert cited_probability([at(100, 6.0), at(300, 2.0)], WITHOUT_MOMENT_MODEL) is None  # no model for that ranker
+    assert RANKING.confidence_weights is not None

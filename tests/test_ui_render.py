@@ -166,3 +166,24 @@ def test_library_lists_episodes_with_their_facts_escaped():
 
 def test_user_text_is_escaped():
     assert render.user_html("<b>hi</b>\nthere") == "&lt;b&gt;hi&lt;/b&gt;<br>there"
+
+
+def unsure_answer() -> Answer:
+    """Two citations at two places that scored about equally well (rag/moment_rank.py `cited_probability`)."""
+    cites = []
+    for n, start in ((1, 780.0), (2, 3760.0)):
+        c = chunk(id=f"c{n}", start=start, end=start + 30, moments=[Moment(0, start, "Nathan Lambert")])
+        hit = MomentHit("ep-1", 0, 1, start, start + 20, "Nathan Lambert", 5.0, "text")
+        p = Passage(c, 5.0, n, None, moment=hit)
+        cites.append(Citation(n, p, start, start + 20, "Nathan Lambert", "text", None, None))
+    text = "At 0:13:00 Nathan Lambert says: “text” [1]\nAt 1:02:40 Nathan Lambert adds: “text” [2]"
+    return Answer(text, False, "extractive", cites, unsure=True)
+
+
+def test_an_unsure_answer_says_so_above_its_text_with_both_places_linked():
+    html = render.answer_html(unsure_answer(), turn=2)
+    note = html[html.index('<div class="answer-unsure">'):html.index('<div class="answer">')]
+    assert "Not sure which moment answers this:" in note
+    assert '<a class="cite-ref" href="#cite-2-0">[1]</a>' in note
+    assert '<a class="cite-ref" href="#cite-2-1">[2]</a>' in note
+    assert 'class="answer-unsure"' not in render.answer_html(cited_answer(), turn=2)

@@ -18,7 +18,7 @@ from markupsafe import Markup, escape
 from rag.answer.markers import CITATION, numbers_in
 from rag.context import SourceContext
 from rag.models import Answer, EpisodeRecord
-from rag.presentation.answers import Source, removed_text, sources_of, unsupported_text
+from rag.presentation.answers import Source, removed_text, sources_of, unsupported_text, unsure_text
 from rag.presentation.labels import episode_title
 from rag.presentation.library import episode_rows
 from rag.presentation.reports import claim_view, summary_view
@@ -116,8 +116,9 @@ def answer_html(answer: Answer, turn: int, labels: Mapping[str, str] | None = No
         return _render("answer.html", answer=answer, text=_text(answer.answer), chips=chips, checks=None)
     checks = " · ".join(filter(None, [unsupported_text(answer) and unsupported_text(answer) + " (marked ⚠)",
                                       removed_text(answer)]))
+    unsure = unsure_text(answer)
     return _render("answer.html", answer=answer, text=_answer_text(answer, turn, sources), chips=chips,
-                   checks=checks)
+                   checks=checks, unsure=_linked(_text(unsure), turn, sources) if unsure else None)
 
 
 def _answer_text(answer: Answer, turn: int, sources: list[Source]) -> Markup:
@@ -129,6 +130,11 @@ def _answer_text(answer: Answer, turn: int, sources: list[Source]) -> Markup:
         if sentence and sentence in html:
             flagged = Markup('<span class="unsupported" title="{}">⚠ {}</span>').format(u.reason, sentence)
             html = html.replace(sentence, flagged, 1)
+    return _linked(html, turn, sources)
+
+
+def _linked(html: Markup, turn: int, sources: list[Source]) -> Markup:
+    """Escaped text with each [n] a link to its chip."""
     chip_of = {s.n: k for k, s in enumerate(sources)}
 
     def link(m: re.Match) -> str:

@@ -19,7 +19,8 @@ from rag.casing import without_possessive
 from rag.embedding import CachedEmbedder
 from rag.lexical import LexicalStore, tokenize
 from rag.models import Answer, Citation, Evidence, Moment, Passage
-from rag.moment_rank import answerable_probability, question_words, ranking
+from rag.moment_rank import (SURE_AT, answerable_probability, cited_probability, question_words,
+                             ranking)
 from rag.timecodes import format_clock
 from rag.numbers import has_number
 
@@ -166,7 +167,8 @@ class ExtractiveAnswerer:
         rule = ranking(best.moment_model)
         probability = answerable_probability(best.score, bool(best.missing), bool(missing_all), bool(best.unknown),
                                              rule)
-        evidence = Evidence(best.cosine, probability, sorted(missing_all or best.missing))
+        evidence = Evidence(best.cosine, probability, sorted(missing_all or best.missing),
+                            cited_probability(passages, rule))
         if probability < rule.abstain_below or best.score < rule.weak_score:
             text = ABSTAIN_MOMENTS_TEXT
             closest = at_moments(passages, self.links)
@@ -204,7 +206,9 @@ class ExtractiveAnswerer:
             citations.append(cite_moment(n, p, self.links))
             lead_in = _lead_in(p, n == 1, chosen[0].chunk.episode_id)
             lines.append(f"{lead_in} “{_trim(m.text, cfg.max_words)}” [{n}]")
-        return Answer("\n".join(lines), False, self.mode, citations, evidence=evidence)
+        # another place scoring about as well as the first moment: the CLI and the app say so (rag/presentation)
+        unsure = evidence.cited_probability is not None and evidence.cited_probability < SURE_AT
+        return Answer("\n".join(lines), False, self.mode, citations, evidence=evidence, unsure=unsure)
 
     def answer_from_sentences(self, question: str, passages: list[Passage], query_vector: np.ndarray) -> Answer:
         cfg = self.config

@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from rag.models import Answer, Passage
-from rag.presentation.answers import removed_text, sources_of, unsupported_text
+from rag.presentation.answers import removed_text, sources_of, unsupported_text, unsure_text
 from rag.presentation.labels import source_label
 from rag.presentation.library import episode_rows
 from rag.presentation.reports import claim_view, summary_view
@@ -141,6 +141,9 @@ def print_answer(a: Answer, streamed: str | None = None) -> None:
     """The answer (unless `streamed` already showed this text), its sources, and the checks of an LLM answer."""
     if a.notice:
         print_note(a.notice)
+    unsure = unsure_text(a)
+    if unsure:
+        out.print(line((unsure, "yellow")))
     if streamed is None or streamed.strip() != a.answer.strip():
         out.print(line(a.answer))
     out.print()

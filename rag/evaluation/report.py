@@ -33,7 +33,7 @@ from rag.text import clip, one_line
 from rag.timecodes import format_clock
 
 SUMMARY_COLUMNS = ["hit1", "hit5", "hit10", "mrr10", "ndcg10", "passage_60s", "citation_30s", "citation_60s",
-                   "any_citation_60s", "mention", "abstained"]
+                   "any_citation_60s", "mention", "abstained", "sure", "citation_60s_sure", "citation_60s_unsure"]
 PRIMARY, BASELINE = "hybrid", "llamaindex"
 
 
@@ -393,6 +393,7 @@ def question_record(r: QuestionResult) -> dict:
         "top_passage": [r.retrieved[0].episode_id, r.retrieved[0].start] if r.retrieved else None,
         "top_passage_error": r.top_passage_error,
         "abstained": a.abstained if a else None,
+        "unsure": a.unsure if a else None,
         "top_citation": a.citations[0].start if a and a.citations else None,
         "top_citation_error": a.top_citation_error if a else None,
         "mention": a.mention if a else None,

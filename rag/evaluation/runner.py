@@ -66,6 +66,7 @@ class AnswerResult:
     support: float | None = None  # share of citations over gold; None when nothing is cited
     top_citation_error: float | None = None
     best_citation_error: float | None = None  # the closest of all its citations
+    unsure: bool = False  # the answer says another place matches almost as well as its first moment
 
 
 @dataclass
@@ -147,7 +148,8 @@ def score_answer(q: Question, answer: Answer, seconds: float, slack: float = M.S
         cited.append(CitedMoment(c.n, chunk.episode_id, chunk.source_type, c.start if on_clock else None,
                                  chunk.start, chunk.end, any(M.overlaps(span, g, slack) for g in q.gold)))
     result = AnswerResult(answer.answer, answer.abstained, cited, answer.evidence, seconds,
-                          M.citations_valid(answer.answer, len(answer.citations), answer.abstained))
+                          M.citations_valid(answer.answer, len(answer.citations), answer.abstained),
+                          unsure=answer.unsure)
     if q.answerable:
         result.mention = 0.0 if answer.abstained else M.mentions(answer.answer, q.must_mention)
         result.support = M.share(c.supported for c in cited) if cited else None

@@ -28,6 +28,9 @@ class Scores:
     citation_30s: float | None = None  # the answer's first citation does
     citation_60s: float | None = None
     citation_60s_answered: float | None = None  # the same among the questions it did not refuse
+    sure: float | None = None  # share of those answers that do not say they are unsure of their first moment
+    citation_60s_sure: float | None = None  # top citation ≤60 s among the sure answers
+    citation_60s_unsure: float | None = None  # ... and among the unsure ones
     any_citation_60s: float | None = None  # any of the answer's citations starts within 60 s of a gold start
     mention: float | None = None
     cite_valid: float | None = None
@@ -46,7 +49,8 @@ COLUMNS: list[tuple[str, str, bool]] = [
     ("recall10", "recall@10", True), ("passage_30s", "top passage ≤30 s", True),
     ("passage_60s", "top passage ≤60 s", True), ("citation_30s", "top citation ≤30 s", True),
     ("citation_60s", "top citation ≤60 s", True),
-    ("citation_60s_answered", "top citation ≤60 s, not refused", True),
+    ("citation_60s_answered", "top citation ≤60 s, not refused", True), ("sure", "sure", True),
+    ("citation_60s_sure", "top citation ≤60 s, sure", True), ("citation_60s_unsure", "… unsure", True),
     ("any_citation_60s", "any citation ≤60 s", True), ("mention", "must-mention", True),
     ("cite_valid", "citations valid", True), ("cite_support", "citation support", True),
     ("abstained", "refused", True), ("retrieve_p50", "retrieve p50 ms", False),
@@ -76,6 +80,11 @@ def score(results: Sequence[QuestionResult]) -> Scores:
         not_refused = [r for r in answered if not r.answer.abstained]
         if not_refused:
             s.citation_60s_answered = M.within((r.answer.top_citation_error for r in not_refused), 60)
+            s.sure = M.share(not r.answer.unsure for r in not_refused)
+            for unsure in (False, True):
+                these = [r.answer.top_citation_error for r in not_refused if r.answer.unsure == unsure]
+                if these:
+                    setattr(s, "citation_60s_unsure" if unsure else "citation_60s_sure", M.within(these, 60))
         s.mention = M.share(r.answer.mention or 0.0 for r in answered)
         supported = [r.answer.support for r in answered if r.answer.support is not None]
         s.cite_support = M.share(supported) if supported else None

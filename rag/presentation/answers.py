@@ -41,6 +41,19 @@ def sources_of(answer: Answer) -> list[Source]:
             for p in answer.closest]
 
 
+def unsure_text(answer: Answer) -> str | None:
+    """'Not sure which moment answers this: [1] and [2] match about equally well.' when another place scores about
+    as well as the first moment (`Answer.unsure`), naming that place's citation when the answer cites it; else None."""
+    if not answer.unsure or not answer.citations:
+        return None
+    first = answer.citations[0].passage.moment
+    rival = next((c.n for c in answer.citations[1:] if c.passage.moment is not None and first is not None
+                  and not c.passage.moment.near(first)), None)
+    if rival:
+        return f"Not sure which moment answers this: [1] and [{rival}] match about equally well."
+    return "Not sure this moment answers it: another part of the conversation matches about as well."
+
+
 def unsupported_text(answer: Answer) -> str | None:
     """'1 of 2 sentences not backed by their cited sources', or None when every sentence is."""
     if not answer.unsupported:
