@@ -1,5 +1,6 @@
 """The report from a hand-made run: tables with the hand-computed figures, failures listed, hostile text inert."""
 
+from dataclasses import replace
 from pathlib import Path
 
 from rag.evaluation.configs import CONFIGS
@@ -52,12 +53,16 @@ def test_scores_aggregate_by_hand():
     assert s.citation_30s == 0.5 and s.passage_60s == 0.0 and s.abstained == 0.0
     assert s.cite_support == 0.5 and s.mention == 1.0  # q2's citation is not over its gold
     assert s.retrieve_p50 == 100.0  # median of 50 and 150 ms
-    # neither answer said it was unsure: every answer is "sure", right half the time
-    assert (s.sure, s.citation_60s_sure, s.citation_60s_unsure) == (1.0, 0.5, None)
-    q2 = run.select("hybrid", "ep-459")[1]
+    # answers not ranked by moment do not say whether they are sure: no figure rather than "all sure"
+    assert (s.sure, s.citation_60s_sure, s.citation_60s_unsure) == (None, None, None)
+    q1, q2 = run.select("hybrid", "ep-459")
+    for r, p in ((q1, 0.9), (q2, 0.3)):
+        r.answer.evidence = replace(r.answer.evidence, cited_probability=p)
     q2.answer.unsure = True  # q2's answer (1,700 s off) said it was not sure
     s = score(run.select("hybrid", "ep-459"))
     assert (s.sure, s.citation_60s_sure, s.citation_60s_unsure) == (0.5, 1.0, 0.0)
+    for r in (q1, q2):
+        r.answer.evidence = replace(r.answer.evidence, cited_probability=None)
     q2.answer.unsure = False
     a = abstention(run, "hybrid")
     assert (a.precision, a.recall, a.false_refusals) == (1.0, 1.0, 0.0)

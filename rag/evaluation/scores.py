@@ -80,9 +80,11 @@ def score(results: Sequence[QuestionResult]) -> Scores:
         not_refused = [r for r in answered if not r.answer.abstained]
         if not_refused:
             s.citation_60s_answered = M.within((r.answer.top_citation_error for r in not_refused), 60)
-            s.sure = M.share(not r.answer.unsure for r in not_refused)
+            # only answers ranked by moment say whether they are sure (the others: "–")
+            assessed = [r for r in not_refused if r.answer.evidence and r.answer.evidence.cited_probability is not None]
+            s.sure = M.share(not r.answer.unsure for r in assessed) if assessed else None
             for unsure in (False, True):
-                these = [r.answer.top_citation_error for r in not_refused if r.answer.unsure == unsure]
+                these = [r.answer.top_citation_error for r in assessed if r.answer.unsure == unsure]
                 if these:
                     setattr(s, "citation_60s_unsure" if unsure else "citation_60s_sure", M.within(these, 60))
         s.mention = M.share(r.answer.mention or 0.0 for r in answered)
