@@ -21,7 +21,8 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_CORPUS = ROOT.parent / "shared" / "corpus"
 # Embeddings are a pure function of (model, text), so test runs may share them; PODRAG_TEST_CACHE moves the folder.
-TEST_CACHE = Path(os.environ.get("PODRAG_TEST_CACHE", ROOT / ".cache" / "test-embeddings"))
+# An empty value is unset (Path("") would be the working directory: model files written into the checkout).
+TEST_CACHE = Path(os.environ.get("PODRAG_TEST_CACHE") or ROOT / ".cache" / "test-embeddings")
 
 
 def shared_episode(name: str) -> Path:
