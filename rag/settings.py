@@ -22,7 +22,8 @@ def default_concurrency() -> int:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="PODRAG_", env_file=".env", extra="ignore")
+    # An empty variable is unset: `PODRAG_INDEX=` would otherwise be Path(""), the working directory.
+    model_config = SettingsConfigDict(env_prefix="PODRAG_", env_file=".env", extra="ignore", env_ignore_empty=True)
 
     # Storage
     index: Path = Field(Path("data/index"), description="Folder of the embedded Chroma store and the BM25 index.")

@@ -37,3 +37,10 @@ def test_llm_settings_from_the_environment(monkeypatch):
     assert s.llm_key() == "k" and s.llm_timeout == 12.5 and s.llm_max_retries == 1
     assert s.llm_place() == "127.0.0.1:8080"
     assert make(monkeypatch, PODRAG_LLM_BASE_URL="").llm_place() == "api.openai.com"
+
+
+def test_an_empty_variable_is_unset_not_the_working_directory(monkeypatch):
+    s = make(monkeypatch, PODRAG_INDEX="", PODRAG_CACHE="", PODRAG_MOMENT_MODEL="")
+    default = Settings.model_fields
+    assert s.index == default["index"].default and s.cache == default["cache"].default
+    assert s.moment_model == default["moment_model"].default
