@@ -433,6 +433,7 @@ def confidence_curve(rows: list[tuple[str, float, float, bool]]) -> list[str]:
     those and the others are right. Unweighted (not class-balanced), so that its probability is one: SURE_AT = 0.5
     means more likely right than wrong."""
     from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
 
     X = np.array([[s, m] for _, s, m, _ in rows])
     y = np.array([r for *_, r in rows])
@@ -443,8 +444,7 @@ def confidence_curve(rows: list[tuple[str, float, float, bool]]) -> list[str]:
         probs[test] = LogisticRegression(C=1.0).fit(X[~test], y[~test]).predict_proba(X[test])[:, 1]
 
     def auc(values: np.ndarray) -> float:
-        pos, neg = values[y], values[~y]
-        return float(((pos[:, None] > neg[None, :]) + 0.5 * (pos[:, None] == neg[None, :])).mean())
+        return float(roc_auc_score(y, values))
 
     final = LogisticRegression(C=1.0).fit(X, y)
     out = ["## Confidence in the first citation (development sets, held out by episode)", "",
