@@ -365,8 +365,7 @@ class Assistant:
             except LLMError as exc:
                 notice = self._fallback_notice(exc)
         answer = self.answerer.answer(query, passages, vector)
-        if notice:
-            answer.notice = notice  # the final answer replaces whatever the LLM had streamed
-        else:
-            yield answer.answer
+        # Not streamed: the extractive answer is whole at once, and its final form says first what to doubt
+        # (`unsure`, before the quotes); with a notice it replaces whatever the LLM had streamed.
+        answer.notice = notice
         yield answer
