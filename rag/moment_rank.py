@@ -144,6 +144,14 @@ class QuestionTerms:
     # a name token -> the other ways to say the same place, each as its tokens ('beij' -> (('china',),
     # ('chines',), ...): rag/places.py)
     alternatives: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+    phrases: tuple[tuple[str, ...], ...] = ()  # the names of several words it asks about, each as its tokens
+
+    def missing_near(self, moments: EpisodeMoments, lo: np.ndarray, hi: np.ndarray) -> tuple[str, ...]:
+        """The names not said between sentences lo and hi: tokens, and names of several words (as their tokens
+        joined by spaces) whose words are not said together in one sentence."""
+        missing = [t for t in self.names if not self.said(t, moments, lo, hi)]
+        missing += [" ".join(p) for p in self.phrases if not moments.said_in_order(p, int(lo[0]), int(hi[0]))]
+        return tuple(dict.fromkeys(missing))
 
     def said(self, name: str, moments: EpisodeMoments, lo: np.ndarray, hi: np.ndarray) -> bool:
         """Whether the name (or another way to say the same place) is said between sentences lo and hi."""
@@ -180,8 +188,9 @@ def question_terms(question: str, document_frequency: dict[str, int], documents:
     alternatives = {t: alt for t, alt in place_alternatives(question).items() if t in names}
     unknown = tuple(t for t in names if not any(all(document_frequency.get(x, 0) for x in way)
                                                 for way in ((t,), *alternatives.get(t, ()))))
+    phrases = tuple(p for p in asked_phrases(question) if not set(p) <= name_tokens)
     return QuestionTerms(idf, frozenset(named), bool(_QUANTITY.search(question)), math.log(1 + documents),
-                         names, unknown, alternatives)
+                         names, unknown, alternatives, phrases)
 
 
 def place_alternatives(question: str) -> dict[str, tuple[tuple[str, ...], ...]]:
@@ -236,6 +245,38 @@ def asked_names(question: str, cased: frozenset[str] = frozenset()) -> list[str]
             out.extend(_tokens_of(w))
         elif lower_case and (written_as_name(w, cased) or _a_place(w)):
             out.extend(_tokens_of(w))
+    return list(dict.fromkeys(out))
+
+
+def asked_phrases(question: str) -> list[tuple[str, ...]]:
+    """The names of several words a question asks about, each as its tokens: runs of capitalised words after its
+    first ("Deep Research", "Scale AI", "Run:ai"), ended by a possessive or punctuation ("OpenAI's Deep Research" is
+    "Deep Research"; "o1 Pro, R1" two names), without a leading place ("US CHIPS Act": the CHIPS Act, however its
+    country is said). Hyphenated words with a lower-case part ("GPT-3-level") are not names of several words."""
+    runs: list[list[str]] = []
+    run: list[str] = []
+    for k, raw in enumerate(question.split()):
+        w = raw.strip(".'’-,;:!?()\"“”")
+        compound = "-" in w and any(part.islower() for part in w.split("-"))
+        name = bool(w) and not compound and (
+            (k > 0 and w[0].isupper()) or bool(_DIGIT.search(w)) or any(c.isupper() for c in w[1:]))
+        if not name:
+            runs.append(run)
+            run = []
+            continue
+        run.append(w)
+        if without_possessive(w) != w.lower() or re.search(r"[,;:!?()\"“”]$", raw.rstrip(".")) or ":" in w:
+            runs.append(run)
+            run = []
+    runs.append(run)
+    out = []
+    for run in runs:
+        # "US" written in capitals is the country, not the pronoun rag/places.py cannot tell it from in lower case
+        while len(run) > 2 and (_a_place(run[0]) or (run[0].isupper() and bool(same_place(run[0].lower())))):
+            run = run[1:]
+        tokens = _tokens_of(" ".join(w.replace(":", " ") for w in run))
+        if len(tokens) >= 2:
+            out.append(tokens)
     return list(dict.fromkeys(out))
 
 

@@ -124,6 +124,21 @@ class EpisodeMoments:
         hi = np.searchsorted(self._start_array, t + seconds, side="right")
         return np.minimum(lo, self._first[ids]), np.maximum(hi, self._last[ids] + 1)
 
+    def said_in_order(self, tokens: Sequence[str], lo: int, hi: int) -> bool:
+        """Whether one sentence in [lo, hi) says `tokens` in this order (other words between them allowed): a name of
+        several words ("Deep Research", "Scale AI") is said only as its words together, not each somewhere."""
+        where = [self._where.get(t) for t in tokens]
+        if any(w is None for w in where):
+            return False
+        both = set(where[0][(where[0] >= lo) & (where[0] < hi)].tolist())
+        for w in where[1:]:
+            both &= set(w[(w >= lo) & (w < hi)].tolist())
+        for k in sorted(both):  # the few sentences holding every token: only these are tokenized again, in order
+            said = iter(tokenize([self.sentences[k].text])[0])
+            if all(t in said for t in tokens):
+                return True
+        return False
+
     def said_in(self, term: str, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         """Whether `term` is said in each sentence range [lo, hi)."""
         where = self._where.get(term)

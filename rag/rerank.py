@@ -240,7 +240,7 @@ class MomentRanker:
         lo, hi = c.moments.spans([c.index], AROUND_SECONDS)
         around = sum(w for t, w in terms.focus.items() if c.moments.said_in(t, lo, hi)[0]) / terms.total
         lo, hi = c.moments.spans([c.index], NAMES_SECONDS)
-        missing = tuple(t for t in terms.names if not terms.said(t, c.moments, lo, hi))
+        missing = terms.missing_near(c.moments, lo, hi)
         return MomentHit(c.episode_id, a, b, first.start, c.moments.sentences[b].end, first.speaker, c.score,
                          _spoken(c.moments.sentences[a : b + 1]), float(c.moments.moment_vectors[c.index] @ c.vector),
                          around, missing, terms.unknown, self.moment_model)

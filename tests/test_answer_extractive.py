@@ -128,7 +128,10 @@ def test_not_covered_names_what_the_question_wrote_not_a_stem():
     for question, token, shown in (("What did they say about the CHIPS Act funding for Intel?", "act", "“CHIPS Act”"),
                                    ("Do they talk about Mistral's latest model?", "mistral", "“Mistral”"),
                                    ("What did they say about OpenAI's Sora video model?", "sora", "“Sora”"),
-                                   ("What did they say about OpenAI's Sora video model?", "openai", "“OpenAI”")):
+                                   ("What did they say about OpenAI's Sora video model?", "openai", "“OpenAI”"),
+                                   # a name of several words missing as a whole (rag/moment_rank.py asked_phrases)
+                                   ("Did they discuss OpenAI's Deep Research agent?", "deep research",
+                                    "“Deep Research”")):
         passages = [passage(i, 100.0 * i, "Dylan Patel", "US and China policy on apps and chips.", 6.0,
                             missing=(token,), unknown=(token,)) for i in (1, 2, 3)]
         answer = answerer().answer(question, passages, None)

@@ -69,6 +69,36 @@ def test_a_place_asked_about_by_another_name_is_said():
     assert question_terms("Could Moscow get it?", {"chines": 3}, 10, []).unknown == ("moscow",)
 
 
+def test_a_name_of_several_words_is_said_only_as_its_words_together_in_order():
+    """'Scale AI' is not said by a stretch that says "scale" in one sentence and "AI" in another, nor "AI at scale";
+    'OpenAI's Deep Research' asks about "Deep Research"; a leading country and a possessive do not belong to the name,
+    nor do the speakers the question names."""
+    from rag.moment_rank import asked_phrases
+
+    assert asked_phrases("Did Peter talk about Meta's investment in Scale AI?") == [("scale", "ai")]
+    assert asked_phrases("Did they discuss OpenAI's Deep Research agent?") == [("deep", "research")]
+    assert asked_phrases("Did Jensen talk about NVIDIA acquiring Run:ai?") == [("run", "ai")]
+    assert asked_phrases("How do chip subsidies compare with the US CHIPS Act?") == [("chip", "act")]
+    assert asked_phrases("How did Lex rank o1 Pro, R1 and Gemini Flash Thinking?") == [
+        ("o1", "pro"), ("gemini", "flash", "think")]
+    assert asked_phrases("By how much has the price of GPT-3-level intelligence fallen?") == []
+    assert asked_phrases("What did they say about DeepSeek?") == []
+    assert question_terms("What did Jensen Huang say about Scale AI?", {}, 10, ["Jensen Huang"]).phrases == (
+        ("scale", "ai"),)
+
+    sents = [sentence("We have to train it at scale.", 0, chapter="Data"),
+             sentence("And AI labs buy data.", 10, chapter="Data"),
+             sentence("Everybody does AI at scale now.", 20, chapter="Data"),
+             sentence("Meta put billions into Scale AI for its data.", 300, chapter="Deals")]
+    m = build_moments("ep", sents, bag_of_words)
+    terms = question_terms("Did Meta invest in Scale AI?", {"scale": 2, "ai": 3, "meta": 1}, 10, [])
+    lo, hi = m.spans([0], 90.0)
+    assert terms.said("scale", m, lo, hi) and terms.said("ai", m, lo, hi)  # each word is said near the first
+    assert terms.missing_near(m, lo, hi) == ("meta", "scale ai")  # ... the name is not
+    lo, hi = m.spans([3], 90.0)
+    assert terms.missing_near(m, lo, hi) == ()
+
+
 def test_the_margin_is_over_the_best_moment_said_elsewhere_and_confidence_rises_with_it():
     from rag.models import Chunk, Moment, MomentHit, Passage
     from rag.moment_rank import MARGIN_CAP, RANKING, WITHOUT_MOMENT_MODEL, cited_probability, margin

@@ -272,7 +272,8 @@ def _surface(question: str, tokens: list[str]) -> list[str]:
 
     out = []
     for t in tokens:
-        k = next((k for k, w in enumerate(words) if t in tokenize([w])[0]), None)
+        first = t.split()[0]  # a name of several words ("deep research") is found by its first word
+        k = next((k for k, w in enumerate(words) if first in tokenize([w])[0]), None)
         if k is None:
             out.append(t)
             continue
