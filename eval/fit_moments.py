@@ -62,7 +62,11 @@ MARGIN_RULE = (
 # development questions, leave-one-episode-out, against the shipped model of the time).
 TRIED = """## Tried and dropped
 
-Latest first. A linear adapter for the moment model's question vector, learnt from the episodes themselves (no
+Latest first. A word with a capital after its first letter counted as a name wherever it stands ("xAI's
+cluster", "cuLitho", a question opening with "DeepSeek"), judged under a rule written before the run (abstention
+only): one more development near miss refused, blind abstention unchanged, but the first blind set's first
+citation ≤60 s 0.44 → 0.42 (the name, now asked about, moved which moment leads). Not shipped. A linear adapter
+for the moment model's question vector, learnt from the episodes themselves (no
 labelled question): each question a speaker asks that ends a turn (5 words or more) paired with the first moment of
 the answer that follows (another speaker, 3 sentences or more; 85/54/64 pairs in #459/#491/#494), a ridge
 regression from question to answer vectors pulled towards the identity by λ. Top moment within 60 s held out by
