@@ -188,7 +188,7 @@ def question_terms(question: str, document_frequency: dict[str, int], documents:
     alternatives = {t: alt for t, alt in place_alternatives(question).items() if t in names}
     unknown = tuple(t for t in names if not any(all(document_frequency.get(x, 0) for x in way)
                                                 for way in ((t,), *alternatives.get(t, ()))))
-    phrases = tuple(p for p in asked_phrases(question) if not set(p) <= name_tokens)
+    phrases = tuple(p for p in asked_phrases(question, cased) if not set(p) <= name_tokens)
     return QuestionTerms(idf, frozenset(named), bool(_QUANTITY.search(question)), math.log(1 + documents),
                          names, unknown, alternatives, phrases)
 
@@ -248,11 +248,14 @@ def asked_names(question: str, cased: frozenset[str] = frozenset()) -> list[str]
     return list(dict.fromkeys(out))
 
 
-def asked_phrases(question: str) -> list[tuple[str, ...]]:
+def asked_phrases(question: str, cased: frozenset[str] = frozenset()) -> list[tuple[str, ...]]:
     """The names of several words a question asks about, each as its tokens: runs of capitalised words after its
     first ("Deep Research", "Scale AI", "Run:ai"), ended by a possessive or punctuation ("OpenAI's Deep Research" is
     "Deep Research"; "o1 Pro, R1" two names), without a leading place ("US CHIPS Act": the CHIPS Act, however its
-    country is said). Hyphenated words with a lower-case part ("GPT-3-level") are not names of several words."""
+    country is said). Hyphenated words with a lower-case part ("GPT-3-level") are not names of several words, nor
+    is a run whose every word is a name on its own ("TSMC Arizona", "Chinese AI", a follow-up's carried subject
+    "GPUs SemiAnalysis DeepSeek"): those are several names, each looked for by itself. `cased`: the words the
+    episodes write as names (rag/casing.py)."""
     runs: list[list[str]] = []
     run: list[str] = []
     for k, raw in enumerate(question.split()):
@@ -275,9 +278,16 @@ def asked_phrases(question: str) -> list[tuple[str, ...]]:
         while len(run) > 2 and (_a_place(run[0]) or (run[0].isupper() and bool(same_place(run[0].lower())))):
             run = run[1:]
         tokens = _tokens_of(" ".join(w.replace(":", " ") for w in run))
-        if len(tokens) >= 2:
+        if len(tokens) >= 2 and not all(_a_name_alone(w, cased) for w in run):
             out.append(tokens)
     return list(dict.fromkeys(out))
+
+
+def _a_name_alone(word: str, cased: frozenset[str]) -> bool:
+    """Whether a capitalised word is a name by itself (digits, a capital inside, a place, or written as a name by the
+    episodes), not an ordinary word that is part of one ("Scale" in "Scale AI")."""
+    return (bool(_DIGIT.search(word)) or any(c.isupper() for c in word[1:]) or _a_place(word)
+            or written_as_name(word, cased))
 
 
 @dataclass(frozen=True)

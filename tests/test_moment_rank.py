@@ -83,6 +83,12 @@ def test_a_name_of_several_words_is_said_only_as_its_words_together_in_order():
         ("o1", "pro"), ("gemini", "flash", "think")]
     assert asked_phrases("By how much has the price of GPT-3-level intelligence fallen?") == []
     assert asked_phrases("What did they say about DeepSeek?") == []
+    # words that are each a name by themselves are several names: a follow-up's carried subject, a firm and a place,
+    # a word the episodes write as a name (`cased`)
+    assert asked_phrases("and what did Nathan think about that? GPUs SemiAnalysis DeepSeek") == []
+    assert asked_phrases("What about TSMC Taiwan?") == []
+    assert asked_phrases("Is Gemini Flash good?") == [("gemini", "flash")]
+    assert asked_phrases("Is Gemini Flash good?", frozenset({"gemini", "flash"})) == []
     assert question_terms("What did Jensen Huang say about Scale AI?", {}, 10, ["Jensen Huang"]).phrases == (
         ("scale", "ai"),)
 
