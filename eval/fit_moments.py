@@ -78,9 +78,9 @@ must-mention 0.52/0.43/0.51 → 0.49/0.42/0.49, #491's first citation ≤30 s 0.
 0.79 → 0.77. Not shipped. And the expected answer type for abstention ("asks a year, an amount of money, a count or
 a share, and the three best moments state none"): of the 7 development near misses that ask such a detail, 1 has
 no such figure in its evidence (the talk is full of numbers), against 1 of 35 answerable questions asking one;
-with the figure bound to what the question is about (a sentence within 30 s of the three best moments stating a figure of the
-asked type beside the counted noun, or beside a focus word): 3 of the 7 near misses caught, 5 of 35 answerable
-questions lost (talk gives counts without their noun: "two out of eight", "how many parts" answered in
+with the figure bound to what the question is about (a sentence within 30 s of the three best moments stating a
+figure of the asked type beside the counted noun, or beside a focus word): 3 of the 7 near misses caught, 5 of 35
+answerable questions lost (talk gives counts without their noun: "two out of eight", "how many parts" answered in
 "thousands of them"). Dropped.
 
 The margin over the best moment said elsewhere (which tells a right first citation from a wrong one,
