@@ -219,9 +219,12 @@ _NOT_NAMES = frozenset("i i'm i've i'd i'll ok okay ai lex what why how who when
                        "was were in on at the a an and or if according so".split())
 
 
+_AROUND_WORDS = ".'’-,;:!?()\"“”"  # punctuation a question's word is written between
+
+
 def question_words(question: str) -> list[str]:
     """The question's words as written, without surrounding punctuation ("Mistral's", "GPT-4o", "R1")."""
-    return [w.strip(".'’-,;:!?()\"“”") for w in re.findall(r"[\w'’.-]+", question)]
+    return [w.strip(_AROUND_WORDS) for w in re.findall(r"[\w'’.-]+", question)]
 
 
 def _a_place(word: str) -> bool:
@@ -259,10 +262,9 @@ def asked_phrases(question: str, cased: frozenset[str] = frozenset()) -> list[tu
     runs: list[list[str]] = []
     run: list[str] = []
     for k, raw in enumerate(question.split()):
-        w = raw.strip(".'’-,;:!?()\"“”")
+        w = raw.strip(_AROUND_WORDS)
         compound = "-" in w and any(part.islower() for part in w.split("-"))
-        name = bool(w) and not compound and (
-            (k > 0 and w[0].isupper()) or bool(_DIGIT.search(w)) or any(c.isupper() for c in w[1:]))
+        name = bool(w) and not compound and ((k > 0 and w[0].isupper()) or _named_by_its_letters(w))
         if not name:
             runs.append(run)
             run = []
@@ -283,11 +285,15 @@ def asked_phrases(question: str, cased: frozenset[str] = frozenset()) -> list[tu
     return list(dict.fromkeys(out))
 
 
+def _named_by_its_letters(word: str) -> bool:
+    """A digit or a capital after the first letter ("R1", "xAI", "DeepSeek", "TSMC"): a name wherever it stands."""
+    return bool(_DIGIT.search(word)) or any(c.isupper() for c in word[1:])
+
+
 def _a_name_alone(word: str, cased: frozenset[str]) -> bool:
     """Whether a capitalised word is a name by itself (digits, a capital inside, a place, or written as a name by the
     episodes), not an ordinary word that is part of one ("Scale" in "Scale AI")."""
-    return (bool(_DIGIT.search(word)) or any(c.isupper() for c in word[1:]) or _a_place(word)
-            or written_as_name(word, cased))
+    return _named_by_its_letters(word) or _a_place(word) or written_as_name(word, cased)
 
 
 @dataclass(frozen=True)

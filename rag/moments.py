@@ -127,13 +127,15 @@ class EpisodeMoments:
     def said_in_order(self, tokens: Sequence[str], lo: int, hi: int) -> bool:
         """Whether one sentence in [lo, hi) says `tokens` in this order (other words between them allowed): a name of
         several words ("Deep Research", "Scale AI") is said only as its words together, not each somewhere."""
-        where = [self._where.get(t) for t in tokens]
-        if any(w is None for w in where):
-            return False
-        both = set(where[0][(where[0] >= lo) & (where[0] < hi)].tolist())
-        for w in where[1:]:
-            both &= set(w[(w >= lo) & (w < hi)].tolist())
-        for k in sorted(both):  # the few sentences holding every token: only these are tokenized again, in order
+        both: np.ndarray | None = None
+        for t in tokens:
+            where = self._where.get(t)
+            if where is None:
+                return False
+            inside = where[np.searchsorted(where, lo):np.searchsorted(where, hi)]  # sorted: a slice, not a scan
+            both = inside if both is None else np.intersect1d(both, inside, assume_unique=True)
+        for k in both if both is not None else ():
+            # the few sentences holding every token: only these are tokenized again, in order
             said = iter(tokenize([self.sentences[k].text])[0])
             if all(t in said for t in tokens):
                 return True
