@@ -24,6 +24,7 @@ and models tried and dropped are listed there.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from functools import lru_cache
@@ -184,13 +185,40 @@ def question_terms(question: str, document_frequency: dict[str, int], documents:
     framing_ = framing()
     focus = [t for t in tokens if t not in framing_ and t not in name_tokens] or tokens
     idf = {t: math.log(1 + documents / (1 + document_frequency.get(t, 0))) for t in focus}
-    names = tuple(t for t in asked_names(question, cased) if t not in name_tokens)
+    asked = without_pointers(question)
+    names = tuple(t for t in asked_names(asked, cased) if t not in name_tokens)
     alternatives = {t: alt for t, alt in place_alternatives(question).items() if t in names}
     unknown = tuple(t for t in names if not any(all(document_frequency.get(x, 0) for x in way)
                                                 for way in ((t,), *alternatives.get(t, ()))))
-    phrases = tuple(p for p in asked_phrases(question, cased) if not set(p) <= name_tokens)
+    phrases = tuple(p for p in asked_phrases(asked, cased) if not set(p) <= name_tokens)
     return QuestionTerms(idf, frozenset(named), bool(_QUANTITY.search(question)), math.log(1 + documents),
                          names, unknown, alternatives, phrases)
+
+
+# Nouns that name someone or something by its relation to a name: "Facebook's founder" is a person, "the ChatGPT
+# maker" a company, and the episodes may say who (Zuckerberg, Meta, OpenAI) without ever saying the name that points.
+_RELATION = r"(?i:co-?founders?|founders?|ceo|chief|head|boss|parent|owner|maker|creator|chairman|president|leader)"
+_NAME_RUN = r"(?:[A-Z][\w.&-]*\s+)*[A-Z][\w.&-]*"
+_POSSESSOR = re.compile(rf"\b{_NAME_RUN}(?:'s|’s|')\s+(?=(?:[a-z-]+\s+)?{_RELATION}\b)")
+_THE_NAME = re.compile(rf"\b([Tt]he)\s+{_NAME_RUN}\s+(?={_RELATION}\b)")
+_RELATION_WORD = re.compile(rf"\b{_RELATION}\b")
+
+
+def without_pointers(question: str) -> str:
+    """The question without the names that only point at what it asks about ("What did Facebook's founder say"
+    → "What did its founder say"; "the OpenAI CEO" → "the CEO"): the founder, not Facebook, is what must be said
+    near the answer, and may be said by name alone. The name itself may still be asked about elsewhere in the
+    question ("Did OpenAI's CEO say OpenAI …" keeps the second)."""
+    def drop(match: re.Match) -> str:
+        # a capitalised run may begin with the question's own words ("Did OpenAI's CEO …"): those stay
+        words = match.group(0).split()
+        lead = list(itertools.takewhile(lambda w: w.lower() in _NOT_NAMES, words))
+        return " ".join([*lead, "its"]) + " "
+
+    question = _POSSESSOR.sub(drop, question)
+    question = _THE_NAME.sub(r"\1 ", question)
+    # the role itself is no name either ("the CEO", "Chief Scientist")
+    return _RELATION_WORD.sub(lambda m: m.group(0).lower(), question)
 
 
 def place_alternatives(question: str) -> dict[str, tuple[tuple[str, ...], ...]]:

@@ -105,6 +105,33 @@ def test_a_name_of_several_words_is_said_only_as_its_words_together_in_order():
     assert terms.missing_near(m, lo, hi) == ()
 
 
+def test_a_name_that_only_points_at_what_is_asked_need_not_be_said():
+    """"Facebook's founder" asks about a person the episode may call Zuckerberg without ever saying "Facebook"; the
+    role is no name either. The names the question does ask about stay, the question's own words too."""
+    from rag.moment_rank import without_pointers
+
+    assert without_pointers("What did Facebook's founder tell investors?") == "What did its founder tell investors?"
+    assert without_pointers("Which guest cites the OpenAI CEO?") == "Which guest cites the ceo?"
+    assert without_pointers("Did OpenAI's CEO say OpenAI would open o3?") == "Did its ceo say OpenAI would open o3?"
+    assert without_pointers("What did the head of Instagram's parent company say?") == (
+        "What did the head of its parent company say?")
+    assert without_pointers("Has the ChatGPT maker cut anyone off?") == "Has the maker cut anyone off?"
+    # not a relation: the company is what is asked about
+    assert without_pointers("Did they discuss Ilya Sutskever's new company?") == (
+        "Did they discuss Ilya Sutskever's new company?")
+
+    def names(question):
+        return question_terms(question, {"zuckerberg": 1}, 10, []).names
+
+    assert names("What did Facebook's founder tell investors?") == ()
+    assert names("Did Jensen mention NVIDIA's chief scientist Bill Dally?") == ("jensen", "bill", "dalli")
+    sents = [sentence("Zuckerberg told investors that Llama should be the standard.", 0, chapter="Meta")]
+    m = build_moments("ep", sents, bag_of_words)
+    lo, hi = m.spans([0], 90.0)
+    assert question_terms("What did Facebook's founder tell investors?", {}, 10, []).missing_near(m, lo, hi) == ()
+    assert question_terms("What did Facebook tell investors?", {}, 10, []).missing_near(m, lo, hi) == ("facebook",)
+
+
 def test_the_margin_is_over_the_best_moment_said_elsewhere_and_confidence_rises_with_it():
     from rag.models import Chunk, Moment, MomentHit, Passage
     from rag.moment_rank import MARGIN_CAP, RANKING, WITHOUT_MOMENT_MODEL, cited_probability, margin
