@@ -24,7 +24,6 @@ and models tried and dropped are listed there.
 
 from __future__ import annotations
 
-import itertools
 import math
 import re
 from functools import lru_cache
@@ -197,28 +196,43 @@ def question_terms(question: str, document_frequency: dict[str, int], documents:
 
 # Nouns that name someone or something by its relation to a name: "Facebook's founder" is a person, "the ChatGPT
 # maker" a company, and the episodes may say who (Zuckerberg, Meta, OpenAI) without ever saying the name that points.
-_RELATION = r"(?i:co-?founders?|founders?|ceo|chief|head|boss|parent|owner|maker|creator|chairman|president|leader)"
-_NAME_RUN = r"(?:[A-Z][\w.&-]*\s+)*[A-Z][\w.&-]*"
-_POSSESSOR = re.compile(rf"\b{_NAME_RUN}(?:'s|’s|')\s+(?=(?:[a-z-]+\s+)?{_RELATION}\b)")
-_THE_NAME = re.compile(rf"\b([Tt]he)\s+{_NAME_RUN}\s+(?={_RELATION}\b)")
-_RELATION_WORD = re.compile(rf"\b{_RELATION}\b")
+_RELATIONS = frozenset("founder founders co-founder co-founders cofounder cofounders ceo chief head boss parent owner "
+                       "maker creator chairman president leader".split())
+_POSSESSIVE = ("'s", "’s", "'")
 
 
 def without_pointers(question: str) -> str:
     """The question without the names that only point at what it asks about ("What did Facebook's founder say"
-    → "What did its founder say"; "the OpenAI CEO" → "the CEO"): the founder, not Facebook, is what must be said
-    near the answer, and may be said by name alone. The name itself may still be asked about elsewhere in the
-    question ("Did OpenAI's CEO say OpenAI …" keeps the second)."""
-    def drop(match: re.Match) -> str:
-        # a capitalised run may begin with the question's own words ("Did OpenAI's CEO …"): those stay
-        words = match.group(0).split()
-        lead = list(itertools.takewhile(lambda w: w.lower() in _NOT_NAMES, words))
-        return " ".join([*lead, "its"]) + " "
+    → "What did its founder say"; "the OpenAI CEO" → "the ceo"): the founder, not Facebook, is what must be said
+    near the answer, and may be said by name alone; the role is no name either. The name itself may still be asked
+    about elsewhere in the question ("Did OpenAI's CEO say OpenAI …" keeps the second). One pass over the words (a
+    question of any length costs no more than its words)."""
+    words = question.split()
 
-    question = _POSSESSOR.sub(drop, question)
-    question = _THE_NAME.sub(r"\1 ", question)
-    # the role itself is no name either ("the CEO", "Chief Scientist")
-    return _RELATION_WORD.sub(lambda m: m.group(0).lower(), question)
+    def capitalised(k: int) -> bool:
+        w = words[k]
+        return w[:1].isupper() and w.lower() not in _NOT_NAMES and w == w.rstrip(_AROUND_WORDS.replace("'", ""))
+
+    for k, word in enumerate(words):
+        if without_possessive(word.strip(_AROUND_WORDS)) not in _RELATIONS:
+            continue
+        words[k] = word.lower()
+        # "X's <role>" or "X's <adjective> <role>": the possessor, and the capitalised words before it, point
+        owner = next((j for j in (k - 1, k - 2) if j >= 0 and words[j].endswith(_POSSESSIVE) and words[j][:1].isupper()
+                      and all(w.islower() for w in words[j + 1 : k])), None)
+        if owner is not None:
+            first = owner
+            while first > 0 and capitalised(first - 1):
+                first -= 1
+            words[first : owner + 1] = ["its"] + [""] * (owner - first)
+            continue
+        # "the X <role>"
+        first = k
+        while first > 0 and capitalised(first - 1):
+            first -= 1
+        if first < k and first > 0 and words[first - 1] in ("the", "The"):
+            words[first:k] = [""] * (k - first)
+    return " ".join(w for w in words if w)
 
 
 def place_alternatives(question: str) -> dict[str, tuple[tuple[str, ...], ...]]:

@@ -116,6 +116,8 @@ def test_a_name_that_only_points_at_what_is_asked_need_not_be_said():
     assert without_pointers("What did the head of Instagram's parent company say?") == (
         "What did the head of its parent company say?")
     assert without_pointers("Has the ChatGPT maker cut anyone off?") == "Has the maker cut anyone off?"
+    assert without_pointers("Who quotes the OpenAI CEO's line?") == "Who quotes the ceo's line?"
+    assert without_pointers("What did Sam Altman, OpenAI's CEO, say?") == "What did Sam Altman, its ceo, say?"
     # not a relation: the company is what is asked about
     assert without_pointers("Did they discuss Ilya Sutskever's new company?") == (
         "Did they discuss Ilya Sutskever's new company?")
