@@ -209,9 +209,13 @@ def without_pointers(question: str) -> str:
     question of any length costs no more than its words)."""
     words = question.split()
 
-    def capitalised(k: int) -> bool:
-        w = words[k]
-        return w[:1].isupper() and w.lower() not in _NOT_NAMES and w == w.rstrip(_AROUND_WORDS.replace("'", ""))
+    def run_start(k: int) -> int:
+        """Where the run of capitalised words ending just before word k starts (the question's own words, such as
+        "Did", and a word with punctuation after it end a run)."""
+        while k > 0 and words[k - 1][:1].isupper() and words[k - 1].lower() not in _NOT_NAMES \
+                and words[k - 1] == words[k - 1].rstrip(_PUNCTUATION_AFTER):
+            k -= 1
+        return k
 
     for k, word in enumerate(words):
         if without_possessive(word.strip(_AROUND_WORDS)) not in _RELATIONS:
@@ -221,16 +225,12 @@ def without_pointers(question: str) -> str:
         owner = next((j for j in (k - 1, k - 2) if j >= 0 and words[j].endswith(_POSSESSIVE) and words[j][:1].isupper()
                       and all(w.islower() for w in words[j + 1 : k])), None)
         if owner is not None:
-            first = owner
-            while first > 0 and capitalised(first - 1):
-                first -= 1
+            first = run_start(owner)
             words[first : owner + 1] = ["its"] + [""] * (owner - first)
             continue
         # "the X <role>"
-        first = k
-        while first > 0 and capitalised(first - 1):
-            first -= 1
-        if first < k and first > 0 and words[first - 1] in ("the", "The"):
+        first = run_start(k)
+        if 0 < first < k and words[first - 1] in ("the", "The"):
             words[first:k] = [""] * (k - first)
     return " ".join(w for w in words if w)
 
@@ -262,6 +262,7 @@ _NOT_NAMES = frozenset("i i'm i've i'd i'll ok okay ai lex what why how who when
 
 
 _AROUND_WORDS = ".'’-,;:!?()\"“”"  # punctuation a question's word is written between
+_PUNCTUATION_AFTER = _AROUND_WORDS.replace("'", "")  # ends a run of words (as before, not a straight apostrophe)
 
 
 def question_words(question: str) -> list[str]:
