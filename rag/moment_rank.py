@@ -36,7 +36,7 @@ from rag.casing import typed_in_lower_case, without_possessive, written_as_name
 from rag.lexical import tokenize
 from rag.models import Passage
 from rag.moments import EpisodeMoments
-from rag.places import AMBIGUOUS, same_place
+from rag.places import AMBIGUOUS, is_place, places_within, same_place
 
 FEATURES = ("window", "around", "chunk_rank", "chunk_cosine", "speaker", "bm25", "deep")
 
@@ -236,20 +236,28 @@ def without_pointers(question: str) -> str:
 
 
 def place_alternatives(question: str) -> dict[str, tuple[tuple[str, ...], ...]]:
-    """For each token of a place the question names ('Beijing', 'South Korea'), the other ways to say it, each as
-    its tokens ((('china',), ('chines',), ...)."""
+    """For each token of a place the question names ('Beijing', 'South Korea', 'Tennessee'), the other ways to say
+    it and the places inside it, each as its tokens ((('china',), ('chines',), ...); 'tennesse' -> (('memphi',),
+    ...)): a question about a state is answered where its city is named."""
     words = question_words(question)
     out: dict[str, tuple[tuple[str, ...], ...]] = {}
     for n in (2, 1):
         for k in range(len(words) - n + 1):
-            said = " ".join(words[k : k + n])
-            places = same_place(said)
-            own = _tokens_of(said)
-            ways = tuple(dict.fromkeys(w for w in (_tokens_of(p) for p in sorted(places - AMBIGUOUS))
-                                       if w and w != own))
-            for t in own if ways else ():
-                out.setdefault(t, ways)
+            said = " ".join(words[k : k + n - 1] + [without_possessive(words[k + n - 1])])  # "China's": China
+            ways = _place_ways(said.lower())
+            if ways:  # most words are no place: nothing to tokenize
+                own = _tokens_of(said)
+                for t in own:
+                    out.setdefault(t, tuple(w for w in ways if w != own))
     return out
+
+
+@lru_cache(maxsize=1024)
+def _place_ways(place: str) -> tuple[tuple[str, ...], ...]:
+    """Every other way to say the place, then every place inside it, each as its tokens (one tokenizer call: a
+    continent holds hundreds)."""
+    names = sorted(same_place(place) - AMBIGUOUS) + sorted(places_within(place) - AMBIGUOUS)
+    return tuple(dict.fromkeys(w for w in map(tuple, tokenize(names)) if w)) if names else ()
 
 
 @lru_cache(maxsize=4096)
@@ -273,7 +281,7 @@ def question_words(question: str) -> list[str]:
 def _a_place(word: str) -> bool:
     """Whether the word names a place on rag/places.py's list ("japan", "taiwanese"), possessive or not."""
     word = without_possessive(word)
-    return word not in AMBIGUOUS and bool(same_place(word))
+    return word not in AMBIGUOUS and is_place(word)
 
 
 def asked_names(question: str, cased: frozenset[str] = frozenset()) -> list[str]:
@@ -322,6 +330,8 @@ def asked_phrases(question: str, cased: frozenset[str] = frozenset()) -> list[tu
         # "US" written in capitals is the country, not the pronoun rag/places.py cannot tell it from in lower case
         while len(run) > 2 and (_a_place(run[0]) or (run[0].isupper() and bool(same_place(run[0].lower())))):
             run = run[1:]
+        if run and is_place(" ".join(run[:-1] + [without_possessive(run[-1])])):
+            continue  # "South Asia" is said as "India" too: its words are names with the place's other ways
         tokens = _tokens_of(" ".join(w.replace(":", " ") for w in run))
         if len(tokens) >= 2 and not all(_a_name_alone(w, cased) for w in run):
             out.append(tokens)

@@ -1,0 +1,43 @@
+"""Ways to say a place, and the places inside it (rag/places.py, rag/gazetteer.py)."""
+
+from __future__ import annotations
+
+import collections
+
+from rag.gazetteer import CITIES, CONTINENTS
+from rag.places import is_place, places_within, same_place
+
+
+def test_a_state_holds_its_cities_and_a_region_its_countries_with_their_other_names():
+    assert {"memphis", "nashville"} <= places_within("Tennessee")
+    assert "houston" not in places_within("Tennessee")
+    assert {"india", "indian", "pakistan", "delhi"} <= places_within("south asia")
+    assert "china" not in places_within("South Asia")
+    assert {"san francisco", "palo alto"} <= places_within("Bay Area")
+
+
+def test_containment_goes_all_the_way_down_and_never_up():
+    # the United States holds its states, which hold their cities, whichever way the country is said
+    for us in ("United States", "America", "USA"):
+        assert {"texas", "abilene", "memphis"} <= places_within(us), us
+    assert {"china", "shanghai", "taiwan", "taipei", "japan"} <= places_within("Asia")
+    assert "texas" not in places_within("Memphis") and places_within("Memphis") == frozenset()
+    assert "asia" not in places_within("China")
+
+
+def test_a_place_is_not_inside_itself():
+    assert not places_within("South Korea") & same_place("South Korea")
+    assert "korea" not in places_within("korea") and "seoul" not in places_within("korea")  # Seoul is its capital
+
+
+def test_places_that_hold_others_are_places_and_their_cities_are_left_to_the_episodes_casing():
+    assert is_place("Tennessee") and is_place("south asia") and is_place("Bay Area") and is_place("japan")
+    assert not is_place("Memphis") and not is_place("the") and not is_place("")
+
+
+def test_the_generated_table_lists_no_city_two_ways():
+    owners = collections.Counter(city for cities in CITIES.values() for city in cities)
+    assert [c for c, n in owners.items() if n > 1] == []
+    # a city named like a state or a country would make either look said ("Washington", "Jamaica")
+    countries = {country for countries in CONTINENTS.values() for country in countries}
+    assert not set(owners) & (countries | set(CITIES))
