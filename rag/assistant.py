@@ -326,6 +326,18 @@ class Assistant:
     def _fallback_notice(exc: LLMError) -> str:
         return f"No LLM answer: {exc}. This is the offline extractive answer instead."
 
+    def route(self, question: str, filters: Filters | None = None) -> Filters | None:
+        """`filters`, restricted to the one episode the question names ("the DeepSeek episode", "episode 459") when
+        they do not already name episodes (rag/episode_route.py)."""
+        from dataclasses import replace
+
+        from rag.episode_route import named_episode
+
+        if filters and filters.episode_ids:
+            return filters
+        episode = named_episode(question, {e: r.meta for e, r in self.index.records().items()})
+        return replace(filters or Filters(), episode_ids=(episode,)) if episode else filters
+
     def ask(self, question: str, filters: Filters | None = None, history: Sequence[Turn] = ()) -> Answer:
         """Answer `question`; `history` (earlier turns of a chat) lets a follow-up refer to them."""
         return final_answer(self.ask_stream(question, filters, history))
@@ -353,6 +365,7 @@ class Assistant:
             llm, notice = None, self._fallback_notice(exc)  # e.g. an OpenAI model named but no key
         deadline = deadline_after(self.settings.llm_timeout) if llm else None
         query = condense(question, history, llm.client if llm else None, deadline)
+        filters = self.route(query, filters)
         vector = self.retriever.embed_query(query)
         client, keep = llm.client if llm else None, self.settings.answer_passages
         pool = rerank_pool(self.settings, client, keep)  # more candidates when the LLM re-ranks them

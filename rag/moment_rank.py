@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rag.casing import typed_in_lower_case, without_possessive, written_as_name
+from rag.episode_route import EPISODE_NOUNS
 from rag.lexical import tokenize
 from rag.models import Passage
 from rag.moments import EpisodeMoments
@@ -203,10 +204,10 @@ _POSSESSIVE = ("'s", "’s", "'")
 
 def without_pointers(question: str) -> str:
     """The question without the names that only point at what it asks about ("What did Facebook's founder say"
-    → "What did its founder say"; "the OpenAI CEO" → "the ceo"): the founder, not Facebook, is what must be said
-    near the answer, and may be said by name alone; the role is no name either. The name itself may still be asked
-    about elsewhere in the question ("Did OpenAI's CEO say OpenAI …" keeps the second). One pass over the words (a
-    question of any length costs no more than its words)."""
+    → "What did its founder say"; "the OpenAI CEO" → "the ceo"; "the DeepSeek episode" → "the episode"): the
+    founder, not Facebook, is what must be said near the answer, and may be said by name alone; the role is no name
+    either. The name itself may still be asked about elsewhere in the question ("Did OpenAI's CEO say OpenAI …"
+    keeps the second). One pass over the words (a question of any length costs no more than its words)."""
     words = question.split()
 
     def run_start(k: int) -> int:
@@ -218,7 +219,13 @@ def without_pointers(question: str) -> str:
         return k
 
     for k, word in enumerate(words):
-        if without_possessive(word.strip(_AROUND_WORDS)) not in _RELATIONS:
+        noun = without_possessive(word.strip(_AROUND_WORDS))
+        if noun in EPISODE_NOUNS:  # the episode named, routed to (rag/episode_route.py)
+            first = run_start(k)  # "the X episode" only: "X's episode" is rarely said
+            if 0 < first < k and words[first - 1] in ("the", "The"):
+                words[first:k] = [""] * (k - first)
+            continue
+        if noun not in _RELATIONS:
             continue
         words[k] = word.lower()
         # "X's <role>" or "X's <adjective> <role>": the possessor, and the capitalised words before it, point

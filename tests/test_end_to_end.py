@@ -48,6 +48,17 @@ def test_the_core_issues_why_question_says_it_is_not_sure_which_moment_answers(c
     assert shown[1].startswith("At 0:") and shown[1].endswith("[1]")
 
 
+def test_a_question_naming_its_episode_is_answered_from_it(corpus_assistant):
+    """"The DeepSeek episode" names #459 (its title) and is not itself asked about: Lex's closing words (5:05:52)
+    never say DeepSeek, and the other two episodes close with quotes of their own."""
+    answer = corpus_assistant.ask("Whose words does Lex leave listeners with at the end of the DeepSeek episode?")
+    assert not answer.abstained
+    top = answer.citations[0]
+    assert top.passage.chunk.episode_id == "lex-fridman-459" and abs(top.start - 18352) <= 30, top.start
+    assert "Feynman" in top.quote
+    assert {c.passage.chunk.episode_id for c in answer.citations} == {"lex-fridman-459"}
+
+
 @pytest.mark.parametrize("question", [
     "What is the best recipe for sourdough bread?",
     "What did they say about OpenAI's Sora video model?",
