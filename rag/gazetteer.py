@@ -202,6 +202,13 @@ CITIES: dict[str, tuple[str, ...]] = {'afghanistan': ('kabul',),
  'zambia': ('lusaka',),
  'zimbabwe': ('harare',)}
 
+US_STATES: tuple[str, ...] = ('alabama', 'alaska', 'arizona', 'arkansas', 'california', 'colorado', 'connecticut', 'delaware',
+ 'district of columbia', 'florida', 'georgia', 'hawaii', 'idaho', 'illinois', 'indiana', 'iowa', 'kansas', 'kentucky',
+ 'louisiana', 'maine', 'maryland', 'massachusetts', 'michigan', 'minnesota', 'mississippi', 'missouri', 'montana',
+ 'nebraska', 'nevada', 'new hampshire', 'new jersey', 'new mexico', 'new york', 'north carolina', 'north dakota',
+ 'ohio', 'oklahoma', 'oregon', 'pennsylvania', 'rhode island', 'south carolina', 'south dakota', 'tennessee', 'texas',
+ 'utah', 'vermont', 'virginia', 'washington', 'west virginia', 'wisconsin', 'wyoming')
+
 CONTINENTS: dict[str, tuple[str, ...]] = {'africa': ('algeria', 'angola', 'benin', 'botswana', 'burkina faso', 'burundi', 'cabo verde', 'cameroon',
             'central african republic', 'chad', 'comoros', 'democratic republic of the congo', 'djibouti', 'egypt',
             'equatorial guinea', 'eritrea', 'eswatini', 'ethiopia', 'gabon', 'gambia', 'ghana', 'guinea',

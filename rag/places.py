@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from rag.gazetteer import CITIES, CONTINENTS
+from rag.gazetteer import CITIES, CONTINENTS, US_STATES
 
 _GROUPS = (
     "united states|us|u s|usa|u s a|america|american|americans|washington",
@@ -47,13 +47,7 @@ _REGIONS = {
     "scandinavia": "sweden|norway|denmark",
     "latin america": "mexico|central america|south america|cuba",
     "central america": "guatemala|honduras|el salvador|nicaragua|costa rica|panama|belize",
-    "united states": "|".join(s for s in CITIES if s in {
-        "alabama", "alaska", "arizona", "arkansas", "california", "colorado", "connecticut", "delaware", "florida",
-        "georgia", "hawaii", "idaho", "illinois", "indiana", "iowa", "kansas", "kentucky", "louisiana", "maine",
-        "maryland", "massachusetts", "michigan", "minnesota", "mississippi", "missouri", "montana", "nebraska",
-        "nevada", "new hampshire", "new jersey", "new mexico", "new york", "north carolina", "north dakota", "ohio",
-        "oklahoma", "oregon", "pennsylvania", "rhode island", "south carolina", "south dakota", "tennessee", "texas",
-        "utah", "vermont", "virginia", "washington", "west virginia", "wisconsin", "wyoming"}),
+    "united states": "|".join(US_STATES),
     "bay area": "san francisco|oakland|san jose|berkeley|palo alto|mountain view|menlo park|sunnyvale|cupertino|"
                 "santa clara|redwood city|fremont",
     "silicon valley": "san jose|palo alto|mountain view|menlo park|sunnyvale|cupertino|santa clara|redwood city",
@@ -93,7 +87,7 @@ def _plain(name: str) -> str:
 @lru_cache(maxsize=1)
 def _inside() -> dict[str, frozenset[str]]:
     """Place -> the places directly inside it."""
-    out: dict[str, set[str]] = {}
+    out: dict[str, set[str]] = {state: set() for state in US_STATES}  # a state is a place with or without big cities
     for table in (CITIES, CONTINENTS):
         for place, inner in table.items():
             out.setdefault(place, set()).update(inner)
