@@ -582,7 +582,8 @@ def main() -> None:
     data = []  # (question, passages, terms, candidates, rows, labels, query vector)
     for q in answerable + unanswerable:
         vector = a.embedder.embed([q.question])[0]
-        passages = a.retriever._search(q.question, a.settings.rerank_candidates, None, vector)
+        # routed as the app routes it: a question naming its episode is answered from it (rag/episode_route.py)
+        passages = a.retriever._search(q.question, a.settings.rerank_candidates, a.route(q.question), vector)
         terms, cands, rows = ranker.candidates(q.question, passages, vector)
         labels = np.array([label(c, q) if q.answerable else 0 for c in cands])
         data.append((q, passages, terms, cands, rows, labels, vector))
@@ -628,7 +629,7 @@ def main() -> None:
     signals, truth, groups = [], [], []
     for q, *_ in data:
         vector = a.embedder.embed([q.question])[0]
-        signals.append(abstain_signals(a.retriever.search(q.question, 3, query_vector=vector)))
+        signals.append(abstain_signals(a.retriever.search(q.question, 3, a.route(q.question), query_vector=vector)))
         truth.append(1 if q.answerable else 0)
         groups.append(q.episode or "all")
     X, y, g = np.array(signals, dtype=float), np.array(truth), np.array(groups)
