@@ -211,9 +211,9 @@ class _Engine:
 
     def run(self, q: Question, dataset: str, filter_episode: bool, slack: float) -> QuestionResult:
         filters = Filters(episode_ids=(q.episode,)) if filter_episode and q.episode else None
-        if self.assistant:  # as the app does: a question naming an episode is answered from it
-            filters = self.assistant.route(q.question, filters)
         t0 = time.perf_counter()
+        if self.assistant:  # as the app does: a question naming an episode is answered from it (~1 ms)
+            filters = self.assistant.route(q.question, filters)
         # The model itself, not the cache: a user's new question is never in the cache.
         vector = self.embedder.inner.embed([q.question])[0]
         if self.baseline:
