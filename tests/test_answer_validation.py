@@ -18,7 +18,7 @@ from rag.models import Chunk, Moment, Passage
 
 def passage(sentences: list[tuple[float, str, str]], episode="ep") -> Passage:
     """A passage of (start, speaker, sentence)."""
-    text, moments, pos = "", [], 0
+    text, moments = "", []
     for start, speaker, sentence in sentences:
         if text:
             text += " "

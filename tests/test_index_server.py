@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from rag.errors import IndexUnavailableError
-from tests.conftest import TEST_CACHE, TINY_459, ingest_paused, make_assistant, write_episode, write_tiny_corpus
+from tests.conftest import TEST_CACHE, TINY_459, ingest_paused, make_assistant, write_episode
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 
