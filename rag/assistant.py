@@ -100,8 +100,10 @@ class Assistant:
         config = RetrievalConfig("hybrid", s.candidates, s.rrf_k, s.rerank_candidates)
         retriever = Retriever(self.index, self.lexical, self.embedder, config)
         if s.rerank:
-            retriever.reranker = MomentRanker(self.moments, self.lexical, self.embedder.embed, retriever.passage,
-                                              lambda: list(self.index.records(refresh=False)))
+            retriever.reranker = MomentRanker(
+                self.moments, self.lexical, self.embedder.embed, retriever.passage,
+                lambda: list(self.index.records(refresh=False)),
+                lambda: {e: r.meta for e, r in self.index.records(refresh=False).items()})
         return retriever
 
     @cached_property

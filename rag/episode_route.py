@@ -2,7 +2,7 @@
 "episode 459", "#491". A question that names exactly one indexed episode is answered from it alone, as if its
 episode filter were set; a name that fits several episodes ("the NVIDIA episode", when two titles say NVIDIA) or
 none routes nowhere. The name only points at the episode: it need not be said near the answer
-(rag/moment_rank.py `without_pointers`)."""
+(`without_episode_name`, read by rag/moment_rank.py)."""
 
 from __future__ import annotations
 
@@ -25,10 +25,25 @@ def named_episode(question: str, episodes: Mapping[str, EpisodeMeta]) -> str | N
     for m in _NUMBER.finditer(question):
         named |= {e for e, meta in episodes.items() if meta.number == int(m.group(1))}
     for m in _NAMED.finditer(question):
-        words = _words(m.group(1))
-        named |= {e for e, meta in episodes.items()
-                  if words and words <= _words(" ".join([meta.title or "", *meta.guests]))}
+        named |= {e for e, meta in episodes.items() if _names(m.group(1), meta)}
     return named.pop() if len(named) == 1 else None
+
+
+def _names(words: str, meta: EpisodeMeta) -> bool:
+    """Whether every one of the words is in the episode's title or its guests' names."""
+    wanted = _words(words)
+    return bool(wanted) and wanted <= _words(" ".join([meta.title or "", *meta.guests]))
+
+
+def without_episode_name(question: str, episodes: Mapping[str, EpisodeMeta]) -> str:
+    """The question without the name of an indexed episode it names as "the X episode" ("the DeepSeek episode" →
+    "the episode"): the name points at the episode, it is not what must be said near the answer. A name that
+    fits no indexed episode ("the Sam Altman interview") stays: the question may be about what the library lacks."""
+    def drop(m: re.Match) -> str:
+        fits = any(_names(m.group(1), meta) for meta in episodes.values())
+        return m.group(0).replace(m.group(1), "", 1) if fits else m.group(0)
+
+    return _NAMED.sub(drop, question) if episodes else question
 
 
 def _words(text: str) -> set[str]:

@@ -27,15 +27,15 @@ from __future__ import annotations
 import math
 import re
 from functools import lru_cache
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from rag.casing import typed_in_lower_case, without_possessive, written_as_name
-from rag.episode_route import EPISODE_NOUNS
+from rag.episode_route import without_episode_name
 from rag.lexical import tokenize
-from rag.models import Passage
+from rag.models import EpisodeMeta, Passage
 from rag.moments import EpisodeMoments
 from rag.places import AMBIGUOUS, is_place, places_within, same_place
 
@@ -171,8 +171,10 @@ class QuestionTerms:
 
 
 def question_terms(question: str, document_frequency: dict[str, int], documents: int,
-                   speakers: Sequence[str], cased: frozenset[str] = frozenset()) -> QuestionTerms:
-    """Focus terms (with IDF over `documents` passages), the speakers named, and whether a number is wanted."""
+                   speakers: Sequence[str], cased: frozenset[str] = frozenset(),
+                   episodes: Mapping[str, EpisodeMeta] | None = None) -> QuestionTerms:
+    """Focus terms (with IDF over `documents` passages), the speakers named, and whether a number is wanted.
+    `episodes`: the indexed episodes, whose names in "the X episode" only point (rag/episode_route.py)."""
     named = set()
     name_tokens: set[str] = set()
     for s in speakers:
@@ -185,7 +187,7 @@ def question_terms(question: str, document_frequency: dict[str, int], documents:
     framing_ = framing()
     focus = [t for t in tokens if t not in framing_ and t not in name_tokens] or tokens
     idf = {t: math.log(1 + documents / (1 + document_frequency.get(t, 0))) for t in focus}
-    asked = without_pointers(question)
+    asked = without_episode_name(without_pointers(question), episodes or {})
     names = tuple(t for t in asked_names(asked, cased) if t not in name_tokens)
     alternatives = {t: alt for t, alt in place_alternatives(question).items() if t in names}
     unknown = tuple(t for t in names if not any(all(document_frequency.get(x, 0) for x in way)
@@ -204,10 +206,11 @@ _POSSESSIVE = ("'s", "’s", "'")
 
 def without_pointers(question: str) -> str:
     """The question without the names that only point at what it asks about ("What did Facebook's founder say"
-    → "What did its founder say"; "the OpenAI CEO" → "the ceo"; "the DeepSeek episode" → "the episode"): the
-    founder, not Facebook, is what must be said near the answer, and may be said by name alone; the role is no name
-    either. The name itself may still be asked about elsewhere in the question ("Did OpenAI's CEO say OpenAI …"
-    keeps the second). One pass over the words (a question of any length costs no more than its words)."""
+    → "What did its founder say"; "the OpenAI CEO" → "the ceo"): the founder, not Facebook, is what must be said
+    near the answer, and may be said by name alone; the role is no name either. The name itself may still be asked
+    about elsewhere in the question ("Did OpenAI's CEO say OpenAI …" keeps the second). One pass over the words (a
+    question of any length costs no more than its words). The name of an indexed episode ("the DeepSeek episode")
+    points too: rag/episode_route.py `without_episode_name`."""
     words = question.split()
 
     def run_start(k: int) -> int:
@@ -219,13 +222,7 @@ def without_pointers(question: str) -> str:
         return k
 
     for k, word in enumerate(words):
-        noun = without_possessive(word.strip(_AROUND_WORDS))
-        if noun in EPISODE_NOUNS:  # the episode named, routed to (rag/episode_route.py)
-            first = run_start(k)  # "the X episode" only: "X's episode" is rarely said
-            if 0 < first < k and words[first - 1] in ("the", "The"):
-                words[first:k] = [""] * (k - first)
-            continue
-        if noun not in _RELATIONS:
+        if without_possessive(word.strip(_AROUND_WORDS)) not in _RELATIONS:
             continue
         words[k] = word.lower()
         # "X's <role>" or "X's <adjective> <role>": the possessor, and the capitalised words before it, point

@@ -8,12 +8,13 @@ quotes that moment and the citation opens the video where it starts.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
-from rag.models import Chunk, Filters, MomentHit, Passage, TranscriptSentence, transcript_sentences
+from rag.models import (Chunk, EpisodeMeta, Filters, MomentHit, Passage, TranscriptSentence,
+                        transcript_sentences)
 from rag.moment_rank import (AROUND_SECONDS, FEATURES, GLOBAL_MOMENTS, NAMES_SECONDS, ChunkSignal, QuestionTerms,
                               features, question_terms, ranking, score)
 from rag.moments import MAX_SECONDS, EpisodeMoments, MomentStore, build_moments
@@ -113,17 +114,19 @@ def _answer_span(moments: EpisodeMoments, i: int) -> tuple[int, int]:
 
 class MomentRanker:
     def __init__(self, moments: MomentStore, lexical, embed: Callable[[Sequence[str]], np.ndarray],
-                 make_passage: Callable[[Chunk, float, int], Passage], episodes: Callable[[], Sequence[str]]):
+                 make_passage: Callable[[Chunk, float, int], Passage], episodes: Callable[[], Sequence[str]],
+                 metas: Callable[[], Mapping[str, EpisodeMeta]] = dict):
         self.moments = moments
         self.lexical = lexical
         self.embed = embed
         self.make_passage = make_passage  # a Passage for a chunk the chunk search did not return
         self.episodes = episodes  # every episode in the index
+        self.metas = metas  # and what it is called (a question's "the DeepSeek episode" only points at it)
 
     def terms(self, query: str) -> QuestionTerms:
         lex = self.lexical.sync()
         return question_terms(query, lex.term_document_frequency(query), max(1, len(lex.infos)), lex.speakers(),
-                              lex.cased or frozenset())
+                              lex.cased or frozenset(), self.metas())
 
     def warm(self) -> None:
         """Called before the passage search of a question that will be re-ranked: the moment model loads meanwhile."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.episode_route import named_episode
+from rag.episode_route import named_episode, without_episode_name
 from rag.models import EpisodeMeta, Filters
 
 EPISODES = {
@@ -31,6 +31,24 @@ EPISODES = {
 ])
 def test_a_question_names_an_episode_by_its_title_a_guest_or_its_number(question, episode):
     assert named_episode(question, EPISODES) == episode
+
+
+def test_the_name_of_an_indexed_episode_only_points_and_need_not_be_said():
+    assert without_episode_name("Whose words end the DeepSeek episode?", EPISODES) == "Whose words end the episode?"
+    assert without_episode_name("In the Jensen Huang conversation, who mentions TSMC?", EPISODES) == (
+        "In the conversation, who mentions TSMC?")
+    # a name no indexed episode has is what the question asks about: the library may lack it
+    assert without_episode_name("What did Lex ask in the Sam Altman interview?", EPISODES) == (
+        "What did Lex ask in the Sam Altman interview?")
+    assert without_episode_name("Whose words end the DeepSeek episode?", {}) == "Whose words end the DeepSeek episode?"
+
+
+def test_an_episode_that_is_not_in_the_library_is_still_asked_about():
+    from rag.moment_rank import question_terms
+
+    named = question_terms("What did Lex ask in the Sam Altman interview?", {}, 10, [], episodes=EPISODES).names
+    assert "altman" in named
+    assert question_terms("Whose words end the DeepSeek episode?", {}, 10, [], episodes=EPISODES).names == ()
 
 
 def test_the_named_episode_is_the_filter_unless_the_question_already_has_one(tiny_assistant):
