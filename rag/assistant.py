@@ -100,10 +100,8 @@ class Assistant:
         config = RetrievalConfig("hybrid", s.candidates, s.rrf_k, s.rerank_candidates)
         retriever = Retriever(self.index, self.lexical, self.embedder, config)
         if s.rerank:
-            retriever.reranker = MomentRanker(
-                self.moments, self.lexical, self.embedder.embed, retriever.passage,
-                lambda: list(self.index.records(refresh=False)),
-                lambda: {e: r.meta for e, r in self.index.records(refresh=False).items()})
+            retriever.reranker = MomentRanker(self.moments, self.lexical, self.embedder.embed, retriever.passage,
+                                              lambda: self.episode_metas(refresh=False))
         return retriever
 
     @cached_property
@@ -210,6 +208,10 @@ class Assistant:
         """The one LLM client, shared by the answerer, the claim judge and follow-up condensing (raises
         `LLMNotConfigured` when the settings cannot make one, e.g. an OpenAI model without a key)."""
         return LLMClient(self.settings)
+
+    def episode_metas(self, refresh: bool = True) -> dict[str, EpisodeMeta]:
+        """What each indexed episode is called (title, guests, number), by id."""
+        return {e: r.meta for e, r in self.index.records(refresh=refresh).items()}
 
     def _meta(self, episode_id: str) -> EpisodeMeta | None:
         record = self.index.records(refresh=False).get(episode_id)
@@ -337,7 +339,7 @@ class Assistant:
 
         if filters and filters.episode_ids:
             return filters
-        episode = named_episode(question, {e: r.meta for e, r in self.index.records().items()})
+        episode = named_episode(question, self.episode_metas())
         return replace(filters or Filters(), episode_ids=(episode,)) if episode else filters
 
     def ask(self, question: str, filters: Filters | None = None, history: Sequence[Turn] = ()) -> Answer:

@@ -247,13 +247,18 @@ def place_alternatives(question: str) -> dict[str, tuple[tuple[str, ...], ...]]:
     out: dict[str, tuple[tuple[str, ...], ...]] = {}
     for n in (2, 1):
         for k in range(len(words) - n + 1):
-            said = " ".join(words[k : k + n - 1] + [without_possessive(words[k + n - 1])])  # "China's": China
+            said = _unpossessed(words[k : k + n])
             ways = _place_ways(said.lower())
             if ways:  # most words are no place: nothing to tokenize
                 own = _tokens_of(said)
                 for t in own:
                     out.setdefault(t, tuple(w for w in ways if w != own))
     return out
+
+
+def _unpossessed(words: Sequence[str]) -> str:
+    """Words as one name, without the possessive that ends it ("South Korea's" → "South korea")."""
+    return " ".join([*words[:-1], without_possessive(words[-1])])
 
 
 @lru_cache(maxsize=1024)
@@ -334,7 +339,7 @@ def asked_phrases(question: str, cased: frozenset[str] = frozenset()) -> list[tu
         # "US" written in capitals is the country, not the pronoun rag/places.py cannot tell it from in lower case
         while len(run) > 2 and (_a_place(run[0]) or (run[0].isupper() and bool(same_place(run[0].lower())))):
             run = run[1:]
-        if run and is_place(" ".join(run[:-1] + [without_possessive(run[-1])])):
+        if run and is_place(_unpossessed(run)):
             continue  # "South Asia" is said as "India" too: its words are names with the place's other ways
         tokens = _tokens_of(" ".join(w.replace(":", " ") for w in run))
         if len(tokens) >= 2 and not all(_a_name_alone(w, cased) for w in run):

@@ -114,19 +114,19 @@ def _answer_span(moments: EpisodeMoments, i: int) -> tuple[int, int]:
 
 class MomentRanker:
     def __init__(self, moments: MomentStore, lexical, embed: Callable[[Sequence[str]], np.ndarray],
-                 make_passage: Callable[[Chunk, float, int], Passage], episodes: Callable[[], Sequence[str]],
-                 metas: Callable[[], Mapping[str, EpisodeMeta]] = dict):
+                 make_passage: Callable[[Chunk, float, int], Passage],
+                 episodes: Callable[[], Mapping[str, EpisodeMeta]]):
         self.moments = moments
         self.lexical = lexical
         self.embed = embed
         self.make_passage = make_passage  # a Passage for a chunk the chunk search did not return
-        self.episodes = episodes  # every episode in the index
-        self.metas = metas  # and what it is called (a question's "the DeepSeek episode" only points at it)
+        # every episode in the index, by id, with what it is called (a question's "the DeepSeek episode" only points)
+        self.episodes = episodes
 
     def terms(self, query: str) -> QuestionTerms:
         lex = self.lexical.sync()
         return question_terms(query, lex.term_document_frequency(query), max(1, len(lex.infos)), lex.speakers(),
-                              lex.cased or frozenset(), self.metas())
+                              lex.cased or frozenset(), self.episodes())
 
     def warm(self) -> None:
         """Called before the passage search of a question that will be re-ranked: the moment model loads meanwhile."""
