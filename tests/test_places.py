@@ -25,6 +25,15 @@ def test_containment_goes_all_the_way_down_and_never_up():
     assert "asia" not in places_within("China")
 
 
+def test_a_capital_standing_for_its_country_holds_none_of_its_other_cities():
+    # "notify Washington" is said where "the US government" is (same_place), not wherever an American city is
+    assert "america" in same_place("Washington") and "memphis" not in places_within("Washington")
+    assert "seattle" in places_within("Washington")  # the state's cities still are
+    assert "china" in same_place("Beijing") and not places_within("Beijing")
+    assert "shenzhen" in places_within("China") and "osaka" in places_within("Japan")
+    assert not places_within("Tokyo") and not places_within("Moscow")
+
+
 def test_a_place_is_not_inside_itself():
     assert not places_within("South Korea") & same_place("South Korea")
     assert "korea" not in places_within("korea") and "seoul" not in places_within("korea")  # Seoul is its capital
