@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import functools
 import os
+import shutil
+import subprocess
+import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -223,17 +227,63 @@ def tiny_assistant(assistant, tiny_corpus):
     return assistant
 
 
+CORPUS = [ROOT / "data" / "episodes", SHARED_CORPUS]
+_BACKGROUND: dict = {}  # the process building the corpus's index (tests/corpus_index.py), and its folder
+
+
+@pytest.hookimpl(trylast=True)  # after -m / -k have deselected: only a run that will use the corpus builds it
+def pytest_collection_modifyitems(session, config, items):
+    """Run the tests over the real corpus last, and build its index meanwhile in a background process at a lower
+    priority (tests/corpus_index.py): the ingest no longer waits in line, and other tests hardly notice it."""
+    uses = [item for item in items if "corpus_assistant" in getattr(item, "fixturenames", ())]
+    if not uses or not SHARED_CORPUS.exists():
+        return
+    items[:] = [item for item in items if item not in uses] + uses
+    folder = Path(tempfile.mkdtemp(prefix="podrag-corpus-index-"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PODRAG_") and k != "OPENAI_API_KEY"}
+    log = open(folder / "build.log", "w")
+    _BACKGROUND.update(folder=folder, log=log, process=subprocess.Popen(
+        [sys.executable, "-m", "tests.corpus_index", str(folder / "index"), str(TEST_CACHE), *map(str, CORPUS)],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=lambda: os.nice(10)))
+
+
+def pytest_sessionfinish(session, exitstatus):
+    process = _BACKGROUND.get("process")
+    if process is not None:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+        _BACKGROUND["log"].close()
+        shutil.rmtree(_BACKGROUND["folder"], ignore_errors=True)
+
+
+def _background_index() -> Path | None:
+    """The corpus's index the background process built (waiting for it), or None when none was started or it
+    failed (the fixture then ingests as before, and says why)."""
+    process = _BACKGROUND.get("process")
+    if process is None:
+        return None
+    if process.wait() != 0:
+        _BACKGROUND["log"].flush()
+        print(f"\nbackground corpus index failed ({process.returncode}); ingesting in the test process:\n"
+              + (_BACKGROUND["folder"] / "build.log").read_text()[-2000:], file=sys.stderr)
+        return None
+    return _BACKGROUND["folder"] / "index"
+
+
 @pytest.fixture(scope="session")
 def corpus_assistant(tmp_path_factory, real_embedder):
-    """An Assistant over the real shared corpus plus data/episodes, ingested once per test session."""
+    """An Assistant over the real shared corpus plus data/episodes, ingested once per test session (by the
+    background process when one was started: its index is opened, and re-ingesting it finds every episode there)."""
     if not SHARED_CORPUS.exists():
         pytest.skip(f"shared corpus not found at {SHARED_CORPUS} (it lives beside the checkout, never in it)")
     from rag.assistant import Assistant
     from rag.settings import Settings
 
-    a = Assistant(Settings(index=tmp_path_factory.mktemp("corpus-index"), cache=TEST_CACHE, _env_file=None))
+    index = _background_index() or tmp_path_factory.mktemp("corpus-index")
+    a = Assistant(Settings(index=index, cache=TEST_CACHE, _env_file=None))
     share_models(a, real_embedder)
-    report = a.ingest([ROOT / "data" / "episodes", SHARED_CORPUS])
+    report = a.ingest(CORPUS)
     assert report.ok, report.failed
     # A claim's verdict is a function of the claim and this (never changed) index: the dev-set accuracy test
     # re-reads the verdicts test_459_claim computed one by one instead of checking 82 claims a second time.
