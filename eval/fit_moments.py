@@ -62,7 +62,13 @@ MARGIN_RULE = (
 # development questions, leave-one-episode-out, against the shipped model of the time).
 TRIED = """## Tried and dropped
 
-Latest first. Query-dependent weights for the word-matching signals: `around` and `bm25` each also multiplied by
+Latest first. The interviewer's question before a moment, by the moment model this time (an earlier try used the
+small model's cosines, below): the best all-mpnet-base-v2 cosine of the question to a question of five words or more
+that another speaker asks in the 15 / 30 / 45 / 90 s before the moment, an eighth signal refitted listwise (the
+headline "why was V3 so cheap" is Lex's "How were they able to achieve such low cost on the training?" answered at
+0:25:15): top moment within 60 s held out by episode, mean of #459/#491/#494, 0.681 without it, 0.681 / 0.667 /
+0.670 / 0.679 with it; the hard development questions (held out) 0.60 → 0.58 / 0.60 / 0.60 / 0.58. Dropped.
+Query-dependent weights for the word-matching signals: `around` and `bm25` each also multiplied by
 how findable the question's words are (the best `around` among its candidates, less 0.6), two more weights fitted
 listwise, so that a paraphrase whose words are said nowhere leans on the models' cosines instead. Top moment within
 60 s held out by episode 0.63/0.70/0.71 → 0.63/0.70/0.72, on the hard development questions (not in the fit)
