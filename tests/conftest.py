@@ -235,7 +235,7 @@ _BACKGROUND: dict = {}  # the process building the corpus's index (tests/corpus_
 def pytest_collection_modifyitems(session, config, items):
     """Run the tests over the real corpus last, and build its index meanwhile in a background process at a lower
     priority (tests/corpus_index.py): the ingest no longer waits in line, and other tests hardly notice it."""
-    uses = [item for item in items if "corpus_assistant" in getattr(item, "fixturenames", ())]
+    uses = [item for item in items if {"corpus_assistant", "corpus_embedded"} & set(getattr(item, "fixturenames", ()))]
     if not uses or not SHARED_CORPUS.exists():
         return
     items[:] = [item for item in items if item not in uses] + uses
@@ -272,7 +272,15 @@ def _background_index() -> Path | None:
 
 
 @pytest.fixture(scope="session")
-def corpus_assistant(tmp_path_factory, real_embedder):
+def corpus_embedded() -> Path | None:
+    """For tests that ingest the real transcripts in their own way (fetched pages, synthetic episodes made of their
+    chapters): waits until the background process has cached every sentence's vectors, so they are not embedded
+    twice at once. The background's index, or None (no background process: the test embeds what it needs)."""
+    return _background_index()
+
+
+@pytest.fixture(scope="session")
+def corpus_assistant(tmp_path_factory, real_embedder, corpus_embedded):
     """An Assistant over the real shared corpus plus data/episodes, ingested once per test session (by the
     background process when one was started: its index is opened, and re-ingesting it finds every episode there)."""
     if not SHARED_CORPUS.exists():
@@ -280,7 +288,7 @@ def corpus_assistant(tmp_path_factory, real_embedder):
     from rag.assistant import Assistant
     from rag.settings import Settings
 
-    index = _background_index() or tmp_path_factory.mktemp("corpus-index")
+    index = corpus_embedded or tmp_path_factory.mktemp("corpus-index")
     a = Assistant(Settings(index=index, cache=TEST_CACHE, _env_file=None))
     share_models(a, real_embedder)
     report = a.ingest(CORPUS)

@@ -44,9 +44,9 @@ def doctor(index: Path) -> dict:
 
 
 @pytest.fixture(scope="module")
-def synthetic_corpus(tmp_path_factory, corpus_assistant):
+def synthetic_corpus(tmp_path_factory, corpus_embedded):
     """Eight synthetic episodes (~2,300 chunks) from the real transcripts, their embeddings already cached: the
-    passages' below, their sentences' by the moment model through the real corpus's ingest (`corpus_assistant`;
+    passages' below, their sentences' by the moment model through the real corpus's ingest (`corpus_embedded`;
     without it each killed run would embed them again, ~7 minutes in all)."""
     if not SHARED_CORPUS.exists():
         pytest.skip(f"shared corpus not found at {SHARED_CORPUS} (it lives beside the checkout, never in it)")
