@@ -242,9 +242,10 @@ def pytest_collection_modifyitems(session, config, items):
     folder = Path(tempfile.mkdtemp(prefix="podrag-corpus-index-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("PODRAG_") and k != "OPENAI_API_KEY"}
     log = open(folder / "build.log", "w")
+    # `nice` (coreutils) rather than a preexec_fn, which is unsafe once the test process has threads
     _BACKGROUND.update(folder=folder, log=log, process=subprocess.Popen(
-        [sys.executable, "-m", "tests.corpus_index", str(folder / "index"), str(TEST_CACHE), *map(str, CORPUS)],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=lambda: os.nice(10)))
+        ["nice", "-n", "10", sys.executable, "-m", "tests.corpus_index", str(folder / "index"), str(TEST_CACHE),
+         *map(str, CORPUS)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
 
 
 def pytest_sessionfinish(session, exitstatus):
