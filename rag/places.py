@@ -15,18 +15,21 @@ from functools import lru_cache
 
 from rag.gazetteer import CITIES, CONTINENTS, US_STATES
 
+# Each group: the place's names, then after ";" its seat of government, written for the country ("Beijing wants your
+# data", "notify Washington"): said where the country is, but the country's other cities are not inside it (Shenzhen
+# is not "Beijing", Memphis not "Washington").
 _GROUPS = (
-    "united states|us|u s|usa|u s a|america|american|americans|washington",
-    "china|chinese|prc|beijing",
-    "taiwan|taiwanese|taipei",
-    "japan|japanese|tokyo",
-    "korea|korean|koreans|south korea|seoul",
-    "russia|russian|russians|moscow|kremlin",
-    "united kingdom|uk|u k|britain|british|london",
-    "europe|european|europeans|eu|brussels",
+    "united states|us|u s|usa|u s a|america|american|americans; washington",
+    "china|chinese|prc; beijing",
+    "taiwan|taiwanese; taipei",
+    "japan|japanese; tokyo",
+    "korea|korean|koreans|south korea; seoul",
+    "russia|russian|russians; moscow|kremlin",
+    "united kingdom|uk|u k|britain|british; london",
+    "europe|european|europeans|eu; brussels",
     "india|indian|indians",
-    "germany|german|germans|berlin",
-    "france|french|paris",
+    "germany|german|germans; berlin",
+    "france|french; paris",
     "israel|israeli|israelis",
     "netherlands|dutch",
 )
@@ -57,11 +60,6 @@ _REGIONS["asia"] = "east asia|south asia|southeast asia|central asia|middle east
 _REGIONS["europe"] = "western europe|eastern europe|northern europe|southern europe"
 _REGIONS["north america"] = "united states|canada|mexico|central america"
 
-# Capitals on the lists above, written for their country's government ("Beijing wants your data", "notify
-# Washington"): they are said where the country is, but the country's other cities are not inside them (Shenzhen is
-# not "Beijing", Memphis not "Washington").
-_SEATS = frozenset("washington beijing taipei tokyo seoul moscow kremlin london brussels berlin paris".split())
-
 # Ways that are also common words once lower-cased ('us', and 'u s' glued back into it): they say nothing in a
 # tokenized transcript.
 AMBIGUOUS = frozenset({"us", "u s"})
@@ -75,13 +73,23 @@ def country_us_as_usa(text: str) -> str:
     return _COUNTRY_US.sub(" usa ", text)
 
 
+def _ways(group: str) -> tuple[list[str], list[str]]:
+    """A group's names and its seats of government ("china|chinese|prc; beijing")."""
+    names, _, seats = group.partition(";")
+    return names.strip().split("|"), seats.strip().split("|") if seats.strip() else []
+
+
+_SEATS = frozenset(seat for group in _GROUPS for seat in _ways(group)[1])
+
+
 @lru_cache(maxsize=1)
 def _by_name() -> dict[str, frozenset[str]]:
     out: dict[str, frozenset[str]] = {}
     for group in _GROUPS:
-        names = frozenset(group.split("|"))
-        for name in names:
-            out[name] = names
+        names, seats = _ways(group)
+        everything = frozenset(names + seats)
+        for name in everything:
+            out[name] = everything
     return out
 
 

@@ -235,49 +235,43 @@ _BACKGROUND: dict = {}  # the process building the corpus's index (tests/corpus_
 def pytest_collection_modifyitems(session, config, items):
     """Run the tests over the real corpus last, and build its index meanwhile in a background process at a lower
     priority (tests/corpus_index.py): the ingest no longer waits in line, and other tests hardly notice it."""
-    uses = [item for item in items if {"corpus_assistant", "corpus_embedded"} & set(getattr(item, "fixturenames", ()))]
+    others, uses = [], []
+    for item in items:
+        (uses if {"corpus_assistant", "corpus_embedded"} & set(item.fixturenames) else others).append(item)
     if not uses or not SHARED_CORPUS.exists():
         return
-    items[:] = [item for item in items if item not in uses] + uses
+    items[:] = others + uses
     folder = Path(tempfile.mkdtemp(prefix="podrag-corpus-index-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("PODRAG_") and k != "OPENAI_API_KEY"}
-    log = open(folder / "build.log", "w")
-    # `nice` (coreutils) rather than a preexec_fn, which is unsafe once the test process has threads
-    _BACKGROUND.update(folder=folder, log=log, process=subprocess.Popen(
-        ["nice", "-n", "10", sys.executable, "-m", "tests.corpus_index", str(folder / "index"), str(TEST_CACHE),
-         *map(str, CORPUS)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
+    with open(folder / "build.log", "w") as log:  # the child writes it through its own copy
+        # `nice` (coreutils) rather than a preexec_fn, which is unsafe once the test process has threads
+        _BACKGROUND.update(folder=folder, process=subprocess.Popen(
+            ["nice", "-n", "10", sys.executable, "-m", "tests.corpus_index", str(folder / "index"), str(TEST_CACHE),
+             *map(str, CORPUS)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
 
 
 def pytest_sessionfinish(session, exitstatus):
     process = _BACKGROUND.get("process")
     if process is not None:
-        if process.poll() is None:
-            process.kill()
+        process.kill()  # no-op once it has ended
         process.wait()
-        _BACKGROUND["log"].close()
         shutil.rmtree(_BACKGROUND["folder"], ignore_errors=True)
-
-
-def _background_index() -> Path | None:
-    """The corpus's index the background process built (waiting for it), or None when none was started or it
-    failed (the fixture then ingests as before, and says why)."""
-    process = _BACKGROUND.get("process")
-    if process is None:
-        return None
-    if process.wait() != 0:
-        _BACKGROUND["log"].flush()
-        print(f"\nbackground corpus index failed ({process.returncode}); ingesting in the test process:\n"
-              + (_BACKGROUND["folder"] / "build.log").read_text()[-2000:], file=sys.stderr)
-        return None
-    return _BACKGROUND["folder"] / "index"
 
 
 @pytest.fixture(scope="session")
 def corpus_embedded() -> Path | None:
     """For tests that ingest the real transcripts in their own way (fetched pages, synthetic episodes made of their
     chapters): waits until the background process has cached every sentence's vectors, so they are not embedded
-    twice at once. The background's index, or None (no background process: the test embeds what it needs)."""
-    return _background_index()
+    twice at once. The background's index, or None: no background process (the test embeds what it needs), or it
+    failed (its log is printed; `corpus_assistant` then ingests in the test process, as before)."""
+    process = _BACKGROUND.get("process")
+    if process is None:
+        return None
+    if process.wait() != 0:
+        print(f"\nbackground corpus index failed ({process.returncode}); ingesting in the test process:\n"
+              + (_BACKGROUND["folder"] / "build.log").read_text()[-2000:], file=sys.stderr)
+        return None
+    return _BACKGROUND["folder"] / "index"
 
 
 @pytest.fixture(scope="session")

@@ -156,8 +156,9 @@ def test_a_failed_ingest_keeps_the_previous_version(assistant, server, monkeypat
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("corpus_embedded")  # the pages' sentences' vectors are cached by then
 @pytest.mark.parametrize("name", ["lex-fridman-491", "lex-fridman-494"])
-def test_the_real_lexfridman_pages_give_the_corpus_metadata(assistant, name, corpus_embedded):
+def test_the_real_lexfridman_pages_give_the_corpus_metadata(assistant, name):
     """The shared corpus's episode.json files were read from these pages by hand: `add` must agree."""
     folder = shared_episode(name)
     with FetchServer() as server:

@@ -63,8 +63,8 @@ def cli_env(tmp_path: Path, **extra) -> dict:
 
 
 @pytest.mark.slow
-def test_make_demo_without_the_corpus_fetches_the_pages_and_the_first_question_cites_the_transcript(tmp_path,
-                                                                                                   corpus_embedded):
+@pytest.mark.usefixtures("corpus_embedded")  # the pages' sentences' vectors are cached by then
+def test_make_demo_without_the_corpus_fetches_the_pages_and_the_first_question_cites_the_transcript(tmp_path):
     corpus = {name: shared_episode(name) for name in ("lex-fridman-459", "lex-fridman-491", "lex-fridman-494")}
     clone = fresh_clone(tmp_path)
     with FetchServer() as site:
