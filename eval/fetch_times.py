@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from rag.assistant import Assistant  # noqa: E402
-from rag.fetch import AddOptions, Adder  # noqa: E402
+from rag.fetch import Adder, AddOptions  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 from rag.sources import parse_vtt  # noqa: E402
 from tests.fetch_data import rss  # noqa: E402

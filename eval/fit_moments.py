@@ -31,15 +31,24 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import rag.answer.extractive as extractive  # noqa: E402
-from rag.answer.extractive import ExtractiveAnswerer, ExtractiveConfig  # noqa: E402
-from rag.assistant import Assistant  # noqa: E402
-from rag.evaluation.datasets import load_dataset  # noqa: E402
-from rag.evaluation.metrics import within  # noqa: E402
-from rag.evaluation.runner import score_answer  # noqa: E402
-from rag.moment_rank import (ABSTAIN_BELOW, FEATURES, SURE_AT, WEAK_SCORE, Ranking,  # noqa: E402
-                             answerable_probability, margin, ranking, score)
-from rag.settings import Settings  # noqa: E402
+import rag.answer.extractive as extractive
+from rag.answer.extractive import ExtractiveAnswerer, ExtractiveConfig
+from rag.assistant import Assistant
+from rag.evaluation.datasets import load_dataset
+from rag.evaluation.metrics import within
+from rag.evaluation.runner import score_answer
+from rag.moment_rank import (
+    ABSTAIN_BELOW,
+    FEATURES,
+    SURE_AT,
+    WEAK_SCORE,
+    Ranking,
+    answerable_probability,
+    margin,
+    ranking,
+    score,
+)
+from rag.settings import Settings
 
 DEV = ("lex-fridman-459", "lex-fridman-491", "lex-fridman-494")
 # Development sets written in the blind sets' style (paraphrase-heavy, names said otherwise), over the same three

@@ -8,8 +8,8 @@ methods that need them. The parts are built under a lock: the web app calls one 
 from __future__ import annotations
 
 import bisect
-import logging
 import hashlib
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -19,15 +19,15 @@ from typing import TYPE_CHECKING
 from rag.answer import Answerer, final_answer
 from rag.answer.extractive import ExtractiveAnswerer
 from rag.answer.llm import LLMAnswerer
-from rag.llm import LLMClient, LLMError, LLMNotConfigured, deadline_after
 from rag.chunking import ChunkingConfig, embedding_text
 from rag.embedding import CachedEmbedder, make_embedder, moment_embedder
 from rag.errors import EmptyLibraryError, SourceError, UnknownEpisodeError
 from rag.index import ChromaIndex
 from rag.lazy import locked_cached_property as cached_property
 from rag.lexical import LexicalStore
-from rag.lru import LRU
+from rag.llm import LLMClient, LLMError, LLMNotConfigured, deadline_after
 from rag.llm_retrieval import rerank_for_answer, rerank_pool
+from rag.lru import LRU
 from rag.models import (
     Answer,
     EpisodeMeta,

@@ -14,9 +14,9 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
+from rag.answer.prompts import clean_query, condense_messages
 from rag.lexical import stopwords_plus
 from rag.llm import LLMClient, LLMError
-from rag.answer.prompts import clean_query, condense_messages
 from rag.models import Turn
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,6 @@ from collections.abc import Iterable
 
 from rag.models import EpisodeRecord
 
-
 # Chapters that are about the show rather than a topic make poor questions.
 _NOT_A_TOPIC = re.compile(r"^(intro(duction)?|episode highlights?|outro|conclusion|sponsors?|ad read|break)\b", re.I)
 

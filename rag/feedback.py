@@ -10,7 +10,7 @@ import json
 import sqlite3
 from contextlib import closing
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rag.models import Answer, Filters
@@ -58,7 +58,7 @@ class FeedbackStore:
     def add(self, rating: str, question: str, answer: Answer, filters: Filters | None = None) -> int:
         """Store one rating; returns its id."""
         row = (
-            datetime.now(timezone.utc).isoformat(timespec="seconds"), rating, question, answer.answer,
+            datetime.now(UTC).isoformat(timespec="seconds"), rating, question, answer.answer,
             int(answer.abstained), answer.mode, answer.model,
             json.dumps([c.to_json() for c in answer.citations], ensure_ascii=False),
             json.dumps(asdict(filters) if filters else {}, ensure_ascii=False),

@@ -17,9 +17,10 @@ import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
+from rag.alignment import summary_offset
 from rag.chunking import ChunkingConfig, chunk_episode, embedding_text, iter_chunks
 from rag.embedding import CachedEmbedder, EmbedCounts
 from rag.errors import PodragError, SourceError
@@ -29,7 +30,6 @@ from rag.models import Chunk, Episode, EpisodeRecord, transcript_sentences
 from rag.settings import MB
 from rag.sources import EpisodeSources, discover, load_episode
 from rag.sources.common import StreamedSegments
-from rag.alignment import summary_offset
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +105,7 @@ def _record(episode: Episode, chunk_ids: list[str], fp: str, chunks: list[Chunk]
         files=[os.path.abspath(p) for p in episode.files],
         transcript_format=episode.transcript.format if episode.transcript else None,
         has_summary=episode.summary is not None,
-        ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
         summary_offset=offset,
     )
 

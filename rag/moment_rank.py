@@ -26,9 +26,9 @@ from __future__ import annotations
 
 import math
 import re
-from functools import lru_cache
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -304,9 +304,7 @@ def asked_names(question: str, cased: frozenset[str] = frozenset()) -> list[str]
     for k, w in enumerate(words):
         if not w or w.lower() in _NOT_NAMES:
             continue
-        if (k > 0 and w[0].isupper()) or _DIGIT.search(w):
-            out.extend(_tokens_of(w))
-        elif lower_case and (written_as_name(w, cased) or _a_place(w)):
+        if (k > 0 and w[0].isupper()) or _DIGIT.search(w) or lower_case and (written_as_name(w, cased) or _a_place(w)):
             out.extend(_tokens_of(w))
     return list(dict.fromkeys(out))
 

@@ -22,9 +22,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rag.models import transcript_sentences
 from rag.lexical import tokenize
-from rag.models import Chunk, TranscriptSentence
+from rag.models import Chunk, TranscriptSentence, transcript_sentences
 
 log = logging.getLogger(__name__)
 

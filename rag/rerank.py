@@ -13,10 +13,19 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from rag.models import (Chunk, EpisodeMeta, Filters, MomentHit, Passage, TranscriptSentence,
-                        transcript_sentences)
-from rag.moment_rank import (AROUND_SECONDS, FEATURES, GLOBAL_MOMENTS, NAMES_SECONDS, ChunkSignal, QuestionTerms,
-                              features, question_terms, ranking, score)
+from rag.models import Chunk, EpisodeMeta, Filters, MomentHit, Passage, TranscriptSentence, transcript_sentences
+from rag.moment_rank import (
+    AROUND_SECONDS,
+    FEATURES,
+    GLOBAL_MOMENTS,
+    NAMES_SECONDS,
+    ChunkSignal,
+    QuestionTerms,
+    features,
+    question_terms,
+    ranking,
+    score,
+)
 from rag.moments import MAX_SECONDS, EpisodeMoments, MomentStore, build_moments
 
 # Above this many episodes in scope the moment-level search covers only the episodes the chunk search found.

@@ -18,6 +18,7 @@ from rag.claims import ClaimCheck, find_attribution
 from rag.models import Summary, SummaryParagraph, TranscriptSentence
 from rag.timecodes import format_clock, is_clock, video_link
 
+
 @dataclass
 class CitedTime:
     """A time a text paragraph (not a quote) cites, with what the transcript has there."""

@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from rag.llm import LLMClient, LLMError, without_reasoning
 from rag.answer.prompts import NOT_COVERED
+from rag.llm import LLMClient, LLMError, without_reasoning
 from rag.models import Answer, Turn
 from tests.conftest import write_episode
 from tests.openai_server import Reply, Request

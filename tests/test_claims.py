@@ -7,8 +7,20 @@ from pathlib import Path
 import pytest
 
 from rag.claims import (
-    VERDICTS, Candidate, ClaimConfig, ClaimError, compare_numbers, claim_entities, decide, find_attribution,
-    foreign_language, judge_offline, missing_entities, name_variants, parse_quantities, polarity_conflict,
+    VERDICTS,
+    Candidate,
+    ClaimConfig,
+    ClaimError,
+    claim_entities,
+    compare_numbers,
+    decide,
+    find_attribution,
+    foreign_language,
+    judge_offline,
+    missing_entities,
+    name_variants,
+    parse_quantities,
+    polarity_conflict,
 )
 from rag.models import Chunk, Moment, Passage
 

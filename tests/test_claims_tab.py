@@ -60,9 +60,8 @@ def test_build_adds_both_tabs_inside_a_blocks(tiny_assistant):
 
     from ui.claims_tab import build
 
-    with gr.Blocks() as demo:
-        with gr.Tabs():
-            tabs = build(tiny_assistant)
+    with gr.Blocks() as demo, gr.Tabs():
+        tabs = build(tiny_assistant)
     labels = [b.label for b in demo.blocks.values() if isinstance(b, gr.Tab)]
     assert labels == ["Check a claim", "Verify summary"]
     claim_episodes, chosen = tabs.refresh(None)  # what the page loads

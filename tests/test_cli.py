@@ -56,7 +56,7 @@ def test_listing_an_empty_index_says_how_to_add_episodes(tmp_path):
 def test_search_json_has_the_contract_fields(index_dir):
     out = json.loads(run("--index", str(index_dir), "search", "how many GPUs does DeepSeek have", "--k", "3",
                          "--json").stdout)
-    assert 1 <= len(out) <= 3 and PASSAGE_FIELDS <= set(out[0])
+    assert 1 <= len(out) <= 3 and set(out[0]) >= PASSAGE_FIELDS
     assert out[0]["episode_id"] == "tiny-459" and out[0]["rank"] == 1
     assert out[0]["url"].startswith("https://www.youtube.com/watch?v=abc123&t=")
 
@@ -73,7 +73,7 @@ def test_ask_json_cites_the_moment_with_seconds_speaker_and_link(index_dir):
     assert out["abstained"] is False and out["mode"] == "extractive"
     assert "[1]" in out["answer"]
     first = out["citations"][0]
-    assert CITATION_FIELDS <= set(first)
+    assert set(first) >= CITATION_FIELDS
     assert first["n"] == 1 and first["episode_id"] == "tiny-459"
     assert first["source_type"] == "transcript"
     assert first["start"] == 15.0 and first["speakers"] == ["Dylan Patel"]
@@ -169,9 +169,8 @@ NO_RERANK = {"PODRAG_LLM_RERANK": "false"}
 
 def gpu_reply(request):
     """Cite the source that holds Dylan's 50,000 GPUs sentence, and a source [9] that was never given."""
-    from tests.test_answer_llm import source_number
-
     from tests.openai_server import Reply
+    from tests.test_answer_llm import source_number
 
     n = source_number(request, "50,000 GPUs")
     return Reply(f"Dylan Patel believes DeepSeek has closer to 50,000 GPUs [{n}][9]. They also own a bakery.")
@@ -184,7 +183,7 @@ def test_ask_llm_json_returns_checked_citations(index_dir, openai_server):
     assert out["mode"] == "llm" and out["model"] == "scripted-model" and out["abstained"] is False
     assert out["answer"] == "Dylan Patel believes DeepSeek has closer to 50,000 GPUs [1]. They also own a bakery."
     [c] = out["citations"]
-    assert CITATION_FIELDS <= set(c) and c["n"] == 1 and c["episode_id"] == "tiny-459"
+    assert set(c) >= CITATION_FIELDS and c["n"] == 1 and c["episode_id"] == "tiny-459"
     assert c["source_type"] == "transcript"
     assert c["start"] == 15.0 and c["speakers"] == ["Dylan Patel"] and c["url"].endswith("&t=15")
     assert out["removed_citations"] == [9]

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag.cli import render
 from rag.claims import ClaimCheck
+from rag.cli import render
 from rag.models import Answer, Citation, Passage, Unsupported
 from tests.test_ui_render import chunk, cited_answer, record
 

@@ -1,8 +1,7 @@
 """rag/examples.py: example questions come from the indexed episodes' chapters."""
 
 from rag.examples import example_questions
-from rag.models import EpisodeRecord
-from rag.models import Chapter, EpisodeMeta
+from rag.models import Chapter, EpisodeMeta, EpisodeRecord
 
 
 def rec(eid, chapters, title=None):

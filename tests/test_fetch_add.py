@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.fetch import AddOptions, Adder
+from rag.fetch import Adder, AddOptions
 from rag.fetch.folder import read_provenance
 from tests.conftest import SHARED_CORPUS, shared_episode
 from tests.fetch_data import BREAD, episode, json3, lex_page, pc20_json, srt, timed_text, vtt

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from rapidfuzz import fuzz
 
-from rag.fetch import AddOptions, Adder
+from rag.fetch import Adder, AddOptions
 from rag.fetch.audio import transcribe
 from rag.fetch.errors import FetchError
 from rag.fetch.folder import read_provenance

@@ -8,12 +8,24 @@ import tracemalloc
 
 import pytest
 
-from rag.fetch import AddOptions, Adder
+from rag.fetch import Adder, AddOptions
 from rag.fetch.errors import FetchError
 from rag.fetch.feed import parse_feed
 from rag.fetch.folder import read_provenance
-from tests.fetch_data import (BREAD, NEW_NS, OLD_NS, chapters_json, episode, lex_page, pc20_json, rss, srt,
-                              timed_text, untimed_text, vtt)
+from tests.fetch_data import (
+    BREAD,
+    NEW_NS,
+    OLD_NS,
+    chapters_json,
+    episode,
+    lex_page,
+    pc20_json,
+    rss,
+    srt,
+    timed_text,
+    untimed_text,
+    vtt,
+)
 from tests.fetch_server import FetchServer
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.fetch import AddOptions, Adder
+from rag.fetch import Adder, AddOptions
 from rag.fetch.sync import sync_feeds
 from tests.fetch_data import episode, rss, vtt
 from tests.fetch_server import FetchServer

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from rag.fetch import AddOptions, Adder
+from rag.fetch import Adder, AddOptions
 from rag.fetch.folder import read_provenance
 from rag.fetch.video import Caption, choose_caption, extract_info, json3_transcript
 from tests.fetch_data import BREAD, json3, vtt

@@ -10,7 +10,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "eval"))
 
-from fit_moments import Listwise, chosen_threshold, logistic  # noqa: E402
+from fit_moments import Listwise, chosen_threshold, logistic
 
 
 def made_up_questions(n: int, seed: int):

@@ -37,7 +37,7 @@ def test_changed_episode_replaces_its_chunks_and_embeds_only_new_text(assistant,
     assert after != before
     # old chunks are gone from the store, nothing orphaned
     assert assistant.index.count() == sum(len(r.chunk_ids) for r in assistant.episodes())
-    assert not assistant.search("Thank you both for coming", k=3)[0].chunk.id in before
+    assert assistant.search("Thank you both for coming", k=3)[0].chunk.id not in before
 
 
 def test_a_broken_episode_is_reported_and_the_others_still_ingest(assistant, tmp_path):

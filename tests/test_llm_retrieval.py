@@ -12,8 +12,8 @@ import time
 
 import pytest
 
-from rag.llm import LLMClient, deadline_after
 from rag.answer.prompts import NOT_COVERED
+from rag.llm import LLMClient, deadline_after
 from rag.llm_retrieval import (
     EXCERPT_CHARS,
     RERANK_SYSTEM,

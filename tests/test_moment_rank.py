@@ -5,8 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rag.moment_rank import (FEATURES, INTERCEPT, WEIGHTS, WITHOUT_MOMENT_MODEL, ChunkSignal, features,
-                             question_terms, ranking, score)
+from rag.moment_rank import (
+    FEATURES,
+    INTERCEPT,
+    WEIGHTS,
+    WITHOUT_MOMENT_MODEL,
+    ChunkSignal,
+    features,
+    question_terms,
+    ranking,
+    score,
+)
 from rag.moments import build_moments
 from tests.test_moments import bag_of_words, sentence
 

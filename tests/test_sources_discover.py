@@ -7,11 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import shared_episode
-
 from rag.errors import SourceError
 from rag.sources import detect, detect_kind, discover, load_episode
-
+from tests.conftest import shared_episode
 
 VTT = "WEBVTT\n\n1\n00:00:00.000 --> 00:00:02.000\n<v Lex Fridman>Hello.</v>\n"
 SUMMARY = "Episode summary\n1. Introduction\nA paragraph about chips.\n"

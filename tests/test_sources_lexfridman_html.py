@@ -6,11 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import shared_episode, source_error, source_file
-
 from rag.errors import SourceError
 from rag.sources.lexfridman_html import parse_lexfridman_html
-
+from tests.conftest import shared_episode, source_error, source_file
 
 
 def _segment(name: str, clock: str, seconds: int, text: str) -> str:

@@ -7,11 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import shared_episode, source_error
-
 from rag.errors import SourceError
 from rag.sources.podcasting20 import parse_json_chapters, parse_json_transcript
-
+from tests.conftest import shared_episode, source_error
 
 
 def _write(tmp_path: Path, name: str, data: object) -> Path:

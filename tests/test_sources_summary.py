@@ -6,11 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import shared_episode, source_file
-
 from rag.errors import SourceError
 from rag.sources.summary import parse_summary
-
+from tests.conftest import shared_episode, source_file
 
 TEXT = """Some Podcast #7 Summary: Chips and Models
 Host: Lex Fridman

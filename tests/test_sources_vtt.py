@@ -6,11 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import shared_episode, source_error, source_file
-
 from rag.errors import SourceError
 from rag.sources.vtt import parse_vtt
-
+from tests.conftest import shared_episode, source_error, source_file
 
 GOOD = """WEBVTT
 

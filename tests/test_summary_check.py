@@ -8,12 +8,18 @@ from pathlib import Path
 
 import pytest
 
+from rag.alignment import (
+    QuoteCheck,
+    TranscriptText,
+    check_quotes,
+    estimate_offset,
+    normalise,
+    quote_fragments,
+    summary_offset,
+)
 from rag.claims import name_variants
 from rag.errors import SourceError, UnknownEpisodeError
 from rag.models import Filters, Summary, SummaryParagraph, SummarySection, TranscriptSentence
-from rag.alignment import (
-    QuoteCheck, TranscriptText, check_quotes, estimate_offset, normalise, quote_fragments, summary_offset,
-)
 from rag.summary_check import credited_by
 
 PEOPLE = name_variants(["Ann Lee", "Bob Stone", "Host Person"])

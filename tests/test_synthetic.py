@@ -7,8 +7,8 @@ import pytest
 from rag.chunking import chunk_episode, embedding_text
 from rag.errors import PodragError
 from rag.sources import discover, load_episode
-from tools.synthetic import main, write_corpus
 from tests.conftest import ROOT, SHARED_CORPUS
+from tools.synthetic import main, write_corpus
 
 pytestmark = pytest.mark.slow
 

@@ -58,7 +58,7 @@ def test_an_empty_url_says_what_to_paste(assistant):
 def test_a_video_whose_host_resolves_to_a_private_address_is_refused_before_yt_dlp_runs(assistant):
     """yt-dlp makes its own connections, so the app checks the host first: here DNS answers with a private address
     (as a hostile or misconfigured resolver would), and nothing is fetched."""
-    from rag.fetch import AddOptions, Adder
+    from rag.fetch import Adder, AddOptions
 
     with Adder(assistant, guarded=True, resolver=lambda host, port: ["10.0.0.7"]) as adder:
         report = adder.add(["https://www.youtube.com/watch?v=_1f-o0nqpEI"], AddOptions())

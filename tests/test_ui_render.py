@@ -1,8 +1,18 @@
 """ui/render.py: what the page shows for answers, sources and the library, and that text stays text."""
 
 from rag.context import ContextSentence, ContextTurn, SourceContext
-from rag.models import EpisodeRecord
-from rag.models import Answer, Chapter, Chunk, Citation, EpisodeMeta, Moment, MomentHit, Passage, Unsupported
+from rag.models import (
+    Answer,
+    Chapter,
+    Chunk,
+    Citation,
+    EpisodeMeta,
+    EpisodeRecord,
+    Moment,
+    MomentHit,
+    Passage,
+    Unsupported,
+)
 from ui import render
 
 EVIL = ('<script>alert(1)</script><img src=x onerror="alert(2)"> [click](javascript:alert(3)) '

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from rag.models import EpisodeMeta, EpisodeRecord
-from tests.conftest import write_episode
 from rag.uploads import EpisodeForm, UploadError, check_episode_id, slugify, stage_upload
+from tests.conftest import write_episode
 
 VTT = "WEBVTT\n\n1\n00:00:01.000 --> 00:00:05.000\n<v Ana Silva>We bake bread every morning.</v>\n"
 MB = 1_000_000

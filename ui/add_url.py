@@ -14,7 +14,7 @@ from gradio.events import Dependency
 
 from rag.assistant import Assistant
 from rag.errors import PodragError
-from rag.fetch import AddOptions, Adder
+from rag.fetch import Adder, AddOptions
 from ui import render
 
 MAX_LATEST = 20  # feed items one click may add

@@ -15,10 +15,10 @@ import threading
 # No usage statistics leave the machine (the app is offline by default).
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-import gradio as gr  # noqa: E402
+import gradio as gr
 
-from rag.assistant import Assistant  # noqa: E402
-from ui import access, chat_tab, claims_tab, eval_tab, library_tab, render  # noqa: E402
+from rag.assistant import Assistant
+from ui import access, chat_tab, claims_tab, eval_tab, library_tab, render
 
 _CSS_FILE = os.path.join(os.path.dirname(__file__), "app.css")
 

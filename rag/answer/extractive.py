@@ -19,10 +19,9 @@ from rag.casing import without_possessive
 from rag.embedding import CachedEmbedder
 from rag.lexical import LexicalStore, tokenize
 from rag.models import Answer, Citation, Evidence, Moment, Passage
-from rag.moment_rank import (SURE_AT, answerable_probability, cited_probability, question_words,
-                             ranking)
-from rag.timecodes import format_clock
+from rag.moment_rank import SURE_AT, answerable_probability, cited_probability, question_words, ranking
 from rag.numbers import has_number
+from rag.timecodes import format_clock
 
 _QUANTITY_QUESTION = re.compile(r"\b(how (many|much|long|big|large|old|often|fast)|what (year|percentage|share|number)|when)\b", re.I)
 

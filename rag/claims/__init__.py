@@ -18,7 +18,17 @@ from rag.claims.offline import ClaimConfig, judge_offline
 from rag.claims.polarity import best_clause, negated, polarity_conflict
 from rag.claims.quantities import Quantity, compare_numbers, parse_quantities
 from rag.claims.records import (
-    MAX_CLAIM_CHARS, VERDICTS, Candidate, Check, ClaimCheck, ClaimError, Judge, Judgment, Label, Outcome, Verdict,
+    MAX_CLAIM_CHARS,
+    VERDICTS,
+    Candidate,
+    Check,
+    ClaimCheck,
+    ClaimError,
+    Judge,
+    Judgment,
+    Label,
+    Outcome,
+    Verdict,
 )
 
 __all__ = [

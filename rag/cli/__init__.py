@@ -9,6 +9,6 @@ from __future__ import annotations
 from rag.cli.base import app, main
 
 # Imported for their commands, in the order `--help` lists them.
-from rag.cli import library, fetching, query, checks, evaluate, maintenance, serving  # noqa: E402,F401,I001
+from rag.cli import library, fetching, query, checks, evaluate, maintenance, serving  # noqa: F401
 
 __all__ = ["app", "main"]

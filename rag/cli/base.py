@@ -8,7 +8,7 @@ import logging
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -40,7 +40,7 @@ class State:
 
 @app.callback()
 def _global(
-    index: Annotated[Optional[Path], typer.Option("--index", help="Index folder (default: $PODRAG_INDEX or data/index).")] = None,
+    index: Annotated[Path | None, typer.Option("--index", help="Index folder (default: $PODRAG_INDEX or data/index).")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what happens.")] = False,
 ) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -27,18 +27,18 @@ def _read_list(path: Path) -> list[str]:
 
 @app.command()
 def add(
-    sources: Annotated[Optional[list[str]], typer.Argument(help=SOURCE_HELP)] = None,
-    latest: Annotated[Optional[int], typer.Option("--latest", min=1, help="Feeds: the newest N items (default 1).")] = None,
-    episode: Annotated[Optional[str], typer.Option("--episode", help="Feeds: the item with this guid or episode number.")] = None,
-    episode_id: Annotated[Optional[str], typer.Option("--id", help="The episode id to use (one source only).")] = None,
-    from_file: Annotated[Optional[Path], typer.Option("--from", help="Read sources from a file, one per line.")] = None,
+    sources: Annotated[list[str] | None, typer.Argument(help=SOURCE_HELP)] = None,
+    latest: Annotated[int | None, typer.Option("--latest", min=1, help="Feeds: the newest N items (default 1).")] = None,
+    episode: Annotated[str | None, typer.Option("--episode", help="Feeds: the item with this guid or episode number.")] = None,
+    episode_id: Annotated[str | None, typer.Option("--id", help="The episode id to use (one source only).")] = None,
+    from_file: Annotated[Path | None, typer.Option("--from", help="Read sources from a file, one per line.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Fetch episodes and index them: transcript pages (lexfridman.com), podcast feeds with Podcasting 2.0
     transcripts, videos (captions through yt-dlp), audio (transcribed with faster-whisper). Kept in data/fetched
     with where each file came from."""
-    from rag.fetch import AddOptions, Adder
+    from rag.fetch import Adder, AddOptions
 
     wanted = [*(sources or []), *(_read_list(from_file) if from_file else [])]
     if not wanted:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -14,7 +14,7 @@ from rag.errors import EmptyLibraryError, PodragError
 
 @app.command()
 def ingest(
-    paths: Annotated[Optional[list[Path]], typer.Argument(help="Episode folders, or folders of them.")] = None,
+    paths: Annotated[list[Path] | None, typer.Argument(help="Episode folders, or folders of them.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Parse, chunk, embed and index episodes (default: data/episodes and $PODRAG_CORPUS)."""

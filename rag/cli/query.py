@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -18,15 +18,15 @@ OFFLINE_HELP = "Answer offline (extractive) even when an LLM is configured."
 
 @app.command()
 def search(
-    query: Annotated[Optional[str], typer.Argument(help="What to look for.")] = None,
+    query: Annotated[str | None, typer.Argument(help="What to look for.")] = None,
     k: Annotated[int, typer.Option("--k", help="How many passages.")] = 10,
-    episode: Annotated[Optional[list[str]], typer.Option("--episode", help="Only this episode id (repeatable).")] = None,
-    speaker: Annotated[Optional[str], typer.Option("--speaker", help="Only passages where this person speaks.")] = None,
-    source: Annotated[Optional[str], typer.Option("--source", help="transcript or summary.")] = None,
-    time_from: Annotated[Optional[float], typer.Option("--from", help="Only passages ending after this second.")] = None,
-    time_to: Annotated[Optional[float], typer.Option("--to", help="Only passages starting before this second.")] = None,
+    episode: Annotated[list[str] | None, typer.Option("--episode", help="Only this episode id (repeatable).")] = None,
+    speaker: Annotated[str | None, typer.Option("--speaker", help="Only passages where this person speaks.")] = None,
+    source: Annotated[str | None, typer.Option("--source", help="transcript or summary.")] = None,
+    time_from: Annotated[float | None, typer.Option("--from", help="Only passages ending after this second.")] = None,
+    time_to: Annotated[float | None, typer.Option("--to", help="Only passages starting before this second.")] = None,
     mode: Annotated[str, typer.Option("--mode", help="hybrid, dense or bm25.")] = "hybrid",
-    batch: Annotated[Optional[Path], typer.Option("--batch", help="JSON Lines of {id, query, episode?}; '-' for stdin.")] = None,
+    batch: Annotated[Path | None, typer.Option("--batch", help="JSON Lines of {id, query, episode?}; '-' for stdin.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Find the passages that best match a query."""
@@ -65,11 +65,11 @@ def answerer_choice(llm: bool, offline: bool) -> None:
 
 @app.command()
 def ask(
-    question: Annotated[Optional[str], typer.Argument(help="Your question.")] = None,
-    episode: Annotated[Optional[list[str]], typer.Option("--episode", help="Only this episode id (repeatable).")] = None,
-    speaker: Annotated[Optional[str], typer.Option("--speaker", help="Only passages where this person speaks.")] = None,
-    source: Annotated[Optional[str], typer.Option("--source", help="transcript or summary.")] = None,
-    batch: Annotated[Optional[Path], typer.Option("--batch", help="JSON Lines of {id, query, episode?}; '-' for stdin.")] = None,
+    question: Annotated[str | None, typer.Argument(help="Your question.")] = None,
+    episode: Annotated[list[str] | None, typer.Option("--episode", help="Only this episode id (repeatable).")] = None,
+    speaker: Annotated[str | None, typer.Option("--speaker", help="Only passages where this person speaks.")] = None,
+    source: Annotated[str | None, typer.Option("--source", help="transcript or summary.")] = None,
+    batch: Annotated[Path | None, typer.Option("--batch", help="JSON Lines of {id, query, episode?}; '-' for stdin.")] = None,
     llm: Annotated[bool, typer.Option("--llm", help=LLM_HELP)] = False,
     offline: Annotated[bool, typer.Option("--offline", help=OFFLINE_HELP)] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON (the final answer, not streamed).")] = False,
@@ -96,7 +96,7 @@ def ask(
 
 @app.command()
 def chat(
-    episode: Annotated[Optional[list[str]], typer.Option("--episode", help="Only this episode id (repeatable).")] = None,
+    episode: Annotated[list[str] | None, typer.Option("--episode", help="Only this episode id (repeatable).")] = None,
     llm: Annotated[bool, typer.Option("--llm", help=LLM_HELP)] = False,
     offline: Annotated[bool, typer.Option("--offline", help=OFFLINE_HELP)] = False,
 ) -> None:

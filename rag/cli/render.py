@@ -73,8 +73,14 @@ def progress_bar(description: str, prefix: str, quiet: bool, *, remaining: bool)
 
 
 def _bar(remaining: bool):
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
-                               TimeRemainingColumn)
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     clock = TimeRemainingColumn() if remaining else TimeElapsedColumn()
     # markup=False: the description holds episode ids and dataset names, shown as they are.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -13,9 +13,9 @@ from rag.cli.render import err
 
 @app.command()
 def serve(
-    host: Annotated[Optional[str], typer.Option("--host", help="Address to bind (default 127.0.0.1).")] = None,
-    port: Annotated[Optional[int], typer.Option("--port", help="Port (default 7860).")] = None,
-    auth: Annotated[Optional[str], typer.Option("--auth", help="user:password (or $PODRAG_AUTH).")] = None,
+    host: Annotated[str | None, typer.Option("--host", help="Address to bind (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option("--port", help="Port (default 7860).")] = None,
+    auth: Annotated[str | None, typer.Option("--auth", help="user:password (or $PODRAG_AUTH).")] = None,
     insecure: Annotated[bool, typer.Option("--insecure", help="Allow a non-loopback --host without --auth.")] = False,
 ) -> None:
     """Start the web app (127.0.0.1 unless --host; another address needs --auth or --insecure)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rag.assistant import Assistant
@@ -242,7 +242,7 @@ def run_eval(settings: Settings, datasets: Sequence[Dataset], configs: Sequence[
     """Evaluate every configuration on every dataset (the first `limit` questions of each, when given)."""
     t0 = time.perf_counter()
     embedder = embedder or make_embedder(settings)
-    run = EvalRun(list(datasets), list(configs), started_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    run = EvalRun(list(datasets), list(configs), started_at=datetime.now(UTC).isoformat(timespec="seconds"),
                   corpus=list(corpus), embed_model=embedder.name, filter_episode=filter_episode, limit=limit)
     todo = [(d, q) for d in datasets for q in (d.questions[:limit] if limit else d.questions)]
     total = len(todo) * len(configs)

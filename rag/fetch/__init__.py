@@ -7,7 +7,7 @@ One module per idea: `guard` (which addresses a download may reach), `http` (one
 kind of source), `add` (sources -> folders -> index), `feeds` and `sync` (re-reading added feeds).
 """
 
-from rag.fetch.add import AddOptions, AddReport, Adder
+from rag.fetch.add import Adder, AddOptions, AddReport
 from rag.fetch.errors import FetchError
 
 __all__ = ["AddOptions", "AddReport", "Adder", "FetchError"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import asdict, dataclass, field
-from datetime import timezone
+from datetime import UTC
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
@@ -214,7 +214,7 @@ def _set_date(item: FeedItem, value: str) -> None:
     except (TypeError, ValueError, IndexError):
         return
     item.published = when.date().isoformat()
-    item.timestamp = (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).timestamp()
+    item.timestamp = (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
 
 
 def _duration(value: str) -> float | None:

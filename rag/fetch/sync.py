@@ -14,7 +14,7 @@ import uuid
 from pathlib import Path
 
 from rag.errors import PodragError
-from rag.fetch.add import AddReport, Adder
+from rag.fetch.add import Adder, AddReport
 from rag.fetch.errors import FetchError
 from rag.fetch.feed import Feed, FeedItem, parse_feed
 from rag.fetch.feeds import FeedState, feed_of, load_feeds, remember_channel, save_feed

@@ -22,7 +22,6 @@ from rag.errors import IndexUnavailableError
 from rag.settings import Settings
 from rag.text import clip
 
-
 # Collection kinds -> whether it holds embeddings (cosine space, one embedding model) or records looked up by id.
 COLLECTIONS = {"chunks": True, "episodes": False}
 READS = frozenset({"get", "query", "count"})  # the collection methods rag/index/reader.py serves
