@@ -1,7 +1,8 @@
 """How well the checks on LLM answers work on the real episodes, without an LLM.
 
 For each answerable golden question (eval/datasets, one gold span), the passage of the retrieved set that holds the
-gold moment plays the cited source (questions whose gold passage was not retrieved are left out), and the question's reference answer plays the LLM's sentence:
+gold moment plays the cited source (questions whose gold passage was not retrieved are left out), and the question's
+reference answer plays the LLM's sentence:
 
 - faithful: "<reference answer> [n]" citing that passage (or those passages, when the span straddles two).
   Flagging it unsupported is a false alarm.

@@ -121,7 +121,8 @@ def run_one(episodes: int, store: str, corpus: list[Path], cache: Path | None, w
             # ratio: other load on the machine only ever slows a run down).
             after = _model_alone(model, texts, a.settings.embed_batch_size)
             seconds = min(before, after)
-            result["embed_only"] = {"texts": len(texts), "s": round(seconds, 1), "per_s": round(len(texts) / seconds, 1),
+            result["embed_only"] = {"texts": len(texts), "s": round(seconds, 1),
+                                    "per_s": round(len(texts) / seconds, 1),
                                     "runs_s": [round(before, 1), round(after, 1)]}
         result["ingest"] = {"s": round(report.seconds, 1), "chunks": report.chunks, "embedded": report.embedded,
                             "per_s": round(report.chunks / report.seconds, 1),
@@ -220,7 +221,8 @@ def table(results: list[dict], info: dict, command: str) -> str:
             f" + server {r['server_peak_rss_mb']} MB" if "server_peak_rss_mb" in r else "")
         rows.append(
             f"| {r['episodes']} | {r['store']} | {'cold' if r['cold'] else 'warm'} | {ing['chunks']:,} | {ing['s']} s "
-            f"| {ing['per_s']} | {model} | {ratio} | {_seconds(r['reingest']['s'])} ({r['reingest']['ratio'] * 100:.1f}%) "
+            f"| {ing['per_s']} | {model} | {ratio} | {_seconds(r['reingest']['s'])} "
+            f"({r['reingest']['ratio'] * 100:.1f}%) "
             f"| {r['bm25_rebuild_s']} s | {r['search_new']['p50']} / {r['search_new']['p95']} ms "
             f"| {r['search_cached']['p50']} / {r['search_cached']['p95']} ms | {r['search_episode_filter']['p50']} ms "
             f"| {r['search_speaker_filter']['p50']} ms | {r['ask']['p50']} / {r['ask']['p95']} ms | {mem} "

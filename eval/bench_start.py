@@ -339,9 +339,10 @@ def report(results: dict, command: str) -> str:
                      f"{http[base]['extractive_p95_s']:.2f} s ({http[base]['extractive_single_s']:.2f} s) | "
                      f"{http[new]['extractive_p50_s']:.2f} / {http[new]['extractive_p95_s']:.2f} s "
                      f"({http[new]['extractive_single_s']:.2f} s) | – |")
+        same = ("llm_same_answers", "extractive_same_answers")
         lines.append(f"| answers given together identical to those asked alone | "
-                     f"{'yes' if all(http[base][k] for k in ('llm_same_answers', 'extractive_same_answers')) else 'NO'} | "
-                     f"{'yes' if all(http[new][k] for k in ('llm_same_answers', 'extractive_same_answers')) else 'NO'} | – |")
+                     f"{'yes' if all(http[base][k] for k in same) else 'NO'} | "
+                     f"{'yes' if all(http[new][k] for k in same) else 'NO'} | – |")
     emb = results.get("embedding")
     if emb:
         for kind in ("chunks", "sentences"):
@@ -352,8 +353,8 @@ def report(results: dict, command: str) -> str:
     cold = results.get("cold")
     if cold:
         i, m = median(cold["ingest_s"]), median(cold["model_s"])
-        lines.append(f"| cold ingest (ONNX, {len(cold['ingest_s'])} runs) ÷ the model's own time on its texts | – | {i:.1f} s ÷ {m:.1f} s | "
-                     f"{i / m:.2f}× |")
+        lines.append(f"| cold ingest (ONNX, {len(cold['ingest_s'])} runs) ÷ the model's own time on its texts | – | "
+                     f"{i:.1f} s ÷ {m:.1f} s | {i / m:.2f}× |")
     if "onnx_export_s" in results and not any("already there" in line for line in results.get("onnx_export_said", [])):
         lines.append(f"| ONNX export, once per cache (`make install` or first use) | – | "
                      f"{results['onnx_export_s']:.1f} s | – |")
@@ -389,7 +390,8 @@ def main(argv: list[str] | None = None) -> int:
         results = json.loads(saved.read_text())
     else:
         results.update(prepare(trees, work, texts, sentences))
-    steps = [("quick", lambda: quick_commands(trees, args.runs)), ("fresh", lambda: fresh_processes(trees, args.runs)), ("serve", lambda: serve_start(trees, args.runs)),
+    steps = [("quick", lambda: quick_commands(trees, args.runs)), ("fresh", lambda: fresh_processes(trees, args.runs)),
+             ("serve", lambda: serve_start(trees, args.runs)),
              ("http", lambda: http_users(trees, args.runs, args.llm_users, args.extractive_users)),
              ("embedding", lambda: embedding_throughput(texts[: args.embed_texts], sentences[: args.embed_sentences],
                                                         args.runs, work / "cache-warm")),

@@ -36,9 +36,9 @@ def on_clock(p: Passage, episode: str | None) -> M.Span | None:
 def shows_gold(p: Passage, text: str, gold: list[GoldSpan]) -> bool:
     """Whether `text` (shown for passage `p`) holds a sentence of `p` said inside a gold span."""
     for sentence, moment in p.chunk.sentences():
-        if moment.start is not None and " ".join(sentence.split())[:60] in text:
-            if any(g.start - 5 <= moment.start <= g.end for g in gold):
-                return True
+        if (moment.start is not None and " ".join(sentence.split())[:60] in text
+                and any(g.start - 5 <= moment.start <= g.end for g in gold)):
+            return True
     return False
 
 

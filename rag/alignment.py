@@ -267,7 +267,8 @@ def estimate_offset(quotes: Sequence[QuoteCheck], cfg: MatchConfig | None = None
     further than max(`outlier_mads` scaled MADs, `outlier_floor`) from it."""
     cfg = cfg or MatchConfig()
     for q in quotes:
-        q.offset = (q.summary_times[0] - q.start) if q.summary_times and q.start is not None and q.kind != "not_found" else None
+        q.offset = ((q.summary_times[0] - q.start)
+                    if q.summary_times and q.start is not None and q.kind != "not_found" else None)
     base = [q.offset for q in quotes if q.offset is not None and _reliable(q, cfg)]
     if not base:
         return ClockOffset(None, None, 0)

@@ -112,7 +112,8 @@ class Assistant:
                            lambda: self.index.seen_version or self.index.version(), size_of=self._passage_count,
                            tokens=TermCache(self.settings.cache / "terms").tokenize,
                            deep_embed=self.moment_embedder.embed if self.moment_embedder else None,
-                           deep_load=getattr(self.moment_embedder.inner, "load", None) if self.moment_embedder else None)
+                           deep_load=(getattr(self.moment_embedder.inner, "load", None)
+                                      if self.moment_embedder else None))
 
     @cached_property
     def moment_embedder(self) -> CachedEmbedder | None:
@@ -159,7 +160,8 @@ class Assistant:
         cached = self._sentences.get(episode_id, valid=lambda entry: entry[0] == version)
         if cached:
             return cached[1]
-        return self._sentences.put(episode_id, (version, transcript_sentences(self.index.episode_chunks(episode_id))))[1]
+        return self._sentences.put(episode_id,
+                                   (version, transcript_sentences(self.index.episode_chunks(episode_id))))[1]
 
     def _topic(self, episode_id: str) -> str:
         """What an episode is about, for the claim checker: its title and the names it keeps coming back to."""

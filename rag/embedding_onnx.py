@@ -10,9 +10,9 @@ the real tokens, unit length), in numpy.
 
 The ONNX file lives in the cache (`$PODRAG_CACHE/onnx/<model>-<key>/model.onnx`), keyed by the model package's
 version, the weights' size and the exporter's version. `make install` writes both; otherwise the first process that
-needs one does (in a child process, ~30 s / ~2 min on 2 cores, once). If the export fails (no `onnx` package, a read-only
-cache...), embeddings come from sentence-transformers, with one line saying why, and the failure is remembered so
-later processes do not try again until torch, onnx or sentence-transformers change.
+needs one does (in a child process, ~30 s / ~2 min on 2 cores, once). If the export fails (no `onnx` package, a
+read-only cache...), embeddings come from sentence-transformers, with one line saying why, and the failure is
+remembered so later processes do not try again until torch, onnx or sentence-transformers change.
 """
 
 from __future__ import annotations

@@ -3,9 +3,9 @@
 Each episode is all-or-nothing: it is parsed and checked completely before anything is written, its chunks are added
 invisibly, and one manifest write makes it visible (see rag/index/manifest.py). A transcript too large to hold is
 read again from its file and its chunks written a batch at a time, so memory follows the batch, not the file. A
-broken episode is reported and skipped; the others still ingest. Unchanged episodes (same files, same settings) are skipped without parsing. Chunks an interrupted
-run left behind are reused when the run is repeated (no re-embedding, no re-writing), and what is left unlisted at
-the end is collected.
+broken episode is reported and skipped; the others still ingest. Unchanged episodes (same files, same settings) are
+skipped without parsing. Chunks an interrupted run left behind are reused when the run is repeated (no re-embedding,
+no re-writing), and what is left unlisted at the end is collected.
 """
 
 from __future__ import annotations

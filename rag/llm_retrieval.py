@@ -83,7 +83,8 @@ def excerpt(passage: Passage, question: str = "", chars: int = EXCERPT_CHARS) ->
     if passage.moment is not None and passage.moment.start is not None:
         # Ranked by moment (rag/rerank.py): show the moment the ranker chose, where it starts.
         m = passage.moment
-        return Excerpt(_trim(" ".join(m.text.split()), chars), m.start, (m.speaker,) if m.speaker else tuple(c.speakers))
+        return Excerpt(_trim(" ".join(m.text.split()), chars), m.start,
+                       (m.speaker,) if m.speaker else tuple(c.speakers))
     text = " ".join(c.text.split())
     sentences = c.sentences()
     if len(text) <= chars or not sentences:

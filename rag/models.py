@@ -236,7 +236,8 @@ def transcript_sentences(chunks: Sequence[Chunk]) -> list[TranscriptSentence]:
     out = []
     for i, (text, moment, chapter, chunk_end) in enumerate(found):
         nxt = found[i + 1][1].start if i + 1 < len(found) else None
-        out.append(TranscriptSentence(text, moment.start, nxt if nxt is not None else chunk_end, moment.speaker, chapter))
+        out.append(TranscriptSentence(text, moment.start, nxt if nxt is not None else chunk_end,
+                                      moment.speaker, chapter))
     return out
 
 

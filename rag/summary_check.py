@@ -101,7 +101,8 @@ class SummaryReport:
         for q in self.quotes:
             rows.append({
                 "kind": "quote", "section": q.section, "text": q.text, "verdict": q.kind,
-                "summary_time": "; ".join(q.labels), "transcript_time": format_clock(q.start) if q.start is not None else "",
+                "summary_time": "; ".join(q.labels),
+                "transcript_time": format_clock(q.start) if q.start is not None else "",
                 "expected_transcript_time": format_clock(q.expected_start) if q.expected_start is not None else "",
                 "time_ok": _flag(q.time_ok), "speaker": q.speaker or "", "named_speakers": "; ".join(q.named_speakers),
                 "speaker_match": _flag(q.speaker_match), "chapter": q.chapter or "", "url": q.url or "",
@@ -110,10 +111,12 @@ class SummaryReport:
             first = s.check.evidence[0] if s.check.evidence else None
             rows.append({
                 "kind": "statement", "section": s.section, "text": s.text, "verdict": s.check.verdict,
-                "summary_time": "", "transcript_time": format_clock(first.start) if first and first.start is not None else "",
+                "summary_time": "",
+                "transcript_time": format_clock(first.start) if first and first.start is not None else "",
                 "expected_transcript_time": "", "time_ok": "", "speaker": (first.speaker or "") if first else "",
                 "named_speakers": "; ".join(s.check.named_speakers), "speaker_match": "",
-                "chapter": (first.passage.chunk.chapter or "") if first else "", "url": (first.url or "") if first else "",
+                "chapter": (first.passage.chunk.chapter or "") if first else "",
+                "url": (first.url or "") if first else "",
             })
         return rows
 

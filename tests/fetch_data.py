@@ -41,7 +41,8 @@ def vtt(cues: list[Cue]) -> str:
 
 
 def srt(cues: list[Cue]) -> str:
-    return "".join(f"{i}\n{clock(a, ',')} --> {clock(b, ',')}\n{who}: {text}\n\n" for i, (a, b, who, text) in enumerate(cues, 1))
+    return "".join(f"{i}\n{clock(a, ',')} --> {clock(b, ',')}\n{who}: {text}\n\n"
+                   for i, (a, b, who, text) in enumerate(cues, 1))
 
 
 def pc20_json(cues: list[Cue], speakers: bool = True) -> str:
@@ -85,13 +86,15 @@ def lex_page(cues: list[Cue], *, title: str, number: int, guests: list[str], pub
     head = (f"<!DOCTYPE html>\n<html lang=\"en-US\">\n<head>\n<meta charset=\"UTF-8\" />\n"
             f"<title>Transcript for {escape(title)} | Lex Fridman Podcast #{number} - Lex Fridman</title>\n"
             f"<link rel=\"canonical\" href=\"{canonical}\" />\n"
-            f"<meta property=\"og:title\" content=\"Transcript for {escape(title)} | Lex Fridman Podcast #{number} - Lex Fridman\" />\n"
+            f"<meta property=\"og:title\" content=\"Transcript for {escape(title)} | Lex Fridman Podcast #{number} "
+            f"- Lex Fridman\" />\n"
             f"<meta property=\"og:description\" content=\"This is a transcript of Lex Fridman Podcast #{number} with "
             f"{escape(guest_text)}. The timestamps in the transcript are clickable links.\" />\n"
             f"<meta property=\"og:site_name\" content=\"Lex Fridman\" />\n"
             f"<meta property=\"article:published_time\" content=\"{published}T16:14:41+00:00\" />\n"
             f"<meta name=\"author\" content=\"Lex Fridman\" />\n</head>\n<body>\n"
-            f"<ul><li>Watch the <a href=\"https://youtube.com/watch?v={video_id}\">full YouTube version of the podcast</a></li></ul>\n")
+            f"<ul><li>Watch the <a href=\"https://youtube.com/watch?v={video_id}\">full YouTube version of the podcast"
+            f"</a></li></ul>\n")
     body, pending = [], list(chapters)
     for a, _, who, text in cues:
         while pending and pending[0][0] <= a:

@@ -58,7 +58,8 @@ class FetchServer:
                 modified = "Wed, 21 Oct 2026 07:28:00 GMT"
                 # If-None-Match wins over If-Modified-Since when both are sent (RFC 9110, 13.2.2).
                 if_none = self.headers.get("If-None-Match")
-                unchanged = if_none == etag if if_none is not None else self.headers.get("If-Modified-Since") == modified
+                unchanged = (if_none == etag if if_none is not None
+                             else self.headers.get("If-Modified-Since") == modified)
                 if route.validators and status == 200 and unchanged:
                     status = 304
                 server.hits.append(Hit(self.path, dict(self.headers), status))

@@ -37,7 +37,8 @@ def test_the_best_moment_is_quoted_with_its_time_and_speaker_then_moments_that_a
     lines = answer.answer.splitlines()
     assert lines[0] == "At 0:57:36 Dylan Patel says: “We actually believe they have closer to 50,000 GPUs.” [1]"
     # the second passage is the same stretch of talk (4 s later): the third moment adds to the answer instead
-    assert lines[1].startswith("At 0:56:00 Nathan Lambert adds: “The paper says 2,000 H800") and lines[1].endswith("[2]")
+    assert (lines[1].startswith("At 0:56:00 Nathan Lambert adds: “The paper says 2,000 H800")
+            and lines[1].endswith("[2]"))
     first = answer.citations[0]
     assert (first.start, first.speaker) == (3456.0, "Dylan Patel") and first.url == f"{VIDEO}&t=3456"
 

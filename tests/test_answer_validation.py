@@ -31,7 +31,8 @@ def passage(sentences: list[tuple[float, str, str]], episode="ep") -> Passage:
 
 GPUS = passage([
     (10.0, "Lex Fridman", "So how many GPUs does DeepSeek really have?"),
-    (15.0, "Dylan Patel", "We believe they actually have closer to 50,000 GPUs, spread over research and the hedge fund."),
+    (15.0, "Dylan Patel", "We believe they actually have closer to 50,000 GPUs, spread over research and the "
+                          "hedge fund."),
     (26.0, "Nathan Lambert", "The paper only talks about the 2,000 H800 chips used for the final pre-training run."),
 ])
 BREAD = passage([

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-VTT_OK = "WEBVTT\n\n1\n00:00:01.000 --> 00:00:06.000\n<v Zoe Quill>Lighthouse keepers polish the great lens daily.</v>\n"
+VTT_OK = ("WEBVTT\n\n1\n00:00:01.000 --> 00:00:06.000\n"
+          "<v Zoe Quill>Lighthouse keepers polish the great lens daily.</v>\n")
 
 
 def vtt(*cues: tuple[str, str, str]) -> str:

@@ -18,7 +18,8 @@ def _talk(speaker, start, n_sentences, words=12, step=4.0):
 
 
 def test_split_sentences_keeps_punctuation_and_cuts_runaway_captions():
-    assert split_sentences("Yes. It has 50,000 GPUs! Why? “Because.”") == ["Yes.", "It has 50,000 GPUs!", "Why?", "“Because.”"]
+    assert split_sentences("Yes. It has 50,000 GPUs! Why? “Because.”") == [
+        "Yes.", "It has 50,000 GPUs!", "Why?", "“Because.”"]
     long = " ".join(f"w{i}" for i in range(130))
     pieces = split_sentences(long, max_words=60)
     assert len(pieces) == 3 and sum(word_count(p) for p in pieces) == 130

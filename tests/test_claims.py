@@ -213,7 +213,8 @@ def test_a_much_closer_contradiction_outweighs_a_weak_support():
 
 def test_a_sentence_beside_one_that_gives_another_figure_does_not_back_the_claim():
     """It backs the claim's words but not its figure, and the sentence before it gives another figure."""
-    text = "About three years ago, I convinced several of the CEOs. At first it sounded ridiculous, but they believed me."
+    text = ("About three years ago, I convinced several of the CEOs. At first it sounded ridiculous, but they "
+            "believed me.")
     chunk = Chunk("c", "ep", "transcript", text, 10.0, 20.0, ["Jensen Huang"], None, None,
                   [Moment(0, 10.0, "Jensen Huang")], 0)
     passage = Passage(chunk, 1.0, 1, None)

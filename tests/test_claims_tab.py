@@ -1,6 +1,7 @@
 """The claim and summary tabs' rendering: what a user sees, with all text inert."""
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -37,8 +38,8 @@ def test_verify_tab_renders_tables_and_writes_json_and_csv(tiny_assistant, tmp_p
     html, json_path, csv_path = verify(tiny_assistant, "tiny-459", True)
     assert "Statements: 1 of 1 backed" in html
     assert "[0:15] → transcript" in html and "0:00:15 (the summary&#39;s clock: offset unknown)" in html
-    assert json.loads(open(json_path).read())["episode_id"] == "tiny-459"
-    assert open(csv_path).read().startswith("kind,section,text,verdict")
+    assert json.loads(Path(json_path).read_text())["episode_id"] == "tiny-459"
+    assert Path(csv_path).read_text().startswith("kind,section,text,verdict")
     html, json_path, csv_path = verify(tiny_assistant, "tiny-500", False)
     assert "no summary" in html and json_path is None and csv_path is None
 
@@ -51,7 +52,7 @@ def test_459_summary_table(corpus_assistant, tmp_path):
     assert "<h4>2. DeepSeek Models: v3 and R1 › Overview and Training Methodologies</h4>" in html
     assert "Nathan Lambert <span class=\"podrag-mismatch\">✗ summary: Dylan Patel</span>" in html
     json_path, csv_path = export_files(report, tmp_path)
-    rows = open(csv_path).read().splitlines()
+    rows = Path(csv_path).read_text().splitlines()
     assert len(rows) == 1 + 22 and "0:03:49" in rows[1]
 
 

@@ -105,7 +105,8 @@ def test_batch_answers_in_input_order_and_reports_bad_lines(index_dir, tmp_path)
     assert lines[0]["results"][0]["episode_id"] == "tiny-500"
     assert "q.jsonl:2: not JSON" in lines[1]["error"]
     assert all(p["episode_id"] == "tiny-459" for p in lines[2]["results"])
-    asked = [json.loads(x) for x in run("--index", str(index_dir), "ask", "--batch", str(batch), "--json").stdout.splitlines()]
+    asked = [json.loads(x)
+             for x in run("--index", str(index_dir), "ask", "--batch", str(batch), "--json").stdout.splitlines()]
     assert asked[0]["id"] == "a" and "citations" in asked[0] and asked[2]["id"] == "b"
 
 

@@ -77,5 +77,6 @@ def test_filters_on_the_real_corpus(corpus_assistant):
     assert hits and all("Nathan Lambert" in p.chunk.speakers for p in hits)
     hits = corpus_assistant.search("open weights license", k=3, filters=Filters(source_type="summary"))
     assert hits and all(p.chunk.source_type == "summary" for p in hits)
-    hits = corpus_assistant.search("TSMC", k=5, filters=Filters(episode_ids=("lex-fridman-459",), time_from=5466, time_to=6887))
+    hits = corpus_assistant.search("TSMC", k=5,
+                                   filters=Filters(episode_ids=("lex-fridman-459",), time_from=5466, time_to=6887))
     assert hits and all(p.chunk.end >= 5466 and p.chunk.start <= 6887 for p in hits)

@@ -21,7 +21,8 @@ def answer(abstained, cite_start=None, best_cosine=0.6, supported=True, best_sco
     cites = [] if abstained else [CitedMoment(1, "ep-459", "transcript", cite_start, cite_start, cite_start + 30,
                                               supported)]
     text = "refused" if abstained else "Dylan Patel: “50,000 GPUs.” [1]"
-    return AnswerResult(text, abstained, cites, Evidence(best_cosine, best_cosine if best_score is None else best_score, []), 0.2, True,
+    return AnswerResult(text, abstained, cites,
+                        Evidence(best_cosine, best_cosine if best_score is None else best_score, []), 0.2, True,
                         top_citation_error=None if abstained else abs(cite_start - 100.0),
                         mention=0.0 if abstained else 1.0, support=None if abstained else float(supported))
 

@@ -69,7 +69,8 @@ def test_metrics_match_the_hand_computed_values(report):
     assert data["scores"]["tiny-459"]["llamaindex"]["hit10"] == 0.5
     assert data["scores"]["tiny-459"]["llamaindex"]["mention"] is None  # the baseline does not answer
     # The capital of Mongolia is in no episode: refused.
-    assert data["abstention"]["hybrid"]["dev"]["recall"] == 1.0 and data["abstention"]["hybrid"]["dev"]["unanswerable"] == 1
+    assert (data["abstention"]["hybrid"]["dev"]["recall"] == 1.0
+            and data["abstention"]["hybrid"]["dev"]["unanswerable"] == 1)
 
 
 def test_stdout_has_the_summary_table_and_the_second_run_reuses_the_indexes(report):

@@ -130,9 +130,9 @@ def test_ingest_killed_at_random_moments_then_rerun_leaves_every_episode_complet
 def test_a_second_writer_on_the_embedded_store_fails_fast_with_a_clear_message(embedder, tmp_path, tiny_corpus):
     first = make_assistant(embedder, index=tmp_path / "index")
     second = make_assistant(embedder, index=tmp_path / "index")
-    with ingest_paused(first, [tiny_corpus]):
-        with pytest.raises(IndexUnavailableError, match=r"is being written by process \d+: wait for it"):
-            second.ingest([tiny_corpus])
+    with (ingest_paused(first, [tiny_corpus]),
+          pytest.raises(IndexUnavailableError, match=r"is being written by process \d+: wait for it")):
+        second.ingest([tiny_corpus])
     assert second.ingest([tiny_corpus]).unchanged == ["tiny-459", "tiny-500"]
 
 

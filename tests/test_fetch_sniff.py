@@ -24,7 +24,8 @@ def test_audio_and_video_by_magic_number(head, media):
 @pytest.mark.parametrize("body, kind", [
     (vtt(BREAD), "vtt"), ("\ufeffWEBVTT - with a BOM\n", "vtt"), (srt(BREAD), "srt"),
     (srt(BREAD).replace(",", "."), "srt"), (timed_text(BREAD), "text"),
-    (rss([{"guid": "a"}]), "feed"), ('<?xml version="1.0"?>\n<!-- generator -->\n<rss version="2.0"><channel/></rss>', "feed"),
+    (rss([{"guid": "a"}]), "feed"),
+    ('<?xml version="1.0"?>\n<!-- generator -->\n<rss version="2.0"><channel/></rss>', "feed"),
     ('<feed xmlns="http://www.w3.org/2005/Atom"></feed>', "atom"),
     ("<!DOCTYPE html>\n<html><body>x</body></html>", "html"), ("<html lang=en><p>x", "html"),
     ('<tt xmlns="http://www.w3.org/ns/ttml"></tt>', "xml"), ("   \n\t", "empty"), ("\x00\x01\x02\x03" * 50, "binary"),

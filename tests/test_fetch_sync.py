@@ -89,7 +89,8 @@ def test_an_item_whose_transcript_is_not_out_yet_is_tried_again(assistant, serve
     publish(server, [(1, "pretzels"), (2, "bagels")])
     server.routes.pop("/2.vtt")
     early = sync(assistant)
-    assert len(early.failed) == 1 and "HTTP 404 Not Found" in early.failed[0] and 'item #2 "Episode 2"' in early.failed[0]
+    assert (len(early.failed) == 1 and "HTTP 404 Not Found" in early.failed[0]
+            and 'item #2 "Episode 2"' in early.failed[0])
     server.file("/2.vtt", vtt(episode("bagels")), "text/vtt")
     later = sync(assistant)
     assert later.ok and ("bread-talk-2", "new") in {(a.episode_id, a.status) for a in later.added}

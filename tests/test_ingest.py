@@ -68,7 +68,8 @@ def test_chunks_written_but_not_committed_stay_invisible_and_are_collected(assis
     assistant.ingest([tiny_corpus])
     chunk = assistant.search("sourdough starter", k=1)[0].chunk
     ghost = chunk_from_record("ghost-chunk", "A ghost passage about sourdough starters and bread.",
-                              {"episode_id": "tiny-500", "source_type": "transcript", "moments": json.dumps([[0, 1.0, -1]])})
+                              {"episode_id": "tiny-500", "source_type": "transcript",
+                               "moments": json.dumps([[0, 1.0, -1]])})
     assistant.index.add_chunks([ghost], assistant.embedder.embed([ghost.text]))
     assert all(p.chunk.id != "ghost-chunk" for p in assistant.search("ghost passage sourdough", k=10, mode="dense"))
     report = assistant.ingest([tiny_corpus])

@@ -1,5 +1,6 @@
-"""The tree passes pyflakes' checks through ruff (pyproject.toml `[tool.ruff]`: rules F): no unused import or
-variable, no undefined name, no f-string without a placeholder. Fast, so it runs with the unit tests."""
+"""The tree passes the ruff rules pyproject.toml selects (`[tool.ruff.lint]`: pyflakes, pycodestyle, import order,
+bugbear, pyupgrade, simplifications): no unused import or variable, no undefined name, no line over 120 characters.
+Fast, so it runs with the unit tests."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import sys
 from tests.conftest import ROOT
 
 
-def test_no_unused_imports_or_undefined_names():
+def test_the_tree_passes_the_selected_lint_rules():
     result = subprocess.run(
         [sys.executable, "-m", "ruff", "check", "--no-cache", "--output-format", "concise",
          "rag", "ui", "tools", "eval", "tests"],

@@ -22,7 +22,8 @@ def _found(text):
     ("one and a half billion dollars", [(1.5e9, "one", "billion", False, False, False)]),
     ("two and a half years", [(2.5, "two", "", False, False, False)]),
     ("5 m away", [(5, "5", "", False, False, False)]),  # a spaced one-letter scale is not a scale
-    ("$1000 per million tokens", [(1000, "1000", "", True, False, False), (1e6, "per", "million", False, False, False)]),
+    ("$1000 per million tokens", [(1000, "1000", "", True, False, False),
+                                  (1e6, "per", "million", False, False, False)]),
     ("from 4% to 60% in like a year", [(4, "4", "", False, True, False), (60, "60", "", False, True, False),
                                        (1, "a", "", False, False, False)]),  # one unit of time
 ])

@@ -40,4 +40,5 @@ def test_a_claim_view_shortens_the_claim_and_labels_its_evidence():
     assert len(view.claim) == CLAIM_CHARS and view.verdict_name == "Misattributed"
     assert view.decided_by == "speaker · offline"
     [e] = view.evidence
-    assert (e.n, e.tag, e.episode, e.where) == (2, "supported", "ep-1", "0:57:36 · Dylan Patel · DeepSeek compute cluster")
+    assert (e.n, e.tag, e.episode, e.where) == (
+        2, "supported", "ep-1", "0:57:36 · Dylan Patel · DeepSeek compute cluster")

@@ -51,7 +51,8 @@ def test_segments_and_chapters(tmp_path):
 def test_unreadable_timestamp_names_its_line(tmp_path):
     bad = _segment("Lex Fridman", "soon", 0, "x").replace("&#038;t=0", "")
     path = _write(tmp_path, _page(_segment("Lex Fridman", "00:00:01", 1, "ok"), bad))
-    assert source_error(parse_lexfridman_html, path) == f"{path}:8: unreadable segment timestamp 'soon': expected (hh:mm:ss)"
+    assert source_error(parse_lexfridman_html, path) == (
+        f"{path}:8: unreadable segment timestamp 'soon': expected (hh:mm:ss)")
 
 
 def test_unreadable_label_falls_back_to_the_link_time(tmp_path):

@@ -179,7 +179,8 @@ def test_459_summary_citations_show_and_link_the_transcript_time(corpus_assistan
     assert timed, answer.answer
     c = timed[0]
     offset = {r.id: r for r in corpus_assistant.episodes()}["lex-fridman-459"].summary_offset
-    assert c.transcript_start == pytest.approx(c.start - offset) and c.to_json()["transcript_start"] == c.transcript_start
+    assert (c.transcript_start == pytest.approx(c.start - offset)
+            and c.to_json()["transcript_start"] == c.transcript_start)
     assert c.url.endswith(f"&t={int(c.start - offset)}")
 
 

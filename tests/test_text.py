@@ -26,4 +26,5 @@ def test_file_names_only_removes_server_folders_but_not_urls():
                                         "https://www.youtube.com/watch?v=a/b (already from episode.json)")
     assert file_names_only("data/uploads/ep-1/summary.txt: empty", ["data/uploads/ep-1"]) == "summary.txt: empty"
     assert file_names_only("ep-1/transcript.vtt:4: backwards") == "transcript.vtt:4: backwards"
-    assert file_names_only("episode id '../../etc/passwd' is not allowed") == "episode id '../../etc/passwd' is not allowed"
+    assert file_names_only("episode id '../../etc/passwd' is not allowed") == (
+        "episode id '../../etc/passwd' is not allowed")

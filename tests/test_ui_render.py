@@ -108,7 +108,8 @@ def test_llm_answer_marks_unsupported_sentences_and_reports_removed_citations():
     answer.unsupported = [Unsupported("They <b>also</b> own a moon base.", "no citation")]
     answer.removed_citations = [9]
     html = render.answer_html(answer, turn=0)
-    assert '<span class="unsupported" title="no citation">⚠ They &lt;b&gt;also&lt;/b&gt; own a moon base.</span>' in html
+    assert ('<span class="unsupported" title="no citation">'
+            '⚠ They &lt;b&gt;also&lt;/b&gt; own a moon base.</span>') in html
     assert "1 of 2 sentences not backed by their cited sources" in html and "removed citation [9]" in html
     assert "<b>also</b>" not in html and "llama3.1:8b" in html
 
@@ -141,7 +142,8 @@ def test_source_panel_shows_turns_marks_the_cited_one_and_links_to_the_second():
 
 def test_a_closest_moment_is_headed_as_such_and_a_bare_closest_passage_as_a_passage():
     ctx = _context([ContextSentence("We believe they have 50,000 GPUs.", 3456.0, "Dylan Patel", True, True)])
-    moment = render.Source(None, chunk(), 3456.0, 3470.0, "Dylan Patel", "We believe they have 50,000 GPUs.", None, None)
+    moment = render.Source(None, chunk(), 3456.0, 3470.0, "Dylan Patel", "We believe they have 50,000 GPUs.",
+                           None, None)
     assert "Closest moment" in render.source_panel_html(ctx, moment)
     passage = render.Source(None, chunk(), 3456.0, 3470.0, None, None, None, None)
     assert "Closest passage" in render.source_panel_html(ctx, passage)

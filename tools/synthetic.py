@@ -80,7 +80,8 @@ def _retime(chapter: RealChapter, at: float) -> tuple[float, list[dict], float]:
     end = at
     for i, seg in enumerate(chapter.segments):
         nxt = chapter.segments[i + 1].start if i + 1 < len(chapter.segments) else None
-        seg_end = seg.end if seg.end is not None and seg.end >= seg.start else (nxt if nxt is not None else seg.start + 5)
+        seg_end = (seg.end if seg.end is not None and seg.end >= seg.start
+                   else (nxt if nxt is not None else seg.start + 5))
         item = {"startTime": round(seg.start + delta, 3), "endTime": round(seg_end + delta, 3), "body": seg.text}
         if seg.speaker:
             item["speaker"] = seg.speaker

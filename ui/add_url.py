@@ -58,7 +58,7 @@ def build(assistant: Assistant, table: gr.HTML) -> AddFromUrl:
     button = gr.Button("Fetch and add", elem_id="add-url-button")
     status = gr.HTML("", elem_id="add-url-status", js_on_load=None)
 
-    def fetch(url_: str, latest_: float, progress=gr.Progress()):
+    def fetch(url_: str, latest_: float, progress=gr.Progress()):  # noqa: B008 (how Gradio hands a progress bar)
         def tick(done: int, total: int, label: str) -> None:
             progress((done, total or None), desc=label)
 

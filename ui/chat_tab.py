@@ -145,8 +145,8 @@ def build(assistant: Assistant) -> ChatTab:
     with gr.Row(equal_height=False, elem_id="chat-row"):
         with gr.Column(scale=3, min_width=340):
             with gr.Row(elem_id="chat-filters"):
-                episode = gr.Dropdown([("All episodes", ALL_EPISODES)], value=ALL_EPISODES, label="Episode", elem_id="filter-episode",
-                                      scale=3, min_width=180)
+                episode = gr.Dropdown([("All episodes", ALL_EPISODES)], value=ALL_EPISODES, label="Episode",
+                                      elem_id="filter-episode", scale=3, min_width=180)
                 speaker = gr.Dropdown([("Anyone", ANYONE)], value=ANYONE, label="Speaker", elem_id="filter-speaker",
                                       scale=2, min_width=120)
                 kinds = gr.CheckboxGroup(SOURCE_KINDS, value=SOURCE_KINDS, label="Sources", elem_id="filter-kinds",

@@ -23,7 +23,8 @@ from rag.moment_rank import SURE_AT, answerable_probability, cited_probability, 
 from rag.numbers import has_number
 from rag.timecodes import format_clock
 
-_QUANTITY_QUESTION = re.compile(r"\b(how (many|much|long|big|large|old|often|fast)|what (year|percentage|share|number)|when)\b", re.I)
+_QUANTITY_QUESTION = re.compile(r"\b(how (many|much|long|big|large|old|often|fast)|what (year|percentage|share|number)"
+                                r"|when)\b", re.I)
 
 _NOT_NAMES = {"i", "i'm", "i've", "i'd", "i'll", "ok", "okay"}
 
@@ -219,7 +220,8 @@ class ExtractiveAnswerer:
             text = ABSTAIN_TEXT
             if unknown and evidence.best_cosine < cfg.unknown_name_cosine:
                 names = ", ".join(f"“{w}”" for w in unknown)
-                text = f"The episodes don't seem to cover this: no passage mentions {names}. The closest passages are listed below."
+                text = (f"The episodes don't seem to cover this: no passage mentions {names}. "
+                        "The closest passages are listed below.")
             return Answer(text, True, self.mode, [], closest=at_moments(passages, self.links), evidence=evidence)
 
         chosen: list[_Candidate] = []

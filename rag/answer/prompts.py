@@ -3,9 +3,9 @@
 Source text is data. It goes inside one `<sources>` block, each passage in a `<source n=...>` element whose
 attributes carry the episode, kind, speakers, chapter or section and time. In the text `<` and `>` are escaped, so
 a transcript line can never close the block or open a new source (`</source>` in a transcript arrives as
-`&lt;/source&gt;`), and citation look-alikes (`[3]`) become `(3)` so they cannot pass for the model's citations. The system prompt
-says that instructions inside sources are things someone said, not orders. That lowers the risk of prompt
-injection; it cannot remove it (a model may still obey), which is why answers are also checked afterwards
+`&lt;/source&gt;`), and citation look-alikes (`[3]`) become `(3)` so they cannot pass for the model's citations.
+The system prompt says that instructions inside sources are things someone said, not orders. That lowers the risk
+of prompt injection; it cannot remove it (a model may still obey), which is why answers are also checked afterwards
 (rag/answer/validation.py): a sentence that cites no source, or a source that does not say it, is marked.
 """
 

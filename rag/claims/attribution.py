@@ -49,7 +49,8 @@ def name_variants(people: Sequence[str], guests: Sequence[str] = ()) -> dict[str
             names |= {f"{title} {words[-1]}" for title in _TITLES}
         for v in names:
             variants.setdefault(v.lower(), set()).add(full)
-    out = {v: tuple(sorted(names)) for v, names in variants.items() if len(names) == 1 or v in (p.lower() for p in people)}
+    out = {v: tuple(sorted(names)) for v, names in variants.items()
+           if len(names) == 1 or v in (p.lower() for p in people)}
     if guests:
         for v in ("the guests", "both guests", "the two guests", "guests"):
             out[v] = tuple(guests)

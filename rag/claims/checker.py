@@ -56,7 +56,8 @@ class ClaimChecker:
         """The verdict on one claim, with the evidence that decided it."""
         text = " ".join((claim or "").split())
         if not text:
-            raise ClaimError("the claim is empty: write one statement, e.g. “Dylan Patel says DeepSeek has about 50,000 GPUs”")
+            raise ClaimError("the claim is empty: write one statement, "
+                             "e.g. “Dylan Patel says DeepSeek has about 50,000 GPUs”")
         if len(text) > MAX_CLAIM_CHARS:
             raise ClaimError(
                 f"the claim is {len(text):,} characters long; the limit is {MAX_CLAIM_CHARS:,}: check one statement "

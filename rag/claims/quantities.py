@@ -110,7 +110,8 @@ def parse_quantities(text: str) -> list[Quantity]:
 
 _FRACTIONS = {"half": 50.0, "a third": 100 / 3, "one third": 100 / 3, "a quarter": 25.0, "one quarter": 25.0,
               "two thirds": 200 / 3, "three quarters": 75.0}
-_FRACTION = re.compile(r"(?<![\w-])(?<!and a )(half|an? third|one third|a quarter|one quarter|two thirds|three quarters)"
+_FRACTION = re.compile(r"(?<![\w-])(?<!and a )"
+                       r"(half|an? third|one third|a quarter|one quarter|two thirds|three quarters)"
                        r"(?=\s+(?:of|the|their|its|his|her|our|all)\b)", re.I)
 _NAME_BEFORE = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][A-Za-z]+)\s$")
 _MONTHS = frozenset("january february march april may june july august september october november december jan feb "
@@ -126,7 +127,8 @@ def _names_it(text: str, n) -> bool:
     return bool(m) and m.group(1).lower() not in _MONTHS and m.group(1).lower() not in stopwords()
 
 
-def compare_numbers(claim: Sequence[Quantity], passage: Sequence[Quantity], tolerance: float = 0.05) -> tuple[Outcome, str]:
+def compare_numbers(claim: Sequence[Quantity], passage: Sequence[Quantity],
+                    tolerance: float = 0.05) -> tuple[Outcome, str]:
     """Does the passage state the claim's numbers? 'pass' when every figure is there (within `tolerance`), 'fail'
     when one is missing and the passage gives a different value for the same kind of thing, 'n/a' otherwise. A
     small number in words ('two new graduates') need not be there, but it is compared when it is."""

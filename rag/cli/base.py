@@ -40,10 +40,12 @@ class State:
 
 @app.callback()
 def _global(
-    index: Annotated[Path | None, typer.Option("--index", help="Index folder (default: $PODRAG_INDEX or data/index).")] = None,
+    index: Annotated[Path | None, typer.Option("--index",
+                                               help="Index folder (default: $PODRAG_INDEX or data/index).")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what happens.")] = False,
 ) -> None:
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
     if index is not None:
         State.settings_overrides["index"] = index
 
@@ -102,10 +104,12 @@ def read_batch(path: Path, field: str = "query") -> Iterator[tuple[int, dict | N
             try:
                 item = json.loads(line)
             except json.JSONDecodeError as exc:
-                yield n, None, f"{path}:{n}: not JSON ({exc.msg}); expected an object like {{\"id\": 1, \"{field}\": \"...\"}}"
+                yield n, None, (f"{path}:{n}: not JSON ({exc.msg}); "
+                                f"expected an object like {{\"id\": 1, \"{field}\": \"...\"}}")
                 continue
             if not isinstance(item, dict) or not isinstance(item.get(field), str) or not item[field].strip():
-                yield n, item if isinstance(item, dict) else None, f"{path}:{n}: expected an object with a non-empty \"{field}\" string"
+                yield (n, item if isinstance(item, dict) else None,
+                       f"{path}:{n}: expected an object with a non-empty \"{field}\" string")
                 continue
             yield n, item, None
 

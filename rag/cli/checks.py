@@ -15,9 +15,11 @@ from rag.errors import PodragError
 
 @app.command()
 def check(
-    claim: Annotated[str | None, typer.Argument(help="What someone supposedly said, e.g. \"Dylan Patel says DeepSeek has about 50,000 GPUs\".")] = None,
+    claim: Annotated[str | None, typer.Argument(help="What someone supposedly said, e.g. \"Dylan Patel says "
+                                                     "DeepSeek has about 50,000 GPUs\".")] = None,
     episode: Annotated[str | None, typer.Option("--episode", help="Only this episode id.")] = None,
-    batch: Annotated[Path | None, typer.Option("--batch", help="JSON Lines of {id, claim, episode?}; '-' for stdin.")] = None,
+    batch: Annotated[Path | None, typer.Option("--batch",
+                                               help="JSON Lines of {id, claim, episode?}; '-' for stdin.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Check a claim against the transcripts: supported, contradicted, misattributed or not found."""
@@ -40,8 +42,10 @@ def check(
 @app.command("verify-summary")
 def verify_summary_command(
     episode: Annotated[str, typer.Argument(help="The episode id, e.g. lex-fridman-459.")],
-    summary: Annotated[Path | None, typer.Option("--summary", help="Check this summary file instead of the ingested one.")] = None,
-    statements: Annotated[bool, typer.Option("--statements/--no-statements", help="Also check the summary's plain statements (slower).")] = True,
+    summary: Annotated[Path | None, typer.Option("--summary",
+                                                 help="Check this summary file instead of the ingested one.")] = None,
+    statements: Annotated[bool, typer.Option("--statements/--no-statements",
+                                             help="Also check the summary's plain statements (slower).")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV (one row per quote and statement).")] = False,
 ) -> None:

@@ -16,16 +16,30 @@ from rag.errors import PodragError
 
 @app.command("eval")
 def eval_(
-    dataset: Annotated[list[str] | None, typer.Option("--dataset", help="Golden set name (lex-fridman-459, 459, unanswerable) or path; repeatable. Default: every set in $PODRAG_EVAL_DATASETS.")] = None,
-    configs: Annotated[list[str] | None, typer.Option("--configs", help="Configurations, comma-separated or repeated (see --list-configs). Default: all.")] = None,
-    report: Annotated[Path | None, typer.Option("--report", help="Report folder (default $PODRAG_EVAL_REPORT or eval/reports).")] = None,
-    corpus: Annotated[list[Path] | None, typer.Option("--corpus", help="Episode folders to index (default data/episodes and $PODRAG_CORPUS); repeatable.")] = None,
+    dataset: Annotated[list[str] | None, typer.Option("--dataset",
+                                                      help="Golden set name (lex-fridman-459, 459, unanswerable) or "
+                                                           "path; repeatable. Default: every set in "
+                                                           "$PODRAG_EVAL_DATASETS.")] = None,
+    configs: Annotated[list[str] | None, typer.Option("--configs",
+                                                      help="Configurations, comma-separated or repeated "
+                                                           "(see --list-configs). Default: all.")] = None,
+    report: Annotated[Path | None, typer.Option("--report",
+                                                help="Report folder (default $PODRAG_EVAL_REPORT or "
+                                                     "eval/reports).")] = None,
+    corpus: Annotated[list[Path] | None, typer.Option("--corpus",
+                                                      help="Episode folders to index (default data/episodes and "
+                                                           "$PODRAG_CORPUS); repeatable.")] = None,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="Only the first N questions of each set.")] = None,
-    episode_filter: Annotated[bool, typer.Option("--episode-filter", help="Search only each question's own episode.")] = False,
+    episode_filter: Annotated[bool, typer.Option("--episode-filter",
+                                                 help="Search only each question's own episode.")] = False,
     list_configs: Annotated[bool, typer.Option("--list-configs", help="List the configurations and exit.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
-    claims: Annotated[bool, typer.Option("--claims", help="Also check the claim sets (eval/datasets/claims and blind/claims.jsonl) with the app's default configuration.")] = False,
-    lower_case: Annotated[bool, typer.Option("--lower-case", help="Ask every question in lower case, as many chat users type it (the same gold).")] = False,
+    claims: Annotated[bool, typer.Option("--claims",
+                                         help="Also check the claim sets (eval/datasets/claims and "
+                                              "blind/claims.jsonl) with the app's default configuration.")] = False,
+    lower_case: Annotated[bool, typer.Option("--lower-case",
+                                             help="Ask every question in lower case, as many chat users type it "
+                                                  "(the same gold).")] = False,
 ) -> None:
     """Score retrieval and answers on golden question sets, per configuration; write a Markdown + HTML report."""
     from rag.evaluation import evaluate

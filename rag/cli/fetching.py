@@ -28,8 +28,10 @@ def _read_list(path: Path) -> list[str]:
 @app.command()
 def add(
     sources: Annotated[list[str] | None, typer.Argument(help=SOURCE_HELP)] = None,
-    latest: Annotated[int | None, typer.Option("--latest", min=1, help="Feeds: the newest N items (default 1).")] = None,
-    episode: Annotated[str | None, typer.Option("--episode", help="Feeds: the item with this guid or episode number.")] = None,
+    latest: Annotated[int | None, typer.Option("--latest", min=1,
+                                               help="Feeds: the newest N items (default 1).")] = None,
+    episode: Annotated[str | None, typer.Option("--episode",
+                                                help="Feeds: the item with this guid or episode number.")] = None,
     episode_id: Annotated[str | None, typer.Option("--id", help="The episode id to use (one source only).")] = None,
     from_file: Annotated[Path | None, typer.Option("--from", help="Read sources from a file, one per line.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,

@@ -26,7 +26,8 @@ def search(
     time_from: Annotated[float | None, typer.Option("--from", help="Only passages ending after this second.")] = None,
     time_to: Annotated[float | None, typer.Option("--to", help="Only passages starting before this second.")] = None,
     mode: Annotated[str, typer.Option("--mode", help="hybrid, dense or bm25.")] = "hybrid",
-    batch: Annotated[Path | None, typer.Option("--batch", help="JSON Lines of {id, query, episode?}; '-' for stdin.")] = None,
+    batch: Annotated[Path | None, typer.Option("--batch",
+                                               help="JSON Lines of {id, query, episode?}; '-' for stdin.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Find the passages that best match a query."""
@@ -69,7 +70,8 @@ def ask(
     episode: Annotated[list[str] | None, typer.Option("--episode", help="Only this episode id (repeatable).")] = None,
     speaker: Annotated[str | None, typer.Option("--speaker", help="Only passages where this person speaks.")] = None,
     source: Annotated[str | None, typer.Option("--source", help="transcript or summary.")] = None,
-    batch: Annotated[Path | None, typer.Option("--batch", help="JSON Lines of {id, query, episode?}; '-' for stdin.")] = None,
+    batch: Annotated[Path | None, typer.Option("--batch",
+                                               help="JSON Lines of {id, query, episode?}; '-' for stdin.")] = None,
     llm: Annotated[bool, typer.Option("--llm", help=LLM_HELP)] = False,
     offline: Annotated[bool, typer.Option("--offline", help=OFFLINE_HELP)] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON (the final answer, not streamed).")] = False,

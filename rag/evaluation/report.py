@@ -318,7 +318,8 @@ def render_markdown(run: EvalRun, command: str, plots: dict[str, Path]) -> str:
         for c in run.claims:
             if c.blind:
                 out += [f"### Claims: {md_escape(c.name)} (blind)", "",
-                        f"{c.confusion.right}/{c.confusion.total} verdicts right (accuracy {c.confusion.accuracy:.2f}).",
+                        f"{c.confusion.right}/{c.confusion.total} verdicts right "
+                        f"(accuracy {c.confusion.accuracy:.2f}).",
                         "", _table(c.confusion.rows()[0], c.confusion.rows()[1:]), ""]
             else:
                 out += report_rows(md_escape(c.name), c.results, c.confusion) + [""]

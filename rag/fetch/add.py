@@ -173,7 +173,8 @@ class Adder:
         elif kind == "atom":
             raise FetchError(source, "an Atom feed: podcast feeds are RSS 2.0 (<rss><channel><item>...)")
         else:
-            raise FetchError(source, f"not a transcript, podcast feed, transcript page or audio: found {describe(kind)}")
+            raise FetchError(source,
+                             f"not a transcript, podcast feed, transcript page or audio: found {describe(kind)}")
 
     def _video(self, source: str, options: AddOptions) -> Draft:
         from rag.fetch.video import choose_caption, extract_info

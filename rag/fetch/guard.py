@@ -94,7 +94,7 @@ class AddressGuard:
                 raise FetchError(url, f"cannot resolve host {host}: {getattr(exc, 'strerror', None) or exc}",
                                  network=True) from exc
             if not answers:
-                raise FetchError(url, f"cannot resolve host {host}: no address", network=True)
+                raise FetchError(url, f"cannot resolve host {host}: no address", network=True) from None
         for address in answers:
             if not (is_public(address) or any(address in net for net in self.allowed)):
                 where = host if literal else f"{host} resolves to {address}, which"

@@ -111,7 +111,7 @@ class Downloader:
         split_url(url)
         started = time.monotonic()
         target = self.mirrored(url)
-        for hop in range(MAX_REDIRECTS + 1):
+        for _ in range(MAX_REDIRECTS + 1):
             response = self._send(url, target, etag, last_modified)
             if response.status_code in _REDIRECTS and "location" in response.headers:
                 response.close()

@@ -9,8 +9,8 @@ import re
 from pathlib import Path
 from typing import Literal
 
-Kind = Literal["media", "binary", "empty", "vtt", "srt", "json-transcript", "json-chapters", "json3", "ytdlp-info", "json",
-               "feed", "atom", "html", "xml", "text"]
+Kind = Literal["media", "binary", "empty", "vtt", "srt", "json-transcript", "json-chapters", "json3", "ytdlp-info",
+               "json", "feed", "atom", "html", "xml", "text"]
 
 HEAD_BYTES = 512  # enough for every magic number below
 _SNIFF_BYTES = 64 * 1024

@@ -38,10 +38,7 @@ def is_video_url(url: str) -> bool:
     """Whether a site-specific yt-dlp extractor (not the generic one, which takes any URL) handles `url`."""
     from yt_dlp.extractor import gen_extractor_classes
 
-    for ie in gen_extractor_classes():
-        if ie.ie_key() != "Generic" and ie.working() and ie.suitable(url):
-            return True
-    return False
+    return any(ie.ie_key() != "Generic" and ie.working() and ie.suitable(url) for ie in gen_extractor_classes())
 
 
 def ydl_params(timeout: float) -> dict:
@@ -85,12 +82,14 @@ def download_caption(caption: Caption, dest: Path, max_bytes: int, timeout: floa
     from yt_dlp.networking.exceptions import RequestError
 
     try:
-        with YoutubeDL(ydl_params(timeout)) as ydl, ydl.urlopen(Request(caption.url, headers=dict(caption.headers))) as r:
+        with (YoutubeDL(ydl_params(timeout)) as ydl,
+              ydl.urlopen(Request(caption.url, headers=dict(caption.headers))) as r):
             data = r.read(max_bytes + 1)
     except RequestError as exc:
         raise FetchError(caption.url, f"cannot download the {caption.describe()}: {_clean(str(exc))}") from exc
     if len(data) > max_bytes:
-        raise FetchError(caption.url, f"the captions are larger than {max_bytes // 1024 // 1024} MB (PODRAG_FETCH_MAX_MB)")
+        raise FetchError(caption.url,
+                         f"the captions are larger than {max_bytes // 1024 // 1024} MB (PODRAG_FETCH_MAX_MB)")
     if not data.strip():
         raise FetchError(caption.url, "the captions are empty")
     dest.write_bytes(data)

@@ -63,7 +63,8 @@ class ChromaConnection:
                 client = self._connect()
                 opened = {kind: self._get_or_create(client, kind, vectors) for kind, vectors in COLLECTIONS.items()}
             except Exception as exc:  # whatever stops it opening, the user's remedy is at that location
-                raise IndexUnavailableError(f"cannot open the Chroma index at {self.location}: {one_line(exc)}") from exc
+                raise IndexUnavailableError(
+                    f"cannot open the Chroma index at {self.location}: {one_line(exc)}") from exc
             self._check_model(opened)
             self._client, self._open, self._reader = client, opened, None
             return opened

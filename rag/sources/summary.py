@@ -113,10 +113,8 @@ def _add_paragraph(section: SummarySection, line: str, number: int) -> None:
     labels: list[str] = []
 
     def take(m: re.Match[str]) -> str:
-        if m.group("group"):
-            found = _LABEL.findall(m.group("group"))
-        else:
-            found = [m.group("bracket") or m.group("paren")]
+        found = (_LABEL.findall(m.group("group")) if m.group("group")
+                 else [m.group("bracket") or m.group("paren")])
         for label in found:
             label = label.strip()
             labels.append(label)
