@@ -30,6 +30,10 @@ from rag.moments import MAX_SECONDS, EpisodeMoments, MomentStore, build_moments
 
 # Above this many episodes in scope the moment-level search covers only the episodes the chunk search found.
 GLOBAL_EPISODES = 20
+# How far a quote may run on while its speaker goes on, in words: read off the cross-validated curve in
+# eval/fit-moments.md ("quote length") by the rule stated there. Longer answers (median 156 -> 223 words over 38 #459
+# answers) for must-mention 0.56/0.46/0.50 -> 0.64/0.54/0.59 (make eval, #459/#491/#494).
+QUOTE_WORDS = 100
 
 
 @dataclass
@@ -94,7 +98,7 @@ def _answer_span(moments: EpisodeMoments, i: int) -> tuple[int, int]:
     ("— Lex Fridman: Why doesn't Google compete with Nvidia?") opens the next exchange, not this answer, and is left
     out of the quote; so are someone else's closing words cut off unfinished ("— Lex Fridman: We, as SemiAnalysis,
     so we should say") or a backchannel: they add nothing the reader can use. An answer's sentence interrupted by a
-    backchannel runs on to its end."""
+    backchannel runs on to its end. Then, while the same speaker goes on, the quote runs on to QUOTE_WORDS."""
     a, b = moments.bounds[i]
     s = moments.sentences
     skipped = 0
@@ -118,6 +122,13 @@ def _answer_span(moments: EpisodeMoments, i: int) -> tuple[int, int]:
            and s[b + 1].speaker != s[b].speaker and _interjection(s[b + 1].text)
            and s[b + 2].speaker == s[b].speaker and _same_stretch(s, a, b + 2)):
         b += 2
+    # The answer often goes on after the moment that matched (the fact asked for a sentence or two later): while the
+    # same speaker keeps talking, the quote runs on, up to QUOTE_WORDS words; its first second stays the moment's.
+    words = sum(len(x.text.split()) for x in s[a : b + 1])
+    while (b + 1 < len(s) and s[b + 1].speaker == s[a].speaker and s[b + 1].chapter == s[a].chapter
+           and not s[b].text.rstrip().endswith("?") and words + len(s[b + 1].text.split()) <= QUOTE_WORDS):
+        b += 1
+        words += len(s[b].text.split())
     return a, b
 
 

@@ -100,7 +100,30 @@ def test_the_quote_leaves_out_another_speakers_closing_words_cut_off_but_keeps_w
         "and the rest of"
 
 
-def test_the_answers_sentence_cut_off_by_a_yeah_is_quoted_to_its_end():
+def test_the_quote_runs_on_while_its_speaker_goes_on_up_to_quote_words(monkeypatch):
+    """The fact asked for often comes a sentence or two after the moment that matched: the quote runs on through the
+    same speaker's next sentences (its first second unchanged), not past another speaker, a question of the
+    speaker's own, the chapter's end or QUOTE_WORDS words."""
+    import rag.rerank
+
+    sents = [_said("The founder owns most of the company.", 0, "Dylan Patel"),
+             _said("Like over half of it.", 5, "Dylan Patel"),
+             _said("Fifty or sixty percent, and he is a very technical boss.", 10, "Dylan Patel"),
+             _said("Is that normal in China?", 15, "Dylan Patel"),
+             _said("Not at all.", 20, "Dylan Patel")]
+    one = [(i, i) for i in range(len(sents))]
+    assert [s.text for s in _span(sents, one)] == [s.text for s in sents[:4]]
+    monkeypatch.setattr(rag.rerank, "QUOTE_WORDS", 12)
+    assert [s.text for s in _span(sents, one)] == [s.text for s in sents[:2]]
+    monkeypatch.setattr(rag.rerank, "QUOTE_WORDS", 100)
+    sents[2] = _said("Fifty or sixty percent.", 10, "Nathan Lambert")
+    assert [s.text for s in _span(sents, one)] == [s.text for s in sents[:2]]
+    sents[2] = TranscriptSentence("Fifty or sixty percent.", 10, 15, "Dylan Patel", "Hedge funds")
+    assert [s.text for s in _span(sents, one)] == [s.text for s in sents[:2]]
+
+
+def test_the_answers_sentence_cut_off_by_a_yeah_is_quoted_to_its_end(monkeypatch):
+    monkeypatch.setattr("rag.rerank.QUOTE_WORDS", 0)  # the quote's own end, not how far it may run on
     sents = [_said("There just won't be enough power, GPUs, infrastructure", 0, "Dylan Patel"),
              _said("Yeah.", 5, "Lex Fridman"),
              _said("to operate this, and shift everything in the world.", 6, "Dylan Patel"),
