@@ -305,16 +305,8 @@ def asked_names(question: str, cased: frozenset[str] = frozenset()) -> list[str]
         if not w or w.lower() in _NOT_NAMES:
             continue
         if (k > 0 and w[0].isupper()) or _DIGIT.search(w) or lower_case and (written_as_name(w, cased) or _a_place(w)):
-            out.extend(_tokens_of(_name_parts(w)))
+            out.extend(_tokens_of(w))
     return list(dict.fromkeys(out))
-
-
-def _name_parts(word: str) -> str:
-    """A hyphenated word's parts written as names (a capital first, or a digit): "AI-generated" asks about AI, not
-    about "generated" (and "AI" is no name, as alone); "GPT-4o" is all name. A word with no such part stays whole
-    (typed in lower case)."""
-    parts = [p for p in word.split("-") if p and (p[0].isupper() or _DIGIT.search(p))]
-    return " ".join(p for p in parts if p.lower() not in _NOT_NAMES) if parts else word
 
 
 def asked_phrases(question: str, cased: frozenset[str] = frozenset()) -> list[tuple[str, ...]]:
