@@ -123,10 +123,12 @@ def _answer_span(moments: EpisodeMoments, i: int) -> tuple[int, int]:
            and s[b + 2].speaker == s[b].speaker and _same_stretch(s, a, b + 2)):
         b += 2
     # The answer often goes on after the moment that matched (the fact asked for a sentence or two later): while the
-    # same speaker keeps talking, the quote runs on, up to QUOTE_WORDS words; its first second stays the moment's.
+    # same speaker keeps talking, the quote runs on, up to QUOTE_WORDS words; its first second stays the moment's. It
+    # stops before a question: one the speaker asks there opens the next thread ("Is DeepSeek making money?").
     words = sum(len(x.text.split()) for x in s[a : b + 1])
     while (b + 1 < len(s) and s[b + 1].speaker == s[a].speaker and s[b + 1].chapter == s[a].chapter
-           and not s[b].text.rstrip().endswith("?") and words + len(s[b + 1].text.split()) <= QUOTE_WORDS):
+           and not s[b].text.rstrip().endswith("?") and not s[b + 1].text.rstrip().endswith("?")
+           and words + len(s[b + 1].text.split()) <= QUOTE_WORDS):
         b += 1
         words += len(s[b].text.split())
     return a, b

@@ -102,8 +102,8 @@ def test_the_quote_leaves_out_another_speakers_closing_words_cut_off_but_keeps_w
 
 def test_the_quote_runs_on_while_its_speaker_goes_on_up_to_quote_words(monkeypatch):
     """The fact asked for often comes a sentence or two after the moment that matched: the quote runs on through the
-    same speaker's next sentences (its first second unchanged), not past another speaker, a question of the
-    speaker's own, the chapter's end or QUOTE_WORDS words."""
+    same speaker's next sentences (its first second unchanged), not into another speaker's turn, a question of the
+    speaker's own (it opens the next thread), the next chapter or past QUOTE_WORDS words."""
     import rag.rerank
 
     sents = [_said("The founder owns most of the company.", 0, "Dylan Patel"),
@@ -112,7 +112,7 @@ def test_the_quote_runs_on_while_its_speaker_goes_on_up_to_quote_words(monkeypat
              _said("Is that normal in China?", 15, "Dylan Patel"),
              _said("Not at all.", 20, "Dylan Patel")]
     one = [(i, i) for i in range(len(sents))]
-    assert [s.text for s in _span(sents, one)] == [s.text for s in sents[:4]]
+    assert [s.text for s in _span(sents, one)] == [s.text for s in sents[:3]]
     monkeypatch.setattr(rag.rerank, "QUOTE_WORDS", 12)
     assert [s.text for s in _span(sents, one)] == [s.text for s in sents[:2]]
     monkeypatch.setattr(rag.rerank, "QUOTE_WORDS", 100)
