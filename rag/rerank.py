@@ -31,8 +31,9 @@ from rag.moments import MAX_SECONDS, EpisodeMoments, MomentStore, build_moments
 # Above this many episodes in scope the moment-level search covers only the episodes the chunk search found.
 GLOBAL_EPISODES = 20
 # How far a quote may run on while its speaker goes on, in words: read off the cross-validated curve in
-# eval/fit-moments.md ("quote length") by the rule stated there. Longer answers (median 156 -> 223 words over 38 #459
-# answers) for must-mention 0.56/0.46/0.50 -> 0.64/0.54/0.59 (make eval, #459/#491/#494).
+# eval/fit-moments.md ("quote length") by the rule stated there. Longer answers (median 156 -> 222 words over 38 #459
+# answers) for must-mention 0.56/0.44/0.50 -> 0.64/0.52/0.58 (make eval, #459/#491/#494). Without speakers (a bare
+# transcript) every sentence is the same speaker's: the quote runs on within its chapter, to the same length.
 QUOTE_WORDS = 100
 
 
