@@ -560,6 +560,15 @@ def per_episode_table(what: str, table: dict, values, name) -> list[str]:
     return out
 
 
+def means_table(what: str, table: dict, values, name) -> tuple[list[str], dict]:
+    """Each value's metrics averaged over the held-out episodes, as Markdown, and the means themselves."""
+    means = {v: [float(np.mean([table[v, h][i] for h in DEV])) for i in range(4)] for v in values}
+    out = [f"| {what} | mean first ≤30 s | mean first ≤60 s | mean any ≤60 s | mean must-mention |",
+           "|---|---|---|---|---|"]
+    out += [f"| {name(v)} | " + " | ".join(f"{x:.2f}" for x in means[v]) + " |" for v in values]
+    return out, means
+
+
 def margin_curve(a: Assistant, data, fit, ranked) -> list[str]:
     """The offline answer's metrics per held-out episode and margin, and the margin MARGIN_RULE picks."""
     table = held_out_answers(a, data, fit, ranked,
@@ -599,10 +608,8 @@ def lead_margin_curve(a: Assistant, data, fit, ranked) -> list[str]:
     out = ["", "## Offline answer: lead margin, leave-one-episode-out", "",
            f"As above, at the shipped moment margin ({ExtractiveConfig().moment_margin:g}).", ""]
     out += per_episode_table("lead margin", table, LEAD_MARGINS, lambda m: f"{m:g}")
-    means = {m: [float(np.mean([table[m, h][i] for h in DEV])) for i in range(4)] for m in LEAD_MARGINS}
-    out += ["", "| lead margin | mean first ≤30 s | mean first ≤60 s | mean any ≤60 s | mean must-mention |",
-            "|---|---|---|---|---|"]
-    out += [f"| {m:g} | " + " | ".join(f"{v:.2f}" for v in means[m]) + " |" for m in LEAD_MARGINS]
+    lines, means = means_table("lead margin", table, LEAD_MARGINS, lambda m: f"{m:g}")
+    out += [""] + lines
     best = max(LEAD_MARGINS, key=lambda m: (round(means[m][1], 2), -m))
     return out + ["", f"Rule: {LEAD_MARGIN_RULE}.", "",
                   f"Lead margin by the rule: {best:g} (shipped: {ExtractiveConfig().lead_margin:g})."]
@@ -625,10 +632,8 @@ def quote_curve(a: Assistant, data, fit, ranked) -> list[str]:
            "A quote runs on past its moment while the same speaker goes on (same chapter, not into a question of "
            "theirs), up to this many words in all; its first second is the moment's.", ""]
     out += per_episode_table("quote words", table, QUOTE_LENGTHS, str)
-    means = {w: [float(np.mean([table[w, h][i] for h in DEV])) for i in range(4)] for w in QUOTE_LENGTHS}
-    out += ["", "| quote words | mean first ≤30 s | mean first ≤60 s | mean any ≤60 s | mean must-mention |",
-            "|---|---|---|---|---|"]
-    out += [f"| {w} | " + " | ".join(f"{v:.2f}" for v in means[w]) + " |" for w in QUOTE_LENGTHS]
+    lines, means = means_table("quote words", table, QUOTE_LENGTHS, str)
+    out += [""] + lines
     kept = [w for w in QUOTE_LENGTHS
             if all(table[w, h][i] >= table[0, h][i] for h in DEV for i in (1, 2))]
     best = max(kept, key=lambda w: (round(means[w][3], 2), -w))

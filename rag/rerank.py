@@ -67,6 +67,10 @@ def _spoken(sentences: Sequence[TranscriptSentence]) -> str:
 _BACKCHANNEL = frozenset("yeah yes yep right okay ok sure exactly mm-hmm mhm uh-huh hmm wow true totally".split())
 
 
+def _asks(text: str) -> bool:
+    return text.rstrip().endswith("?")
+
+
 def _unfinished(text: str) -> bool:
     """A sentence without its stop (closing quotes and brackets aside): cut off as the next speaker came in."""
     return not text.rstrip().rstrip("\"”’')]").endswith((".", "!", "?", "…"))
@@ -82,7 +86,7 @@ def _interjection(text: str) -> bool:
 
 def _says_nothing(text: str) -> bool:
     """A question or an interjection: a turn that answers nothing, so a quote should not open with it."""
-    return text.rstrip().endswith("?") or _interjection(text)
+    return _asks(text) or _interjection(text)
 
 
 def _same_stretch(s: Sequence[TranscriptSentence], a: int, j: int) -> bool:
@@ -109,7 +113,7 @@ def _answer_span(moments: EpisodeMoments, i: int) -> tuple[int, int]:
     while skipped and b + 1 < len(s) and _same_stretch(s, a, b + 1):
         b += 1
         skipped -= 1
-    if s[b].text.rstrip().endswith("?") and s[b].speaker != s[a].speaker:
+    if _asks(s[b].text) and s[b].speaker != s[a].speaker:
         k = b  # the first sentence of that speaker's last turn (s[a] is someone else's, so k > a)
         while s[k - 1].speaker == s[b].speaker:
             k -= 1
@@ -128,7 +132,7 @@ def _answer_span(moments: EpisodeMoments, i: int) -> tuple[int, int]:
     # stops before a question: one the speaker asks there opens the next thread ("Is DeepSeek making money?").
     words = sum(len(x.text.split()) for x in s[a : b + 1])
     while (b + 1 < len(s) and s[b + 1].speaker == s[a].speaker and s[b + 1].chapter == s[a].chapter
-           and not s[b].text.rstrip().endswith("?") and not s[b + 1].text.rstrip().endswith("?")
+           and not _asks(s[b].text) and not _asks(s[b + 1].text)
            and words + len(s[b + 1].text.split()) <= QUOTE_WORDS):
         b += 1
         words += len(s[b].text.split())
