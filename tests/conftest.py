@@ -29,6 +29,40 @@ SHARED_CORPUS = ROOT.parent / "shared" / "corpus"
 TEST_CACHE = Path(os.environ.get("PODRAG_TEST_CACHE") or ROOT / ".cache" / "test-embeddings")
 
 
+def copy_models(source: Path, cache: Path) -> None:
+    """Copy into `cache` the model files `source` holds and it lacks: the ONNX exports (rag/onnx_export.py) and the
+    joined mpnet weights (rag/mpnet.py), under the same keys, so they are the same files. A fresh cache would
+    otherwise export them again (~70 s of both cores; a copy takes ~3 s). Copies, not links: no test can alter the
+    source. Each folder appears whole (renamed into place) or not at all; one being made meanwhile is left alone."""
+    for kind, last in (("onnx", "model.onnx"), ("models", "model.safetensors")):
+        for folder in sorted((source / kind).glob("*/")):
+            target = cache / kind / folder.name
+            if target.exists() or not (folder / last).exists():
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=target.parent))
+            try:
+                shutil.copytree(folder, tmp, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.lock"))
+                tmp.chmod(0o755)  # mkdtemp's folder is private
+                os.replace(tmp, target)
+            except OSError:  # another process made it first (a non-empty target), or the disk is full: theirs
+                pass
+            finally:
+                shutil.rmtree(tmp, ignore_errors=True)
+
+
+def pytest_sessionstart(session):
+    """The models `make install` exported into the app's cache are the tests' too (copy_models)."""
+    from rag.settings import Settings
+
+    try:
+        app_cache = Settings(_env_file=None).cache
+    except ValueError:  # a malformed PODRAG_* in the shell: the tests never read it (_isolated_env), nor does this
+        return
+    if app_cache.resolve() != TEST_CACHE.resolve():
+        copy_models(app_cache, TEST_CACHE)
+
+
 def shared_episode(name: str) -> Path:
     """A folder of the shared corpus; skips the test when the corpus is not beside this checkout."""
     path = SHARED_CORPUS / name

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tests.conftest import write_tiny_corpus
+from tests.conftest import TEST_CACHE, copy_models, write_tiny_corpus
 
 pytestmark = pytest.mark.slow
 
@@ -33,7 +33,9 @@ def report(tmp_path_factory):
     (sets / "tiny-459.jsonl").write_text("\n".join(json.dumps(q) for q in QUESTIONS))
     (sets / "unanswerable.jsonl").write_text("\n".join(json.dumps(q) for q in UNANSWERABLE))
     cache = root / "cache"
-    # A private cache: the indexes this run builds are its own (the tiny texts embed in seconds).
+    # A private cache: the indexes this run builds are its own (the tiny texts embed in seconds; the models are
+    # copied, not exported again).
+    copy_models(TEST_CACHE, cache)
     env = {**os.environ, "PODRAG_CACHE": str(cache), "PODRAG_EVAL_DATASETS": str(sets)}
     args = [sys.executable, "-m", "rag.cli", "eval", "--corpus", str(corpus), "--configs", "bm25,hybrid,llamaindex",
             "--report", str(root / "report")]
