@@ -54,7 +54,7 @@ def add(work: Path, name: str, sources: list[str], **settings) -> list:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--whisper-model", type=Path, help="a CTranslate2 Whisper model folder (default: the "
-                        "tests' whisper-base under $PODRAG_TEST_CACHE or .cache/test-embeddings)")
+                        "tests' whisper-base under $PODRAG_TEST_CACHE or ~/.cache/podcast-rag-tests)")
     parser.add_argument("--audio-seconds", type=float, default=60.0, help="length of the spoken clip")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="fetch-times-"))
@@ -109,7 +109,7 @@ def main() -> None:
 def _test_model() -> Path | None:
     import os
 
-    folder = Path(os.environ.get("PODRAG_TEST_CACHE", ROOT / ".cache" / "test-embeddings")) / "whisper-base"
+    folder = Path(os.environ.get("PODRAG_TEST_CACHE") or Path.home() / ".cache" / "podcast-rag-tests") / "whisper-base"
     return folder if (folder / "model.bin").is_file() else None
 
 

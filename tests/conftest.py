@@ -24,9 +24,11 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_CORPUS = ROOT.parent / "shared" / "corpus"
-# Embeddings are a pure function of (model, text), so test runs may share them; PODRAG_TEST_CACHE moves the folder.
-# An empty value is unset (Path("") would be the working directory: model files written into the checkout).
-TEST_CACHE = Path(os.environ.get("PODRAG_TEST_CACHE") or ROOT / ".cache" / "test-embeddings")
+# Embeddings are a pure function of (model, text), so test runs may share them: every checkout and clean clone on a
+# machine uses one folder beside the app's cache (never the app's own), and only the first run embeds the shared
+# corpus (~800 CPU-seconds; BENCHMARKS.md, `make test`). PODRAG_TEST_CACHE moves it; an empty value is unset
+# (Path("") would be the working directory: model files written into the checkout).
+TEST_CACHE = Path(os.environ.get("PODRAG_TEST_CACHE") or Path.home() / ".cache" / "podcast-rag-tests")
 
 
 def copy_models(source: Path, cache: Path) -> None:
