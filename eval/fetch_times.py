@@ -25,6 +25,7 @@ from rag.assistant import Assistant  # noqa: E402
 from rag.fetch import Adder, AddOptions  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 from rag.sources import parse_vtt  # noqa: E402
+from tests.caches import TEST_CACHE  # noqa: E402
 from tests.fetch_data import rss  # noqa: E402
 from tests.fetch_server import FetchServer  # noqa: E402
 
@@ -107,9 +108,7 @@ def main() -> None:
 
 
 def _test_model() -> Path | None:
-    import os
-
-    folder = Path(os.environ.get("PODRAG_TEST_CACHE") or Path.home() / ".cache" / "podcast-rag-tests") / "whisper-base"
+    folder = TEST_CACHE / "whisper-base"
     return folder if (folder / "model.bin").is_file() else None
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.caches import TEST_CACHE, copy_models
 from tests.chroma_server import chroma_server, own_chroma_server  # noqa: F401  (fixtures)
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -24,35 +25,6 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_CORPUS = ROOT.parent / "shared" / "corpus"
-# Embeddings are a pure function of (model, text), so test runs may share them: every checkout and clean clone on a
-# machine uses one folder beside the app's cache (never the app's own), and only the first run embeds the shared
-# corpus (~800 CPU-seconds; BENCHMARKS.md, `make test`). PODRAG_TEST_CACHE moves it; an empty value is unset
-# (Path("") would be the working directory: model files written into the checkout).
-TEST_CACHE = Path(os.environ.get("PODRAG_TEST_CACHE") or Path.home() / ".cache" / "podcast-rag-tests")
-
-
-def copy_models(source: Path, cache: Path) -> None:
-    """Copy into `cache` the model files `source` holds and it lacks: the ONNX exports (rag/onnx_export.py) and the
-    joined mpnet weights (rag/mpnet.py), under the same keys, so they are the same files. A fresh cache would
-    otherwise export them again (~70 s of both cores; a copy takes ~3 s). Copies, not links: no test can alter the
-    source. Each folder appears whole (renamed into place) or not at all; one being made meanwhile is left alone."""
-    for kind, last in (("onnx", "model.onnx"), ("models", "model.safetensors")):
-        for folder in sorted((source / kind).glob("*/")):
-            target = cache / kind / folder.name
-            if target.exists() or not (folder / last).exists():
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=target.parent))
-            try:
-                shutil.copytree(folder, tmp, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.lock"))
-                tmp.chmod(0o755)  # mkdtemp's folder is private
-                os.replace(tmp, target)
-            except OSError:  # another process made it first (a non-empty target), or the disk is full: theirs
-                pass
-            finally:
-                shutil.rmtree(tmp, ignore_errors=True)
-
-
 def pytest_sessionstart(session):
     """The models `make install` exported into the app's cache are the tests' too (copy_models)."""
     from rag.settings import Settings
