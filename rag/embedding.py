@@ -239,6 +239,9 @@ class CachedEmbedder:
         if progress:
             progress(sum(1 for k in keys if k in found))
         text_of = dict(zip(keys, texts))
+        # Shortest first, so each batch holds texts of about one length: the model pads a batch to its longest
+        # text; an episode's sentences in spoken order, padded so, cost 1.5x as long (BENCHMARKS.md, the moment model).
+        missing.sort(key=lambda k: len(text_of[k]))
         for i in range(0, len(missing), self.batch_size):
             batch = missing[i : i + self.batch_size]
             vectors = self.inner.embed([text_of[k] for k in batch])

@@ -24,12 +24,28 @@ def test_cache_embeds_each_text_once_across_instances(tmp_path):
     inner = CountingEmbedder()
     first = CachedEmbedder(inner, EmbeddingCache(tmp_path / "c.sqlite"), batch_size=2)
     a = first.embed(["alpha", "beta", "alpha", "gamma"])
-    assert inner.seen == ["alpha", "beta", "gamma"]
+    assert sorted(inner.seen) == ["alpha", "beta", "gamma"]
     second = CachedEmbedder(inner, EmbeddingCache(tmp_path / "c.sqlite"))
     b = second.embed(["gamma", "alpha", "delta"])
     assert inner.seen[3:] == ["delta"]
     assert np.allclose(b[1], a[0]) and np.allclose(b[0], a[3])
     assert (second.hits, second.misses) == (2, 1)
+
+
+def test_texts_to_embed_are_batched_by_length(tmp_path):
+    batches = []
+
+    class Recording(CountingEmbedder):
+        def embed(self, texts):
+            batches.append(list(texts))
+            return super().embed(texts)
+
+    emb = CachedEmbedder(Recording(), EmbeddingCache(tmp_path / "c.sqlite"), batch_size=2)
+    texts = ["a much longer sentence", "short", "a middling one", "tiny", "the longest sentence of them all"]
+    vectors = emb.embed(texts)
+    assert batches == [["tiny", "short"], ["a middling one", "a much longer sentence"],
+                       ["the longest sentence of them all"]]
+    assert np.allclose(vectors, CountingEmbedder().embed(texts))  # each vector still in its text's place
 
 
 def test_cache_is_per_model(tmp_path):
