@@ -1,7 +1,7 @@
 """The real corpus's index, built by a background process while the rest of the suite runs.
 
 Ingesting the shared corpus is most of `make test`'s time (the moment model embeds every sentence of eleven hours of
-talk, ~7 minutes on 2 cores) while the other tests keep about one core busy. tests/conftest.py starts this module at
+talk, ~6 minutes on 2 cores) while the other tests keep about one core busy. tests/conftest.py starts this module at
 a lower priority as soon as the tests are collected, runs the tests that need the corpus last, and its
 `corpus_assistant` fixture opens the index this process left (its re-ingest finds every episode there). Run by hand:
 `python -m tests.corpus_index INDEX CACHE CORPUS...`.

@@ -47,7 +47,7 @@ def doctor(index: Path) -> dict:
 def synthetic_corpus(tmp_path_factory, corpus_embedded):
     """Eight synthetic episodes (~2,300 chunks) from the real transcripts, their embeddings already cached: the
     passages' below, their sentences' by the moment model through the real corpus's ingest (`corpus_embedded`;
-    without it each killed run would embed them again, ~7 minutes in all)."""
+    without it each killed run would embed them again, ~6 minutes in all)."""
     if not SHARED_CORPUS.exists():
         pytest.skip(f"shared corpus not found at {SHARED_CORPUS} (it lives beside the checkout, never in it)")
     from rag.embedding import CachedEmbedder, EmbeddingCache, SentenceTransformerEmbedder
