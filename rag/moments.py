@@ -233,7 +233,7 @@ class MomentStore:
     def prepare(self, episode_ids: Sequence[str], progress: Callable[[str], None] | None = None) -> int:
         """Embed (and tokenize) the sentences of these episodes now, at ingest, so no question pays for it;
         returns sentences. Summary sentences too: a summary passage's sentences are ranked as moments of their own.
-        `progress(episode_id)` is told of each episode as it starts (the moment model takes ~1 min for 5 hours)."""
+        `progress(episode_id)` is told of each episode as it starts (the moment model takes 1-2 min for 5 hours)."""
         n = 0
         for e in episode_ids:
             if progress:
