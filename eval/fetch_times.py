@@ -55,7 +55,7 @@ def add(work: Path, name: str, sources: list[str], **settings) -> list:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--whisper-model", type=Path, help="a CTranslate2 Whisper model folder (default: the "
-                        "tests' whisper-base under $PODRAG_TEST_CACHE or ~/.cache/podcast-rag-tests)")
+                        f"tests' whisper-base under {TEST_CACHE}, moved by $PODRAG_TEST_CACHE)")
     parser.add_argument("--audio-seconds", type=float, default=60.0, help="length of the spoken clip")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="fetch-times-"))

@@ -1,5 +1,5 @@
 """Where the tests keep what they compute once per machine, and how a fresh cache gets the models without exporting
-them again. Imported by tests/conftest.py and by the eval scripts that reuse the tests' models."""
+them again. The one place the tests and the eval scripts that reuse the tests' models import them from."""
 
 from __future__ import annotations
 

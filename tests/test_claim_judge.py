@@ -18,7 +18,8 @@ import sys
 import pytest
 
 from rag.claim_judge import SYSTEM_PROMPT, LLMJudgeError, parse_reply
-from tests.conftest import TEST_CACHE, make_assistant, write_tiny_corpus
+from tests.caches import TEST_CACHE
+from tests.conftest import make_assistant, write_tiny_corpus
 from tests.openai_server import Reply, Request
 
 

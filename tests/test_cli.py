@@ -7,7 +7,8 @@ import sys
 
 import pytest
 
-from tests.conftest import TEST_CACHE, write_tiny_corpus
+from tests.caches import TEST_CACHE
+from tests.conftest import write_tiny_corpus
 
 pytestmark = pytest.mark.slow
 

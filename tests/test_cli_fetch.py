@@ -10,7 +10,8 @@ import sys
 
 import pytest
 
-from tests.conftest import ROOT, TEST_CACHE
+from tests.caches import TEST_CACHE
+from tests.conftest import ROOT
 from tests.fetch_data import episode, rss, vtt
 from tests.fetch_server import FetchServer
 

@@ -17,7 +17,8 @@ import pytest
 from rag.embedding import SentenceTransformerEmbedder
 from rag.embedding_onnx import BundledEmbedder, OnnxEmbedder, bundled_model_dir, onnx_path
 from rag.errors import EmbeddingUnavailableError
-from tests.conftest import ROOT, SHARED_CORPUS, TEST_CACHE, write_tiny_corpus
+from tests.caches import TEST_CACHE
+from tests.conftest import ROOT, SHARED_CORPUS, write_tiny_corpus
 
 PY = sys.executable
 

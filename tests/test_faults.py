@@ -18,7 +18,8 @@ import pytest
 from rag.chunking import ChunkingConfig, chunk_episode, embedding_text
 from rag.errors import IndexUnavailableError
 from rag.sources import discover, load_episode
-from tests.conftest import ROOT, SHARED_CORPUS, TEST_CACHE, ingest_paused, make_assistant
+from tests.caches import TEST_CACHE
+from tests.conftest import ROOT, SHARED_CORPUS, ingest_paused, make_assistant
 
 ENV = {**os.environ, "PODRAG_CACHE": str(TEST_CACHE)}
 

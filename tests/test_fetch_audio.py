@@ -22,7 +22,7 @@ from rag.fetch import Adder, AddOptions
 from rag.fetch.audio import transcribe
 from rag.fetch.errors import FetchError
 from rag.fetch.folder import read_provenance
-from tests.conftest import TEST_CACHE
+from tests.caches import TEST_CACHE
 from tests.fetch_data import rss
 from tests.fetch_server import FetchServer
 

@@ -16,7 +16,8 @@ import pytest
 
 from rag.sources import parse_vtt
 from rag.sources.podcasting20 import parse_json_chapters
-from tests.conftest import ROOT, TEST_CACHE, shared_episode
+from tests.caches import TEST_CACHE
+from tests.conftest import ROOT, shared_episode
 from tests.fetch_data import lex_page
 from tests.fetch_server import FetchServer
 

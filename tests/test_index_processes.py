@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import TEST_CACHE, make_assistant, write_episode
+from tests.caches import TEST_CACHE
+from tests.conftest import make_assistant, write_episode
 from tools.net import free_port, wait_for_http
 
 pytestmark = pytest.mark.slow

@@ -16,7 +16,8 @@ import httpx
 import pytest
 
 from rag.errors import IndexUnavailableError
-from tests.conftest import TEST_CACHE, TINY_459, ingest_paused, make_assistant, write_episode
+from tests.caches import TEST_CACHE
+from tests.conftest import TINY_459, ingest_paused, make_assistant, write_episode
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from tests.browser import chromium, screenshot, serve
-from tests.conftest import TEST_CACHE, share_models
+from tests.caches import TEST_CACHE
+from tests.conftest import share_models
 from tests.fetch_data import episode, rss, vtt
 from tests.fetch_server import FetchServer
 

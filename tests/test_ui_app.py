@@ -9,7 +9,8 @@ import urllib.request
 
 import pytest
 
-from tests.conftest import TEST_CACHE, write_tiny_corpus
+from tests.caches import TEST_CACHE
+from tests.conftest import write_tiny_corpus
 from tools.net import free_port
 
 pytestmark = pytest.mark.slow

@@ -6,7 +6,8 @@ import time
 
 from rag.assistant import Assistant
 from rag.settings import Settings
-from tests.conftest import TEST_CACHE, share_models
+from tests.caches import TEST_CACHE
+from tests.conftest import share_models
 from tools.net import free_port
 from ui import chat_tab
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.browser import chromium, screenshot, serve
-from tests.conftest import TEST_CACHE, share_models, write_tiny_corpus
+from tests.caches import TEST_CACHE
+from tests.conftest import share_models, write_tiny_corpus
 
 pytestmark = pytest.mark.browser
 
