@@ -1,5 +1,5 @@
-"""Text for display: the one `clip` every message, label and table cell uses, and server paths kept out of
-messages."""
+"""Text for display: the one `clip` every message, label and table cell uses, quotations that nest, and server
+paths kept out of messages."""
 
 from __future__ import annotations
 
@@ -24,6 +24,21 @@ def clip(text: str | None, limit: int, *, at_word: bool = False) -> str:
 def one_line(text: str | None) -> str:
     """The text on one line: every run of white space (newlines included) becomes one space."""
     return " ".join((text or "").split())
+
+
+# A straight-quoted stretch inside a quotation ('he called it "a paperweight"').
+_STRAIGHT_QUOTED = re.compile(r'"([^"]*)"')
+
+
+def quote(text: str) -> str:
+    """`text` as a quotation in “ ”. Quotation marks it holds become single (‘ ’), so a summary quoting the guest
+    reads “… openness. ‘As we discuss …’” rather than “… openness. “As we discuss …””; a text that is one quotation
+    already keeps one pair of marks, not two."""
+    t = text.strip()
+    if len(t) >= 2 and t[0] in "“\"" and t[-1] in "”\"" and not any(ch in "“”\"" for ch in t[1:-1]):
+        t = t[1:-1]
+    t = _STRAIGHT_QUOTED.sub(r"‘\1’", t.replace("“", "‘").replace("”", "’"))
+    return f"“{t}”"
 
 
 # The folders of an absolute path inside a message ('/srv/podrag/uploads/ep-1/'), not of a URL's path.

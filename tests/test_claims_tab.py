@@ -31,6 +31,8 @@ def test_transcript_and_claim_text_is_escaped(tiny_assistant):
     html = verdict_html(result)
     assert "<script>" not in html and "&lt;script&gt;" in html and "<img" not in html and "<b onmouseover" not in html
     assert "Claim: “&lt;b onmouseover=alert(2)&gt;Dylan&lt;/b&gt; says so”" in html
+    result.evidence[0].quote = 'He called it "a paperweight" and said “it ships in 2028”.'
+    assert "“He called it ‘a paperweight’ and said ‘it ships in 2028’.”" in verdict_html(result)
     assert "<b>" not in error_html("<b>bold</b>")
 
 

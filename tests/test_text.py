@@ -1,6 +1,6 @@
-"""rag/text.py: shortening for display, and server folders kept out of messages."""
+"""rag/text.py: shortening for display, quotations, and server folders kept out of messages."""
 
-from rag.text import clip, file_names_only, one_line
+from rag.text import clip, file_names_only, one_line, quote
 
 
 def test_clip_keeps_short_text_and_marks_a_cut():
@@ -28,3 +28,17 @@ def test_file_names_only_removes_server_folders_but_not_urls():
     assert file_names_only("ep-1/transcript.vtt:4: backwards") == "transcript.vtt:4: backwards"
     assert file_names_only("episode id '../../etc/passwd' is not allowed") == (
         "episode id '../../etc/passwd' is not allowed")
+
+
+def test_quote_nests_the_quotations_a_text_holds():
+    said = 'Dylan contrasts R1 with o3-mini. “As we discuss … o3-mini is not [open].”'
+    assert quote(said) == "“Dylan contrasts R1 with o3-mini. ‘As we discuss … o3-mini is not [open].’”"
+    assert quote('He called it "a paperweight" twice.') == "“He called it ‘a paperweight’ twice.”"
+
+
+def test_quote_gives_a_text_that_is_one_quotation_one_pair_of_marks():
+    assert quote("“Deep Seek is a hedge fund.”") == "“Deep Seek is a hedge fund.”"
+    assert quote('"Deep Seek is a hedge fund."') == "“Deep Seek is a hedge fund.”"
+    assert quote("It's plain, isn't it?") == "“It's plain, isn't it?”"
+    # two quotations side by side are not one: each keeps its marks, made single
+    assert quote("“Yes,” he said, “no.”") == "“‘Yes,’ he said, ‘no.’”"

@@ -22,7 +22,7 @@ from rag.presentation.answers import Source, removed_text, sources_of, unsupport
 from rag.presentation.labels import episode_title
 from rag.presentation.library import episode_rows
 from rag.presentation.reports import claim_view, summary_view
-from rag.text import clip
+from rag.text import clip, quote
 from rag.timecodes import format_clock, format_span
 
 __all__ = ["Source", "sources_of", "esc", "safe_url", "parse_cite", "CITE_PREFIX"]
@@ -56,6 +56,7 @@ def parse_cite(ref: object) -> tuple[int, int] | None:
 _env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True,
                    undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 _env.filters["safe_url"] = safe_url
+_env.filters["quote"] = quote  # nested quotations in single marks, as the answers print them
 _env.globals["clock"] = format_clock
 _messages = _env.get_template("messages.html").module
 

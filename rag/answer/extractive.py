@@ -21,6 +21,7 @@ from rag.lexical import LexicalStore, tokenize
 from rag.models import Answer, Citation, Evidence, Moment, Passage
 from rag.moment_rank import SURE_AT, answerable_probability, cited_probability, question_words, ranking
 from rag.numbers import has_number
+from rag.text import quote
 from rag.timecodes import format_clock
 
 _QUANTITY_QUESTION = re.compile(r"\b(how (many|much|long|big|large|old|often|fast)|what (year|percentage|share|number)"
@@ -205,7 +206,7 @@ class ExtractiveAnswerer:
             m = p.moment
             citations.append(cite_moment(n, p, self.links))
             lead_in = _lead_in(p, n == 1, chosen[0].chunk.episode_id)
-            lines.append(f"{lead_in} “{_trim(m.text, cfg.max_words)}” [{n}]")
+            lines.append(f"{lead_in} {quote(_trim(m.text, cfg.max_words))} [{n}]")
         # another place scoring about as well as the first moment: the CLI and the app say so (rag/presentation)
         unsure = evidence.cited_probability is not None and evidence.cited_probability < SURE_AT
         return Answer("\n".join(lines), False, self.mode, citations, evidence=evidence, unsure=unsure)
@@ -241,7 +242,7 @@ class ExtractiveAnswerer:
         lines: list[str] = []
         for n, c in enumerate(chosen, start=1):
             citations.append(cite(n, c.passage, c.sentence, c.moment, c.end, self.links))
-            lines.append(f"{_attribution(c)}: “{c.sentence}” [{n}]")
+            lines.append(f"{_attribution(c)}: {quote(c.sentence)} [{n}]")
         return Answer("\n".join(lines), False, self.mode, citations, evidence=evidence)
 
     def unknown_names(self, question: str) -> list[str]:

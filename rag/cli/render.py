@@ -21,7 +21,7 @@ from rag.presentation.answers import removed_text, sources_of, unsupported_text,
 from rag.presentation.labels import source_label
 from rag.presentation.library import episode_rows
 from rag.presentation.reports import claim_view, summary_view
-from rag.text import clip
+from rag.text import clip, quote
 
 out = Console(highlight=False, soft_wrap=True, emoji=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
@@ -167,7 +167,7 @@ def print_answer(a: Answer, streamed: str | None = None) -> None:
     if unsupported:
         out.print(line((f"{unsupported}:", "yellow")))
         for u in a.unsupported:
-            out.print(line("  ", ("–", "yellow"), f" “{u.sentence}” ({u.reason})"))
+            out.print(line("  ", ("–", "yellow"), f" {quote(u.sentence)} ({u.reason})"))
     removed = removed_text(a)
     if removed:
         out.print(line((removed, "yellow")))
@@ -205,7 +205,7 @@ def print_claim_check(result) -> None:
         out.print(line(("closest passages:", "dim")))
     for e in v.evidence or v.closest:
         out.print(line((f"[{e.n}]", "bold"), " ", " · ".join(x for x in (e.tag, e.episode, e.where) if x)))
-        out.print(line(f"    “{e.quote}”"))
+        out.print(line(f"    {quote(e.quote)}"))
         if e.url:
             out.print(line("    ", _link(e.url)))
 
@@ -226,7 +226,7 @@ def print_summary_report(report) -> None:
             out.print(table)
         for t in section.cited:
             out.print(line(f"{section.label}: [{t.label}] → transcript {t.transcript_time} · {t.speaker}: "
-                           f"“{clip(t.sentence, 90)}”"))
+                           + quote(clip(t.sentence, 90))))
     if v.statements:
         out.print(line(f"Statements: {v.statements}" + ("; not backed:" if v.unbacked else ".")))
         for s in v.unbacked:
