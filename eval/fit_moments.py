@@ -75,7 +75,13 @@ MARGIN_RULE = (
 # development questions, leave-one-episode-out, against the shipped model of the time).
 TRIED = """## Tried and dropped
 
-Latest first. A cross-encoder trained here, since none is packaged for offline use: the bundled all-MiniLM-L6-v2
+Latest first. The moment's size (rag/moments.py `window_bounds`: at least 35 words, at most 4 sentences and 45 s;
+each sentence still opens a moment, so the candidates and their labels stay the same), under a rule written before
+its run (a setting kept only if the held-out mean top moment within 60 s rises by 0.02, no episode 0.01 lower), the
+ranker refitted per fold: top moment within 60 s #459/#491/#494 at 20 words and 3 sentences 0.62/0.62/0.68, at 35
+and 4 (shipped) 0.64/0.70/0.71, at 50 and 5 0.65/0.70/0.69, at 70, 6 and 60 s 0.61/0.70/0.69, at 100, 8 and 75 s
+0.61/0.71/0.66. The shipped size is the best; dropped.
+A cross-encoder trained here, since none is packaged for offline use: the bundled all-MiniLM-L6-v2
 weights reading the question and the moment's text together (one sequence, mean-pooled, a linear head), trained
 listwise on the development and hard development questions' labelled candidates (each step the answering moment
 against the ranker's 10 best other candidates and 5 at random; 2 epochs, learning rate 3e-5, fixed before the run;
