@@ -26,8 +26,9 @@ def one_line(text: str | None) -> str:
     return " ".join((text or "").split())
 
 
-# A straight-quoted stretch inside a quotation ('he called it "a paperweight"').
-_STRAIGHT_QUOTED = re.compile(r'"([^"]*)"')
+# A straight quotation mark that opens a quotation: at the start or after a space or an opening bracket. Each mark
+# is read by its place, not paired with the next one, so an unclosed quotation does not turn the rest inside out.
+_OPENING_STRAIGHT = re.compile(r'(?:^|(?<=[\s(\[—–]))"')
 
 
 def quote(text: str) -> str:
@@ -37,7 +38,7 @@ def quote(text: str) -> str:
     t = text.strip()
     if len(t) >= 2 and t[0] in "“\"" and t[-1] in "”\"" and not any(ch in "“”\"" for ch in t[1:-1]):
         t = t[1:-1]
-    t = _STRAIGHT_QUOTED.sub(r"‘\1’", t.replace("“", "‘").replace("”", "’"))
+    t = _OPENING_STRAIGHT.sub("‘", t.replace("“", "‘").replace("”", "’")).replace('"', "’")
     return f"“{t}”"
 
 

@@ -34,6 +34,9 @@ def test_quote_nests_the_quotations_a_text_holds():
     said = 'Dylan contrasts R1 with o3-mini. “As we discuss … o3-mini is not [open].”'
     assert quote(said) == "“Dylan contrasts R1 with o3-mini. ‘As we discuss … o3-mini is not [open].’”"
     assert quote('He called it "a paperweight" twice.') == "“He called it ‘a paperweight’ twice.”"
+    # a quotation left open opens, and the next one still opens and closes where it does
+    assert quote('the blog "Interconnects. The talk on the "DeepSeek moment," so') == \
+        "“the blog ‘Interconnects. The talk on the ‘DeepSeek moment,’ so”"
 
 
 def test_quote_gives_a_text_that_is_one_quotation_one_pair_of_marks():
