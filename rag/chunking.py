@@ -15,8 +15,10 @@ from dataclasses import dataclass, replace
 from rag.models import Chapter, Chunk, Episode, Moment, Segment, Summary
 
 # A sentence ends at . ! ? (or … ) followed by space and a capital, digit or quote. Captions are punctuated well
-# enough for this; a library sentence splitter would need model downloads (nltk punkt) for little gain here.
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)\]]*\s+(?=[\"“‘(\[]?[A-Z0-9])")
+# enough for this; a library sentence splitter would need model downloads (nltk punkt) for little gain here. The
+# quotation marks and brackets that close a sentence stay with it ('blog "Interconnects." The …'): only the space
+# between two sentences (group 1) is cut.
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)\]]*(\s+)(?=[\"“‘(\[]?[A-Z0-9])")
 _WORD = re.compile(r"\S+")
 SPEECH_WORDS_PER_SECOND = 2.7  # used only to guess when an open-ended last segment stops
 
@@ -46,7 +48,11 @@ def word_count(text: str) -> int:
 
 def split_sentences(text: str, max_words: int = 60) -> list[str]:
     """Split text into sentences; cut sentences longer than `max_words` into even pieces."""
-    return [piece for sentence in _SENTENCE_END.split(text.strip()) for piece in _cut_long(sentence, max_words)]
+    text, start, out = text.strip(), 0, []
+    for m in _SENTENCE_END.finditer(text):
+        out += _cut_long(text[start : m.start(1)], max_words)
+        start = m.end()
+    return out + _cut_long(text[start:], max_words)
 
 
 def _cut_long(sentence: str, max_words: int = 60) -> list[str]:
@@ -106,7 +112,7 @@ class _TurnSentences:
         self.length += len(piece)
         start = self.split_from - self.base
         for m in _SENTENCE_END.finditer(self.text, start):
-            yield from self._sentences(self.text[start : m.start()])
+            yield from self._sentences(self.text[start : m.start(1)])
             start = m.end()
         self.split_from = self.base + start
         self._forget()

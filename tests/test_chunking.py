@@ -26,6 +26,15 @@ def test_split_sentences_keeps_punctuation_and_cuts_runaway_captions():
     assert max(word_count(p) for p in pieces) <= 60
 
 
+def test_a_sentence_keeps_the_quotation_marks_and_brackets_that_close_it():
+    text = 'He writes the blog "Interconnects." The talk is on the "DeepSeek moment." (It ran long.) Then?” No.'
+    assert split_sentences(text) == ['He writes the blog "Interconnects."', 'The talk is on the "DeepSeek moment."',
+                                     "(It ran long.)", "Then?”", "No."]
+    segs = [Segment(0.0, 6.0, "Dylan Patel", 'They said "we are done." Then they shipped it.')]
+    [chunk] = chunk_episode(_episode(segs))
+    assert [s for s, _ in chunk.sentences()] == ['They said "we are done."', "Then they shipped it."]
+
+
 def test_chunks_stay_within_word_limits_and_never_cross_chapters():
     segs = _talk("Dylan Patel", 0, 40) + _talk("Nathan Lambert", 160, 40)
     chapters = [Chapter(0, "One"), Chapter(100, "Two")]
