@@ -17,8 +17,12 @@ from rag.models import Chapter, Chunk, Episode, Moment, Segment, Summary
 # A sentence ends at . ! ? (or … ) followed by space and a capital, digit or quote. Captions are punctuated well
 # enough for this; a library sentence splitter would need model downloads (nltk punkt) for little gain here. The
 # quotation marks and brackets that close a sentence stay with it ('blog "Interconnects." The …'): only the space
-# between two sentences (group 1) is cut.
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)\]]*(\s+)(?=[\"“‘(\[]?[A-Z0-9])")
+# between two sentences (group 1) is cut. Nor does a sentence end at a title before a name ("Mr. Smith", "Dr.
+# Lambert"). A single capital is left a sentence end: in these episodes "on X." and "the letter M." end sentences
+# more often than an initial ("George W. Bush") or "U.S." goes on.
+_TITLES = ("Mr", "Ms", "Dr", "St", "Jr", "Sr", "vs", "Mrs", "Prof")
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?…])" + "".join(rf"(?<!\b{t}\.)" for t in _TITLES) + r"[\"”’)\]]*(\s+)(?=[\"“‘(\[]?[A-Z0-9])")
 _WORD = re.compile(r"\S+")
 SPEECH_WORDS_PER_SECOND = 2.7  # used only to guess when an open-ended last segment stops
 

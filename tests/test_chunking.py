@@ -35,6 +35,12 @@ def test_a_sentence_keeps_the_quotation_marks_and_brackets_that_close_it():
     assert [s for s, _ in chunk.sentences()] == ['They said "we are done."', "Then they shipped it."]
 
 
+def test_a_sentence_does_not_end_at_a_title_but_does_at_a_single_capital():
+    text = "Mr. Smith met Dr. Lambert. He posts on X. It's like the letter M. Then? Yes."
+    assert split_sentences(text) == ["Mr. Smith met Dr. Lambert.", "He posts on X.", "It's like the letter M.",
+                                     "Then?", "Yes."]
+
+
 def test_chunks_stay_within_word_limits_and_never_cross_chapters():
     segs = _talk("Dylan Patel", 0, 40) + _talk("Nathan Lambert", 160, 40)
     chapters = [Chapter(0, "One"), Chapter(100, "Two")]
