@@ -43,6 +43,12 @@ def test_the_best_moment_is_quoted_with_its_time_and_speaker_then_moments_that_a
     assert (first.start, first.speaker) == (3456.0, "Dylan Patel") and first.url == f"{VIDEO}&t=3456"
 
 
+def test_a_quotation_inside_a_quoted_moment_is_nested_not_doubled():
+    passages = [passage(1, 3456.0, "Dylan Patel", 'He told me, "We have 50,000 GPUs." That was in 2021.', 6.0)]
+    line = answerer().answer("How many GPUs does DeepSeek have?", passages, None).answer.splitlines()[0]
+    assert line == "At 0:57:36 Dylan Patel says: “He told me, ‘We have 50,000 GPUs.’ That was in 2021.” [1]"
+
+
 def test_a_moment_of_another_episode_names_its_episode():
     passages = [passage(1, 3456.0, "Dylan Patel", "We actually believe they have closer to 50,000 GPUs.", 6.0),
                 passage(2, 600.0, "Jensen Huang", "Every cloud wants more GPUs than we can make.", 5.5,
