@@ -50,12 +50,19 @@ def word_count(text: str) -> int:
     return len(_WORD.findall(text))
 
 
+def _sentence_breaks(text: str, pos: int = 0) -> Iterator[tuple[int, int]]:
+    """Where each sentence of `text` from `pos` on ends, and where the next one starts: the space between them
+    (group 1 of _SENTENCE_END), so the marks that close a sentence stay with it."""
+    for m in _SENTENCE_END.finditer(text, pos):
+        yield m.start(1), m.end()
+
+
 def split_sentences(text: str, max_words: int = 60) -> list[str]:
     """Split text into sentences; cut sentences longer than `max_words` into even pieces."""
     text, start, out = text.strip(), 0, []
-    for m in _SENTENCE_END.finditer(text):
-        out += _cut_long(text[start : m.start(1)], max_words)
-        start = m.end()
+    for end, after in _sentence_breaks(text):
+        out += _cut_long(text[start:end], max_words)
+        start = after
     return out + _cut_long(text[start:], max_words)
 
 
@@ -115,9 +122,9 @@ class _TurnSentences:
         self.text += piece
         self.length += len(piece)
         start = self.split_from - self.base
-        for m in _SENTENCE_END.finditer(self.text, start):
-            yield from self._sentences(self.text[start : m.start(1)])
-            start = m.end()
+        for end, after in _sentence_breaks(self.text, start):
+            yield from self._sentences(self.text[start:end])
+            start = after
         self.split_from = self.base + start
         self._forget()
 
