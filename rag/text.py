@@ -29,17 +29,31 @@ def one_line(text: str | None) -> str:
 # A straight quotation mark that opens a quotation: at the start or after a space or an opening bracket. Each mark
 # is read by its place, not paired with the next one, so an unclosed quotation does not turn the rest inside out.
 _OPENING_STRAIGHT = re.compile(r'(?:^|(?<=[\s(\[—–]))"')
+# Any double quotation mark, an opening straight one in group 1.
+_DOUBLE_MARK = re.compile(rf"({_OPENING_STRAIGHT.pattern})|[“”\"]")
 
 
 def quote(text: str) -> str:
     """`text` as a quotation in “ ”. Quotation marks it holds become single (‘ ’), so a summary quoting the guest
     reads “… openness. ‘As we discuss …’” rather than “… openness. “As we discuss …””; a text that is one quotation
-    already keeps one pair of marks, not two."""
+    already keeps one pair of marks, not two. A quotation cut off at either end is closed there: a quote opening
+    inside one ('Let me build it.”', the sentence before having opened it) reads “‘Let me build it.’”, not with a
+    lone ’ that reads as an apostrophe."""
     t = text.strip()
     if len(t) >= 2 and t[0] in "“\"" and t[-1] in "”\"" and not any(ch in "“”\"" for ch in t[1:-1]):
         t = t[1:-1]
+    # An opening mark with nothing after it is a closing one mistyped ('This doesn't-“').
+    t = re.sub(r"“(?=\s|$)", "”", t)
+    opened = unopened = 0
+    for mark in _DOUBLE_MARK.finditer(t):
+        if mark.group() == "“" or mark.group(1) is not None:
+            opened += 1
+        elif opened:
+            opened -= 1
+        else:
+            unopened += 1
     t = _OPENING_STRAIGHT.sub("‘", t.replace("“", "‘").replace("”", "’")).replace('"', "’")
-    return f"“{t}”"
+    return f"“{'‘' * unopened}{t}{'’' * opened}”"
 
 
 # The folders of an absolute path inside a message ('/srv/podrag/uploads/ep-1/'), not of a URL's path.

@@ -36,7 +36,19 @@ def test_quote_nests_the_quotations_a_text_holds():
     assert quote('He called it "a paperweight" twice.') == "“He called it ‘a paperweight’ twice.”"
     # a quotation left open opens, and the next one still opens and closes where it does
     assert quote('the blog "Interconnects. The talk on the "DeepSeek moment," so') == \
-        "“the blog ‘Interconnects. The talk on the ‘DeepSeek moment,’ so”"
+        "“the blog ‘Interconnects. The talk on the ‘DeepSeek moment,’ so’”"
+
+
+def test_quote_closes_a_quotation_cut_off_at_either_end():
+    # the quote opens inside a quotation the sentence before began: no lone ’ that reads as an apostrophe
+    assert quote("Let me build it.” And he did.") == "“‘Let me build it.’ And he did.”"
+    assert quote('Why don’t I do it?" Right?') == "“‘Why don’t I do it?’ Right?”"
+    # the quote ends before the quotation does
+    assert quote("And it was like, “Oh crap, there’s a backdoor here.") == \
+        "“And it was like, ‘Oh crap, there’s a backdoor here.’”"
+    # an opening mark with nothing after it was meant to close
+    assert quote("They say, “This doesn’t-“ and stop.") == "“They say, ‘This doesn’t-’ and stop.”"
+    assert quote("Apostrophes don’t count: it’s fine.") == "“Apostrophes don’t count: it’s fine.”"
 
 
 def test_quote_gives_a_text_that_is_one_quotation_one_pair_of_marks():
