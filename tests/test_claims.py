@@ -156,6 +156,9 @@ def test_an_acronym_the_claim_spells_out_is_checked_as_the_full_name():
     ("the alignment of these models is unclear", "Today, the alignment of these models is very clear.", "'clear'"),
     ("Stargate doesn't have $500 billion", "It definitely doesn't have $500 billion.", None),
     ("DeepSeek was not profitable", "We haven't defined chain of thought.", None),  # another proposition
+    # an auxiliary is not a shared word: 'has' does not make one the other's negation
+    ("DeepSeek has 10,000 H100s", "Because DeepSeek has not raised much money.", None),
+    ("DeepSeek has 10,000 H100s", "DeepSeek has not got 10,000 H100s.", "negated"),
     # the same event on the other side of the same anchor, even when the anchor sits in a clause of its own
     ("the October 2022 export rule came only after ChatGPT had been released",
      "the US government realized in October 7th, 2022, before ChatGPT released, that restriction", "“before ChatGPT"),
@@ -229,6 +232,45 @@ def test_a_sentence_beside_one_that_gives_another_figure_does_not_back_the_claim
     judge_offline(statement, cands, ClaimConfig())
     assert [(c.label, c.decided_by) for c in cands] == [("contradicted", "numbers"), ("unrelated", "numbers")]
     assert decide((), cands).verdict == "contradicted"
+
+
+def _judged(statement, sentences):
+    """Each (sentence, similarity) judged against the statement as one passage's candidates, in a passage that
+    names DeepSeek and Meta."""
+    text = "DeepSeek and Meta. " + " ".join(s for s, _ in sentences)
+    chunk = Chunk("c", "ep", "transcript", text, 10.0, 40.0, ["Dylan Patel"], None, None,
+                  [Moment(0, 10.0, "Dylan Patel")], 0)
+    passage = Passage(chunk, 1.0, 1, None)
+    cands = []
+    for i, (sentence, sim) in enumerate(sentences):
+        c = Candidate(passage, i, sentence, sentence, 10.0 + 10 * i, 20.0 + 10 * i, "Dylan Patel")
+        c.similarity = c.sentence_similarity = sim
+        c.coverage = c.sentence_coverage = 0.25
+        c.score = 0.7 * sim + 0.3 * 0.25
+        cands.append(c)
+    judge_offline(statement, cands, ClaimConfig())
+    return cands
+
+
+def test_the_claims_figure_given_to_another_named_thing_contradicts_it_however_it_is_worded():
+    """'10,000 H100s' against 'It was 10,000 A100 GPUs.': the number attached to the wrong thing is the evidence,
+    though the sentence's wording is far from the claim's (similarity under the topical gate), and it is shown
+    before another figure for the claim's thing said of something else."""
+    llama, a100 = _judged("DeepSeek has 10,000 H100s", [("So, like Llama 3, they trained on 16,000 H100s.", 0.58),
+                                                        ("It was 10,000 A100 GPUs.", 0.41)])
+    assert (a100.label, a100.decided_by) == ("contradicted", "numbers") and "'10,000 A100'" in a100.reason
+    assert llama.label == "contradicted"
+    d = decide(("Dylan Patel",), [llama, a100])
+    assert d.verdict == "contradicted" and d.evidence[0] is a100
+    # the claim's own name missing from the passage is the point, not a reason to set the sentence aside
+    (h100,) = _judged("Meta trained Llama 3 on 16,000 A100s",
+                      [("So, like Llama 3, they trained on 16,000 H100s.", 0.6)])
+    assert (h100.label, h100.decided_by) == ("contradicted", "numbers")
+    # the same figure for the same thing still backs it; a bare coincidence of numbers without names is no evidence
+    (same,) = _judged("DeepSeek has 10,000 A100s", [("It was 10,000 A100 GPUs.", 0.41)])
+    assert same.label != "contradicted"
+    (bare,) = _judged("DeepSeek has 10,000 GPUs", [("There were 10,000 people at the show.", 0.3)])
+    assert bare.label == "unrelated"
 
 
 # -- the checker on the tiny corpus -----------------------------------------------------------------------------

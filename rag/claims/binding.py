@@ -27,8 +27,8 @@ from functools import lru_cache
 from rag.claims.entities import mentions
 from rag.claims.quantities import Quantity, parse_quantities
 from rag.claims.records import Outcome
-from rag.claims.words import content_words
-from rag.lexical import stopwords_plus, tokenize
+from rag.claims.words import content_words, key_words
+from rag.lexical import tokenize
 from rag.numbers import close
 
 # Where a clause ends: punctuation, and the words that join two statements.
@@ -188,7 +188,7 @@ def _said(clause: str, stems: set[str]) -> str:
 
 
 def _distinct(clause: str, first: re.Pattern, second: re.Pattern) -> set[str]:
-    return content_words(second.sub(" ", first.sub(" ", clause))) - stopwords_plus()
+    return key_words(second.sub(" ", first.sub(" ", clause)))
 
 
 # -- order ------------------------------------------------------------------------------------------------------

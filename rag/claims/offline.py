@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from rag.claims.binding import bound_numbers, reversed_order, swapped_roles, swapped_sides
 from rag.claims.entities import claim_entities, missing_entities, sibling_codes
 from rag.claims.polarity import polarity_conflict
-from rag.claims.quantities import compare_numbers, parse_quantities
+from rag.claims.quantities import compare_numbers, parse_quantities, renamed
 from rag.claims.records import Candidate, Check
-from rag.claims.words import content_words, stopwords
+from rag.claims.words import content_words, singular, stopwords
 
 
 @dataclass(frozen=True)
@@ -58,13 +58,18 @@ def judge_offline(statement: str, candidates: Sequence[Candidate], config: Claim
         # Two or more of the claim's figures, each in the context the claim gives it (or swapped), make a window
         # about the claim however it is worded.
         bound, bound_detail = bound_numbers(statement, c.window) if len(quantities) > 1 else ("n/a", "")
-        topical = c.similarity >= config.topical or bound != "n/a" or (
+        said = parse_quantities(c.sentence)
+        # the claim's figure given to another named thing is about the claim however far the wording is
+        misnamed = renamed(quantities, said)
+        topical = c.similarity >= config.topical or bound != "n/a" or misnamed is not None or (
             c.coverage >= config.topical_coverage and c.similarity >= config.topical_floor)
         checks.append(Check("similarity", "pass" if topical else "fail",
                             f"similarity {c.similarity:.2f}, {c.coverage:.0%} of the claim's words"))
         around = context(c.passage.chunk.episode_id, c.start) if context else ""
         context_text = f"{c.passage.chunk.text} {around} {(topic(c.passage.chunk.episode_id) if topic else '') or ''}"
         missing = missing_entities(entities, context_text, c.passage.chunk.speakers)
+        if misnamed:  # the claim's 'A100s' are missing because the sentence gives their figure to the H100s
+            missing = [e for e in missing if singular(e) not in misnamed[0].names]
         # the context names the claim's chip, but the sentence itself may be about its sibling (H20 for H800)
         sibling = sibling_codes(statement, c.sentence)
         entity_check = Check("entities", "n/a" if not entities else "fail" if missing else "pass",
@@ -75,9 +80,12 @@ def judge_offline(statement: str, candidates: Sequence[Candidate], config: Claim
         # evidence shown must be the sentence that states the number. Several numbers of one kind are bound to
         # their contexts over the sentence and its neighbours (a claim often joins two sentences' figures).
         numbers, number_detail = bound, bound_detail
-        c.bound = bound != "n/a"
-        if numbers == "n/a":
-            numbers, number_detail = compare_numbers(quantities, parse_quantities(c.sentence))
+        c.bound = bound != "n/a" or misnamed is not None
+        if numbers == "n/a" and misnamed:
+            claimed, given = misnamed
+            numbers, number_detail = "fail", f"the claim says {claimed.text!r}, the passage says {given.text!r}"
+        elif numbers == "n/a":
+            numbers, number_detail = compare_numbers(quantities, said)
         checks.append(Check("numbers", numbers, number_detail))
         conflict = polarity_conflict(statement, c.sentence)
         checks.append(Check("negation", "fail" if conflict else "pass", conflict or "same polarity"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from rag.claims.words import content_words
+from rag.claims.words import content_words, key_words
 
 _NEGATION = re.compile(r"\b(?:not|no|never|none|nobody|nothing|neither|nor|cannot|without)\b|n['’]t\b", re.I)
 _OPPOSITES = [
@@ -65,7 +65,9 @@ def polarity_conflict(claim: str, sentence: str, min_overlap: float = 0.5) -> st
         return flipped
     for part in [c for c in _CLAUSE.split(claim) if c and c.strip()] or [claim]:
         clause, overlap = best_clause(part, sentence)
-        if overlap < min_overlap or overlap * len(content_words(part)) < 2:
+        # two shared words at least, an auxiliary not one of them: 'has' does not make 'DeepSeek has not raised
+        # much money' the negation of 'DeepSeek has 10,000 H100s'
+        if overlap < min_overlap or len(key_words(part) & key_words(clause)) < 2:
             continue
         part_words = set(re.findall(r"[a-z]+", part.lower()))
         clause_words = set(re.findall(r"[a-z]+", clause.lower()))

@@ -55,6 +55,17 @@ class Quantity:
         return not (self.names and other.names and not self.names & other.names)
 
 
+def renamed(claim: Sequence[Quantity], passage: Sequence[Quantity]) -> tuple[Quantity, Quantity] | None:
+    """The claim's figure given, with the same value, to another named thing ('10,000 A100' for '10,000 H100s'):
+    the number attached to the wrong thing. (The claim's figure, the passage's.)"""
+    for q in claim:
+        for p in passage:
+            if (q.required and p.required and q.names and p.names and not q.same_thing(p)
+                    and close(q.value, p.value, 0.0)):
+                return q, p
+    return None
+
+
 _AGO = re.compile(r"\s+\w+\s+ago\b", re.I)  # after the number: its unit, then 'ago'
 
 

@@ -47,7 +47,9 @@ class Candidate:
     coverage: float = 0.0  # share of the claim's content words the window contains
     sentence_coverage: float = 0.0  # ... the sentence alone contains
     score: float = 0.0  # how close to the claim overall: ranks candidates and weighs support against contradiction
-    bound: bool = False  # its window states every figure of the claim, each in a context (rag/claims/binding.py)
+    # To the point: its window states every figure of the claim, each in a context (rag/claims/binding.py), or the
+    # sentence gives the claim's figure to another named thing ('10,000 A100' for '10,000 H100s')
+    bound: bool = False
     label: Label = "unrelated"
     checks: list[Check] = field(default_factory=list)
     decided_by: str = ""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from rag.lexical import tokenize
+from rag.lexical import stopwords_plus, tokenize
 
 
 def singular(word: str) -> str:
@@ -22,3 +22,10 @@ def stopwords() -> frozenset[str]:
 def content_words(text: str) -> set[str]:
     """Stemmed content words (BM25's tokenizer), negations left out: 'was not profitable' -> {'profit'}."""
     return set(tokenize([text])[0]) - {"not", "no", "never", "none", "noth", "neither", "nor", "cannot", "without"}
+
+
+def key_words(text: str) -> set[str]:
+    """Content words less the longer stop-word list (auxiliaries such as 'has', 'did', 'can'): what two clauses
+    must share to state the same proposition, so 'DeepSeek has 10,000 H100s' and 'DeepSeek has not raised much
+    money' share only 'deepseek'."""
+    return content_words(text) - stopwords_plus()
