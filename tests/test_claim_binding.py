@@ -2,7 +2,14 @@
 
 import pytest
 
-from rag.claims.binding import bound_numbers, claimed_order, reversed_order, swapped_roles, swapped_sides
+from rag.claims.binding import (
+    bound_numbers,
+    claimed_order,
+    reversed_order,
+    swapped_comparison,
+    swapped_roles,
+    swapped_sides,
+)
 from rag.claims.entities import sibling_codes
 
 PASSAGE = ("The old cluster trained the model in about 40 days last year. "
@@ -43,6 +50,27 @@ def test_swapped_roles_are_a_conflict_and_the_right_roles_are_not():
     assert swapped_roles("Gamma is fast, and Alpha is careful", ROLES, ["Gamma", "Alpha"]) is None
     # one thing only: no roles to swap
     assert swapped_roles("Alpha is the careful one", ROLES, ["Alpha"]) is None
+
+
+@pytest.mark.parametrize("sentence, conflict", [
+    ("I felt that o3-mini, specifically o3-mini-high is better than R1.", True),  # the sides swapped
+    ("R1 is worse than o3-mini for brainstorming.", True),  # the opposite comparative, the same sides
+    ("o3-mini is worse than R1.", False),  # both turned round: the same comparison
+    ("R1 is better than o3-mini on price.", False),
+    ("R1 and o3-mini are better than o1.", False),  # one side names both: no comparison between them
+    ("o3-mini is cheaper than R1, rather than better.", False),  # another comparative
+])
+def test_a_comparison_said_the_other_way_round_is_a_conflict(sentence, conflict):
+    got = swapped_comparison("R1 is better than o3-mini at brainstorming", sentence, ["R1", "o3-mini"])
+    assert (got is not None) == conflict, got
+
+
+def test_comparisons_of_more_or_less_keep_their_adjective():
+    things = ["Llama 3", "MIT"]
+    assert swapped_comparison("the Llama 3 license is less restrictive than MIT",
+                              "And the Llama 3 license is more restrictive than MIT.", things)
+    assert swapped_comparison("Llama 3 is more restrictive than MIT", "MIT is more restrictive than Llama 3.", things)
+    assert not swapped_comparison("Llama 3 is more restrictive than MIT", "Llama 3 is less popular than MIT.", things)
 
 
 @pytest.mark.parametrize("claim, order", [

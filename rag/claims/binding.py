@@ -7,6 +7,8 @@ embedding) cannot make, because a claim with its parts swapped uses the same wor
 - Swapped roles: "Codex is the silly coworker and Opus the reliable weirdo" against "Opus is the silly one, Codex
   the weirdo". Each clause of the claim that names one thing is compared with the passage's clauses about that
   thing and about the other one.
+- Swapped comparisons: "R1 is better than o3-mini" against "o3-mini is better than R1" (or "R1 is worse than
+  o3-mini"): the two things on each side of the same comparative, or of its opposite.
 - Kept and cut: "the H800 kept the interconnect but had its FLOPS cut" against "the same FLOPS, but the interconnect
   cut". The two sides of one change (kept / cut, more / less), each with the words of its clause, are compared with
   the passage's clauses on each side.
@@ -123,6 +125,45 @@ def swapped_roles(claim: str, passage: str, entities: Sequence[str], min_words: 
     if len(swapped) >= 2 or (swapped and len(things) == 2 and len(parts) == 2):
         thing, other = swapped[0]
         return f"the claim says of {thing} what the passage says of {other}"
+    return None
+
+
+# "better than", "more capable than", "cheaper than"; not "rather than", "other than"
+_COMPARATIVE = re.compile(r"\b((?:more|less|fewer)\s+[\w-]+|(?!rather\b|other\b)[a-z]+er|worse|better)\s+than\b",
+                          re.IGNORECASE)
+# how far a comparison's second side runs: to the end of its clause
+_SIDE_END = re.compile(r"[,;:.!?]|\b(?:but|while|whereas|although|though)\b", re.IGNORECASE)
+_OPPOSITE_COMPARATIVES = {frozenset(p) for p in [("better", "worse"), ("more", "less"), ("more", "fewer"),
+                                                 ("faster", "slower"), ("bigger", "smaller"),
+                                                 ("larger", "smaller"), ("higher", "lower"), ("stronger", "weaker"),
+                                                 ("easier", "harder"), ("greater", "smaller")]}
+
+
+def _comparisons(text: str, things: Sequence[str]) -> list[tuple[str, str, str]]:
+    """(comparative, the thing before it, the thing after 'than') for each comparison between two of `things` in
+    the text: 'o3-mini is better than R1' -> ('better', 'o3-mini', 'R1'). A side naming both things, or neither,
+    makes no comparison."""
+    out = []
+    for m in _COMPARATIVE.finditer(text):
+        before = text[: m.start()]
+        after = _SIDE_END.split(text[m.end():], maxsplit=1)[0]
+        left = [t for t in things if mentions(before, t)]
+        right = [t for t in things if mentions(after, t)]
+        if len(left) == 1 and len(right) == 1 and left != right:
+            out.append((" ".join(m.group(1).lower().split()), left[0], right[0]))
+    return out
+
+
+def swapped_comparison(claim: str, sentence: str, things: Sequence[str]) -> str | None:
+    """Why the sentence compares the claim's two things the other way round ('o3-mini is better than R1' for
+    'R1 is better than o3-mini', or 'R1 is worse than o3-mini'), or None."""
+    for word, a, b in _comparisons(claim, things):
+        for said, x, y in _comparisons(sentence, [a, b]):
+            # 'more open' against 'less open', 'better' against 'worse'
+            opposite = frozenset((word.split()[0], said.split()[0])) in _OPPOSITE_COMPARATIVES and (
+                word.split()[1:] == said.split()[1:])
+            if (said == word and (x, y) == (b, a)) or (opposite and (x, y) == (a, b)):
+                return f"the claim says {a} is {word} than {b}; the passage says {x} is {said} than {y}"
     return None
 
 

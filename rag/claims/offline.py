@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from rag.claims.binding import bound_numbers, reversed_order, swapped_roles, swapped_sides
+from rag.claims.binding import bound_numbers, reversed_order, swapped_comparison, swapped_roles, swapped_sides
 from rag.claims.entities import claim_entities, missing_entities, sibling_codes
 from rag.claims.polarity import polarity_conflict
 from rag.claims.quantities import compare_numbers, parse_quantities, renamed
@@ -92,6 +92,8 @@ def judge_offline(statement: str, candidates: Sequence[Candidate], config: Claim
         swapped = swapped_roles(statement, c.window, things) if len(things) > 1 and not missing else None
         # "X kept A but cut B" said the other way round: one thing, its two objects on each other's side
         swapped = swapped or (None if missing else swapped_sides(statement, c.window))
+        # "R1 is better than o3-mini" against "o3-mini is better than R1"
+        swapped = swapped or (swapped_comparison(statement, c.sentence, things) if len(things) > 1 else None)
         checks.append(Check("roles", "fail" if swapped else "n/a", swapped or "no roles to compare"))
         reversed_ = reversed_order(statement, around or c.passage.chunk.text)
         checks.append(Check("order", "fail" if reversed_ else "n/a", reversed_ or "no order to compare"))
