@@ -109,6 +109,9 @@ def test_quantities_carry_value_scale_and_unit(text, expected):
     ("within a decade", "selling millions of GPUs a year", "n/a"),  # ... but never refutes one: often a rate
     ("quantum computers within a decade", "we scaled up a million times in the last 10 years", "n/a"),  # nor backs
     ("he convinced them a decade ago", "About three years ago, I convinced them", "fail"),  # '… ago' is no rate
+    ("he built the prototype in a week", "you built a prototype in one hour", "fail"),  # how long it took is no rate
+    ("it took them a year", "they shipped it in a week", "fail"),
+    ("he built it in a week", "he ships ten apps a month", "n/a"),  # against a rate, still nothing
     ("$1,000 for a million tokens", "pay $1000 per million tokens", "pass"),
     ("about half of its capacity in the US", "roughly 20% of their capacity in the US", "fail"),
 ])

@@ -30,6 +30,7 @@ class Quantity:
     minor: bool = False  # a small number in words ('two'), or a bare digit: a manner of speaking, not a figure
     head: str = ""  # what it counts, first: 'gpu' of 'GPUs in Memphis', 'usd', 'percent', 'duration'
     article: bool = False  # one unit of time said with an article ('a year', 'an hour'): weak, see compare_numbers
+    lasting: bool = False  # ... said as how long something took ('in a week'): not a rate, so it can refute
 
     @property
     def required(self) -> bool:
@@ -67,6 +68,9 @@ def renamed(claim: Sequence[Quantity], passage: Sequence[Quantity]) -> tuple[Qua
 
 
 _AGO = re.compile(r"\s+\w+\s+ago\b", re.I)  # after the number: its unit, then 'ago'
+# before the number: a word that makes 'a week' how long something took ('in a week', 'for a year'), not a rate
+_LASTING = re.compile(r"\b(?:in|within|for|over|under|after|about|almost|nearly|"
+                      r"(?:took|tak(?:e|es|ing)|spen[dt])(?:\s+(?:me|him|her|them|us|you|it))?)\s+$", re.I)
 
 
 def parse_quantities(text: str) -> list[Quantity]:
@@ -111,7 +115,9 @@ def parse_quantities(text: str) -> list[Quantity]:
         minor = not (n.scale or n.currency or n.percent) and n.value <= 10 and (not n.digits or not unit)
         # "a decade ago" is a point in time, not a rate ("millions a year"): a figure like any other
         article = n.numeral.lower() in ("a", "an") and not n.scale and not _AGO.match(text, n.end)
-        out.append(Quantity(value, frozenset(unit), shown, n.start, n.end, minor, head, article=article))
+        lasting = article and bool(_LASTING.search(text[: n.start]))
+        out.append(Quantity(value, frozenset(unit), shown, n.start, n.end, minor, head, article=article,
+                            lasting=lasting))
     # "half of its capacity" is a share, as "20% of their capacity" is
     for m in _FRACTION.finditer(text):
         out.append(Quantity(_FRACTIONS[" ".join(m.group(1).lower().split())], frozenset({"percent"}), m.group(1),
@@ -158,8 +164,10 @@ def compare_numbers(claim: Sequence[Quantity], passage: Sequence[Quantity],
             if q.required or any(q.compatible(p) for p in matches):
                 found.append(q)
             continue
-        # 'a year' is as often a rate ('millions a year') as a duration: it may match a figure, never refute one
-        rival = [p for p in passage if q.compatible(p) and not (p.article or q.article)]
+        # 'a year' is as often a rate ('millions a year') as a duration: it may match a figure, never refute one,
+        # unless it says how long something took ('in a week' against 'in one hour')
+        rival = [p for p in passage if q.compatible(p)
+                 and not ((p.article and not p.lasting) or (q.article and not q.lasting))]
         if rival:
             conflicts.append((q, rival[0]))
         else:
