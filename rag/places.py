@@ -140,3 +140,22 @@ def same_place(name: str) -> frozenset[str]:
     """Every way to say the place `name` names (lower case, words split by single spaces: 'u s' for 'U.S.'),
     itself included; empty when it names no place on the list."""
     return _by_name().get(_plain(name), frozenset())
+
+
+@lru_cache(maxsize=1)
+def _every_place() -> frozenset[str]:
+    inside = _inside()
+    return frozenset(_by_name()) | frozenset(inside) | frozenset(p for inner in inside.values() for p in inner)
+
+
+def names_place(name: str) -> bool:
+    """Whether `name` names any place on the lists, a city inside another place included ('Memphis', 'Abilene')."""
+    plain = _plain(name)
+    # 'US' as written (capitals) is the country; lower-cased it is also the pronoun
+    return (plain not in AMBIGUOUS or _COUNTRY_US.fullmatch(name.strip()) is not None) and plain in _every_place()
+
+
+def related_places(a: str, b: str) -> bool:
+    """Whether two place names name the same place or one inside the other ('Memphis' and 'Tennessee')."""
+    pa, pb = _plain(a), _plain(b)
+    return pa == pb or bool(same_place(a) & same_place(b)) or pb in places_within(a) or pa in places_within(b)

@@ -22,6 +22,7 @@ from rag.claims import (
     parse_quantities,
     polarity_conflict,
 )
+from rag.claims.entities import other_place
 from rag.models import Chunk, Moment, Passage
 
 DATA = Path(__file__).resolve().parents[1] / "eval" / "datasets" / "claims"
@@ -113,6 +114,14 @@ def test_quantities_carry_value_scale_and_unit(text, expected):
     ("it took them a year", "they shipped it in a week", "fail"),
     ("he built it in a week", "he ships ten apps a month", "n/a"),  # against a rate, still nothing
     ("$1,000 for a million tokens", "pay $1000 per million tokens", "pass"),
+    # a limit holds for any value on its side, and for a limit that implies it
+    ("over 100,000 GitHub stars", "with now over 175,000 stars", "pass"),
+    ("over 100,000 GitHub stars", "175,000 stars", "pass"),
+    ("over 200,000 GitHub stars", "175,000 stars", "fail"),
+    ("175,000 stars", "over 100,000 stars", "n/a"),  # the passage's limit neither backs nor refutes it
+    ("it does not cost more than $20", "it costs $15", "pass"),  # a negated 'more than' is an upper limit
+    # two limits otherwise compare as values: another figure for the same limit
+    ("no one has spent more than $100 million", "No one spent more than a billion dollars", "fail"),
     ("about half of its capacity in the US", "roughly 20% of their capacity in the US", "fail"),
 ])
 def test_numbers_compare_value_and_unit(claim, passage, outcome):
@@ -237,10 +246,10 @@ def test_a_sentence_beside_one_that_gives_another_figure_does_not_back_the_claim
     assert decide((), cands).verdict == "contradicted"
 
 
-def _judged(statement, sentences):
+def _judged(statement, sentences, background="DeepSeek and Meta."):
     """Each (sentence, similarity) judged against the statement as one passage's candidates, in a passage that
-    names DeepSeek and Meta."""
-    text = "DeepSeek and Meta. " + " ".join(s for s, _ in sentences)
+    opens with `background`."""
+    text = f"{background} " + " ".join(s for s, _ in sentences)
     chunk = Chunk("c", "ep", "transcript", text, 10.0, 40.0, ["Dylan Patel"], None, None,
                   [Moment(0, 10.0, "Dylan Patel")], 0)
     passage = Passage(chunk, 1.0, 1, None)
@@ -274,6 +283,39 @@ def test_the_claims_figure_given_to_another_named_thing_contradicts_it_however_i
     assert same.label != "contradicted"
     (bare,) = _judged("DeepSeek has 10,000 GPUs", [("There were 10,000 people at the show.", 0.3)])
     assert bare.label == "unrelated"
+
+
+def test_the_claims_own_figure_negated_contradicts_it_and_never_backs_it():
+    # worded far enough from the claim that a negation alone would not count (sentence similarity under 0.55)
+    (c,) = _judged("DeepSeek will cost $500 billion",
+                   [("It definitely doesn't have $500 billion, doesn't even have $100 billion.", 0.5)])
+    assert (c.label, c.decided_by) == ("contradicted", "negation")
+
+
+def test_a_sentence_about_another_place_does_not_back_the_claims():
+    assert other_place("the first Stargate site is in Memphis",
+                       "So, Stargate is in Abilene, Texas, the first $100 billion of it.") == \
+        "the sentence is about Abilene, not Memphis"
+    assert other_place("the first Stargate site is in Abilene", "So, Stargate is in Abilene, Texas.") is None
+    assert other_place("xAI built its cluster in Tennessee", "Elon's cluster in Memphis, 200,000 GPUs.") is None
+    assert other_place("TSMC builds fabs in Arizona", "TSMC has built 20% of their capacity in the US.") is None
+    assert other_place("TSMC builds fabs in Japan", "TSMC has built 20% of their capacity in the US.")
+    assert other_place("TSMC builds fabs in Japan", "Let us build it.") is None  # 'us' is no place
+    # Memphis is named in the passage (so the claim's names are all there), but not by the sentence
+    (c,) = _judged("the first DeepSeek site is in Memphis", [("So, DeepSeek is in Abilene, Texas.", 0.8)],
+                   background="DeepSeek, xAI and Memphis.")
+    assert (c.label, c.decided_by) == ("unrelated", "entities")
+
+
+def test_what_the_named_speaker_says_against_it_outweighs_someone_elses_support():
+    """'Peter ran PSPDFKit for 3 years': Lex's 'vanished for three years' backs the words, Peter's '13 years'
+    refutes the figure."""
+    lex = _candidate("Lex Fridman", "supported", 0.6)
+    peter = _candidate("Peter Steinberger", "contradicted", 0.55)
+    assert decide(("Peter Steinberger",), [lex, peter]).verdict == "contradicted"
+    # unless the other's words are much closer to the claim
+    assert decide(("Peter Steinberger",), [_candidate("Lex Fridman", "supported", 0.8), peter]).verdict == \
+        "misattributed"
 
 
 # -- the checker on the tiny corpus -----------------------------------------------------------------------------
@@ -364,6 +406,24 @@ def test_459_claim(corpus_assistant, case):
         assert minute in case["minutes"], f"evidence at minute {minute}: {result.explanation}"
     else:
         assert not result.evidence
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("claim, verdict, minute, why", [
+    # the number attached to the wrong chip, found however the sentence is worded (not Llama 3's 16,000 H100s)
+    ("Dylan says DeepSeek has 10,000 H100s", "contradicted", 52, "the passage says '10,000 A100'"),
+    ("Lex says R1 is better than o3-mini at brainstorming", "contradicted", 2, "o3-mini is better than R1"),
+    ("Peter says he built the first OpenClaw prototype in a week", "contradicted", 5, "the passage says 'one hour'"),
+    ("Dylan says the first Stargate site is in Memphis", "not_found", None, "about Abilene, not Memphis"),
+    ("Peter says he ran PSPDFKit for 3 years", "contradicted", 130, "the passage says '13 years'"),
+    ("Peter says OpenClaw has over 100,000 GitHub stars", "misattributed", 6, "Lex Fridman said it"),
+])
+def test_claims_a_user_checks_get_the_verdict_and_the_moment_that_decides_it(corpus_assistant, claim, verdict,
+                                                                              minute, why):
+    result = corpus_assistant.check_claim(claim)
+    assert result.verdict == verdict and why in result.explanation, result.explanation
+    if minute is not None:
+        assert int(result.evidence[0].start // 60) == minute, result.explanation
 
 
 # Floors: the verdicts right on each dev set when these were last measured (README, "Check a claim"); a change that

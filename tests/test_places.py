@@ -5,7 +5,7 @@ from __future__ import annotations
 import collections
 
 from rag.gazetteer import CITIES, CONTINENTS, US_STATES
-from rag.places import is_place, places_within, same_place
+from rag.places import is_place, names_place, places_within, related_places, same_place
 
 
 def test_a_state_holds_its_cities_and_a_region_its_countries_with_their_other_names():
@@ -51,3 +51,11 @@ def test_the_generated_table_lists_no_city_two_ways():
     # a city named like a state or a country would make either look said ("Washington", "Jamaica")
     countries = {country for countries in CONTINENTS.values() for country in countries}
     assert not set(owners) & (countries | set(US_STATES))
+
+
+def test_any_listed_place_is_named_and_places_relate_by_name_and_containment():
+    assert names_place("Memphis") and names_place("Abilene") and names_place("Texas") and names_place("US")
+    assert not names_place("us") and not names_place("Stargate")  # the pronoun, and not a place
+    assert related_places("Memphis", "Tennessee") and related_places("Tennessee", "Memphis")
+    assert related_places("US", "Arizona") and related_places("China", "Beijing")
+    assert not related_places("Memphis", "Texas") and not related_places("Japan", "US")

@@ -30,13 +30,20 @@ class Decision:
 def decide(named: Sequence[str], candidates: list[Candidate], contradiction_margin: float = 0.15) -> Decision:
     """The verdict from labelled candidates: support by the named speaker (or anyone, when the claim names
     nobody) > support by someone else only (misattributed) > contradiction > not found; except that a
-    contradiction much closer to the claim (by `contradiction_margin` in score) than any support wins."""
+    contradiction much closer to the claim (by `contradiction_margin` in score) than any support wins, and one by
+    the named speaker wins over support by someone else unless that support is closer by the margin."""
     supported = [c for c in candidates if c.label == "supported"]
     contradicted = [c for c in candidates if c.label == "contradicted"]
     if supported and contradicted and (
             max(c.score for c in contradicted) >= max(c.score for c in supported) + contradiction_margin):
         supported = []
     by_named = [c for c in supported if speaker_matches(named, c.speaker) is not False]
+    # Said by someone else only, while the person the claim names says otherwise ('ran it for 13 years' against
+    # Lex's 'vanished for three years'): the contradiction wins unless the other's words are much closer.
+    theirs = [c for c in contradicted if speaker_matches(named, c.speaker)]
+    if supported and not by_named and theirs and (
+            max(c.score for c in supported) < max(c.score for c in theirs) + contradiction_margin):
+        supported = []
     if by_named:
         best = by_named[0]
         who = f"{best.speaker} said it" if named else f"{best.speaker or 'someone'} said it"

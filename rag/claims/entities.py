@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 
 from rag.claims.words import singular, stopwords
-from rag.places import AMBIGUOUS, country_us_as_usa, same_place
+from rag.places import AMBIGUOUS, country_us_as_usa, names_place, related_places, same_place
 
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’.-]*[A-Za-z0-9]|[A-Za-z0-9]")
 
@@ -125,3 +125,15 @@ def sibling_codes(claim: str, sentence: str) -> str | None:
     if other is None:
         return None
     return f"the sentence is about {other}, not {', '.join(claimed.values())}"
+
+
+def other_place(claim: str, sentence: str) -> str | None:
+    """Why a sentence speaks of another place than the claim's: it names a place that is neither the claim's nor
+    inside or around it, and not the claim's own ('Stargate is in Abilene, Texas' is not about a claim's Memphis).
+    None otherwise."""
+    claimed = [e for e in claim_entities(claim) if names_place(e)]
+    if not claimed or any(mentions(sentence, p) for p in claimed):
+        return None
+    other = next((q for q in claim_entities(sentence) if names_place(q)
+                  and not any(related_places(p, q) for p in claimed)), None)
+    return f"the sentence is about {other}, not {', '.join(claimed)}" if other else None

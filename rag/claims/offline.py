@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rag.claims.binding import bound_numbers, reversed_order, swapped_comparison, swapped_roles, swapped_sides
-from rag.claims.entities import claim_entities, missing_entities, sibling_codes
+from rag.claims.entities import claim_entities, missing_entities, other_place, sibling_codes
 from rag.claims.polarity import polarity_conflict
 from rag.claims.quantities import compare_numbers, parse_quantities, renamed
 from rag.claims.records import Candidate, Check
@@ -71,7 +71,7 @@ def judge_offline(statement: str, candidates: Sequence[Candidate], config: Claim
         if misnamed:  # the claim's 'A100s' are missing because the sentence gives their figure to the H100s
             missing = [e for e in missing if singular(e) not in misnamed[0].names]
         # the context names the claim's chip, but the sentence itself may be about its sibling (H20 for H800)
-        sibling = sibling_codes(statement, c.sentence)
+        sibling = sibling_codes(statement, c.sentence) or other_place(statement, c.sentence)
         entity_check = Check("entities", "n/a" if not entities else "fail" if missing else "pass",
                              f"not mentioned: {', '.join(missing)}" if missing else
                              f"mentioned: {', '.join(entities)}" if entities else "the claim names nothing")
@@ -109,7 +109,9 @@ def judge_offline(statement: str, candidates: Sequence[Candidate], config: Claim
             c.label, c.decided_by = "contradicted", "roles"
         elif reversed_:
             c.label, c.decided_by = "contradicted", "order"
-        elif conflict and c.sentence_similarity >= config.polarity:
+        elif conflict and (c.sentence_similarity >= config.polarity or numbers == "pass"):
+            # the claim's own figure, negated ("It definitely doesn't have $500 billion"), is about the claim
+            # however the rest is worded, and never backs it
             c.label, c.decided_by = "contradicted", "negation"
         elif any(q.required for q in quantities) and numbers != "pass":
             c.label, c.decided_by = "unrelated", "numbers"

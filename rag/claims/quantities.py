@@ -31,6 +31,15 @@ class Quantity:
     head: str = ""  # what it counts, first: 'gpu' of 'GPUs in Memphis', 'usd', 'percent', 'duration'
     article: bool = False  # one unit of time said with an article ('a year', 'an hour'): weak, see compare_numbers
     lasting: bool = False  # ... said as how long something took ('in a week'): not a rate, so it can refute
+    bound: str = ""  # '>' for 'over 100,000' or 'at least', '<' for 'under' or 'up to': a limit, not a value
+
+    def allows(self, other: Quantity) -> bool:
+        """Whether a limit ('over 100,000') holds for another's value (175,000), or is implied by another's limit
+        of the same kind ('over 175,000'). Two limits otherwise compare as two values: 'no one spent more than a
+        billion' does not back 'no one spent more than $100 million'."""
+        if not self.bound or (other.bound and other.bound != self.bound):
+            return False
+        return other.value >= self.value if self.bound == ">" else other.value <= self.value
 
     @property
     def required(self) -> bool:
@@ -67,6 +76,10 @@ def renamed(claim: Sequence[Quantity], passage: Sequence[Quantity]) -> tuple[Qua
     return None
 
 
+# before the number: the words that make it a limit ('over 100,000 stars', 'up to $20')
+_AT_LEAST = re.compile(r"\b(?:over|more than|at least|above|upwards of|in excess of|north of)\s+$", re.I)
+_AT_MOST = re.compile(r"\b(?:under|less than|fewer than|at most|below|up to|no more than)\s+$", re.I)
+_NEGATED = re.compile(r"\b(?:no one|nobody|none|not|never|no)\b[^,;.!?]*$|n['’]t\b[^,;.!?]*$", re.I)
 _AGO = re.compile(r"\s+\w+\s+ago\b", re.I)  # after the number: its unit, then 'ago'
 # before the number: a word that makes 'a week' how long something took ('in a week', 'for a year'), not a rate
 _LASTING = re.compile(r"\b(?:in|within|for|over|under|after|about|almost|nearly|"
@@ -116,8 +129,13 @@ def parse_quantities(text: str) -> list[Quantity]:
         # "a decade ago" is a point in time, not a rate ("millions a year"): a figure like any other
         article = n.numeral.lower() in ("a", "an") and not n.scale and not _AGO.match(text, n.end)
         lasting = article and bool(_LASTING.search(text[: n.start]))
+        before = text[: n.start]
+        limit = _AT_LEAST.search(before) or _AT_MOST.search(before)
+        bound = "" if not limit else ">" if limit.re is _AT_LEAST else "<"
+        if limit and _NEGATED.search(before[: limit.start()]):  # 'no one spent more than' is an upper limit
+            bound = "<" if bound == ">" else ">"
         out.append(Quantity(value, frozenset(unit), shown, n.start, n.end, minor, head, article=article,
-                            lasting=lasting))
+                            lasting=lasting, bound=bound))
     # "half of its capacity" is a share, as "20% of their capacity" is
     for m in _FRACTION.finditer(text):
         out.append(Quantity(_FRACTIONS[" ".join(m.group(1).lower().split())], frozenset({"percent"}), m.group(1),
@@ -157,7 +175,7 @@ def compare_numbers(claim: Sequence[Quantity], passage: Sequence[Quantity],
     for q in claim:
         # Years are exact: 1999 is not "about" 1989.
         tol = 0.0 if "calendar-year" in q.unit else tolerance
-        matches = [p for p in passage if close(q.value, p.value, tol) and q.same_thing(p)
+        matches = [p for p in passage if (close(q.value, p.value, tol) or q.allows(p)) and q.same_thing(p)
                    and (q.compatible(p) or not q.unit or not p.unit)]
         if matches:
             # a small number is evidence only when it counts the same thing ('three decades'), not as a bare digit
@@ -166,7 +184,7 @@ def compare_numbers(claim: Sequence[Quantity], passage: Sequence[Quantity],
             continue
         # 'a year' is as often a rate ('millions a year') as a duration: it may match a figure, never refute one,
         # unless it says how long something took ('in a week' against 'in one hour')
-        rival = [p for p in passage if q.compatible(p)
+        rival = [p for p in passage if q.compatible(p) and not (p.allows(q) and not q.bound)
                  and not ((p.article and not p.lasting) or (q.article and not q.lasting))]
         if rival:
             conflicts.append((q, rival[0]))
