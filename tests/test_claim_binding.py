@@ -31,6 +31,12 @@ def test_numbers_are_compared_in_the_context_the_claim_gives_them(claim, outcome
         assert detail.startswith("the claim says '") and "where the passage says '" in detail
 
 
+def test_one_number_is_bound_to_its_context_where_the_passage_gives_its_kind_two_values():
+    assert bound_numbers("The old cluster took 3 days", PASSAGE, alone=True)[0] == "fail"
+    assert bound_numbers("The old cluster took about 40 days", PASSAGE, alone=True)[0] == "pass"
+    assert bound_numbers("The old cluster took 3 days", "The old cluster took 3 days.", alone=True)[0] == "n/a"
+
+
 def test_percentages_swapped_between_two_things():
     passage = "Prices went up by 20% and we were a 60% margin business back then."
     assert bound_numbers("prices went up by 60% when it was a 20% margin business", passage)[0] == "fail"

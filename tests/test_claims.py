@@ -285,6 +285,22 @@ def test_the_claims_figure_given_to_another_named_thing_contradicts_it_however_i
     assert bare.label == "unrelated"
 
 
+def test_a_sentence_stating_the_claims_figure_of_another_thing_beside_the_claims_own_does_not_back_it():
+    """Jensen: Moore's Law gave 100 times in ten years, NVIDIA a million times. The sentence with 'a million times'
+    is not about Moore's Law: the sentence before gives Moore's Law its figure."""
+    text = ("And so in the last 10 years, Moore's Law would have progressed computing about 100 times in the last 10 "
+            "years. We progressed and scaled up computing by a million times in the last 10 years.")
+    first, second = text.split(". ")
+    cands = _judged("Moore's Law would have progressed computing about a million times in the last 10 years",
+                    [(first + ".", 0.95), (second, 0.9)], background="Moore's Law.")
+    for c in cands:
+        c.window = text
+    judge_offline("Moore's Law would have progressed computing about a million times in the last 10 years", cands,
+                  ClaimConfig())
+    assert [(c.label, c.decided_by) for c in cands] == [("contradicted", "numbers")] * 2
+    assert "where the passage says '100 times'" in cands[1].reason
+
+
 def test_the_claims_own_figure_negated_contradicts_it_and_never_backs_it():
     # worded far enough from the claim that a negation alone would not count (sentence similarity under 0.55)
     (c,) = _judged("DeepSeek will cost $500 billion",
@@ -417,6 +433,8 @@ def test_459_claim(corpus_assistant, case):
     ("Dylan says the first Stargate site is in Memphis", "not_found", None, "about Abilene, not Memphis"),
     ("Peter says he ran PSPDFKit for 3 years", "contradicted", 130, "the passage says '13 years'"),
     ("Peter says OpenClaw has over 100,000 GitHub stars", "misattributed", 6, "Lex Fridman said it"),
+    ("Jensen says Moore's Law would have progressed computing about a million times in the last 10 years",
+     "contradicted", 38, "the passage says '100 times'"),
 ])
 def test_claims_a_user_checks_get_the_verdict_and_the_moment_that_decides_it(corpus_assistant, claim, verdict,
                                                                               minute, why):

@@ -55,16 +55,18 @@ def _number_context(text: str, q: Quantity, others: Sequence[Quantity]) -> set[s
     return set(tokenize([" ".join(left_words + right_words)])[0])
 
 
-def bound_numbers(claim: str, passage: str, tolerance: float = 0.05) -> tuple[Outcome, str]:
-    """For a claim stating two or more numbers of one kind: does each sit, in the passage, in the context the claim
-    gives it? 'fail' when a claim number's closest-context passage number (same kind) has another value, 'pass'
-    when every one finds its own value there, 'n/a' when the passage cannot tell (a number missing, a tie)."""
+def bound_numbers(claim: str, passage: str, tolerance: float = 0.05, alone: bool = False) -> tuple[Outcome, str]:
+    """For a claim stating two or more numbers of one kind (with `alone`, any number of the claim's, when the passage
+    states two values of its kind: "Moore's Law … 100 times. We … a million times."): does each sit, in the passage,
+    in the context the claim gives it? 'fail' when a claim number's closest-context passage number (same kind) has
+    another value, 'pass' when every one finds its own value there, 'n/a' when the passage cannot tell (a number
+    missing, a tie)."""
     claimed = parse_quantities(claim)
     stated = parse_quantities(passage)
-    if len(claimed) < 2 or not stated:
-        return "n/a", "fewer than two numbers to bind"
+    if len(claimed) < (1 if alone else 2) or not stated:
+        return "n/a", "no numbers to bind" if alone else "fewer than two numbers to bind"
     # Only numbers that another claim number could be confused with need binding: same kind of thing.
-    if not any(a.compatible(b) for i, a in enumerate(claimed) for b in claimed[i + 1 :]):
+    if not alone and not any(a.compatible(b) for i, a in enumerate(claimed) for b in claimed[i + 1 :]):
         return "n/a", "the claim's numbers count different things"
     # Binding needs at least two of the passage's numbers to choose between; one number is compared plainly.
     if len({p.value for p in stated if any(q.compatible(p) for q in claimed)}) < 2:

@@ -86,6 +86,12 @@ def judge_offline(statement: str, candidates: Sequence[Candidate], config: Claim
             numbers, number_detail = "fail", f"the claim says {claimed.text!r}, the passage says {given.text!r}"
         elif numbers == "n/a":
             numbers, number_detail = compare_numbers(quantities, said)
+            if numbers == "pass":
+                # the sentence states the claim's figure, but beside it the figure's own context has another value:
+                # "Moore's Law … about 100 times. We … by a million times." for "Moore's Law … a million times"
+                rebound, rebound_detail = bound_numbers(statement, c.window, alone=True)
+                if rebound == "fail":
+                    numbers, number_detail = rebound, rebound_detail
         checks.append(Check("numbers", numbers, number_detail))
         conflict = polarity_conflict(statement, c.sentence)
         checks.append(Check("negation", "fail" if conflict else "pass", conflict or "same polarity"))
