@@ -71,6 +71,18 @@ def test_a_comparison_said_the_other_way_round_is_a_conflict(sentence, conflict)
     assert (got is not None) == conflict, got
 
 
+@pytest.mark.parametrize("claim, conflict", [
+    ("data centers use more water than golf", True),  # the sides crossed over
+    ("golf uses less water than data centers", True),  # the opposite comparative, the same sides
+    ("golf uses more water than all data centers together", False),
+    ("data centers use less water than golf", False),  # both turned round: the same comparison
+])
+def test_a_comparison_between_things_that_are_not_names_is_read_by_the_words_on_each_side(claim, conflict):
+    sentence = "So, so the… or like golf is still using way more water than all data centers together."
+    got = swapped_comparison(claim, sentence, [])
+    assert (got is not None) == conflict, got
+
+
 def test_comparisons_of_more_or_less_keep_their_adjective():
     things = ["Llama 3", "MIT"]
     assert swapped_comparison("the Llama 3 license is less restrictive than MIT",

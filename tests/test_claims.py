@@ -433,6 +433,7 @@ def test_459_claim(corpus_assistant, case):
     ("Dylan says the first Stargate site is in Memphis", "not_found", None, "about Abilene, not Memphis"),
     ("Peter says he ran PSPDFKit for 3 years", "contradicted", 130, "the passage says '13 years'"),
     ("Peter says OpenClaw has over 100,000 GitHub stars", "misattributed", 6, "Lex Fridman said it"),
+    ("Peter says data centers use more water than golf", "contradicted", 189, "the other way round"),
     ("Jensen says Moore's Law would have progressed computing about a million times in the last 10 years",
      "contradicted", 38, "the passage says '100 times'"),
 ])

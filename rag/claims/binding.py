@@ -156,16 +156,43 @@ def _comparisons(text: str, things: Sequence[str]) -> list[tuple[str, str, str]]
     return out
 
 
+def _sides(text: str) -> list[tuple[str, set[str], set[str]]]:
+    """(comparative, the words of its clause before it, the words after 'than') for each comparison in the text:
+    'golf is still using way more water than all data centers' -> ('more water', {golf, still, use, way},
+    {data, center})."""
+    out = []
+    for m in _COMPARATIVE.finditer(text):
+        before = _SIDE_END.split(text[: m.start()])[-1]
+        after = _SIDE_END.split(text[m.end():], maxsplit=1)[0]
+        out.append((" ".join(m.group(1).lower().split()), key_words(before), key_words(after)))
+    return out
+
+
+def _opposite(word: str, said: str) -> bool:
+    """'more open' against 'less open', 'better' against 'worse'."""
+    return frozenset((word.split()[0], said.split()[0])) in _OPPOSITE_COMPARATIVES and (
+        word.split()[1:] == said.split()[1:])
+
+
 def swapped_comparison(claim: str, sentence: str, things: Sequence[str]) -> str | None:
     """Why the sentence compares the claim's two things the other way round ('o3-mini is better than R1' for
-    'R1 is better than o3-mini', or 'R1 is worse than o3-mini'), or None."""
-    for word, a, b in _comparisons(claim, things):
+    'R1 is better than o3-mini', or 'R1 is worse than o3-mini'), or None. Things that are not names ('data
+    centers', 'golf') are told by the words on each side of the comparative, crossed over more than kept."""
+    named = _comparisons(claim, things)
+    for word, a, b in named:
         for said, x, y in _comparisons(sentence, [a, b]):
-            # 'more open' against 'less open', 'better' against 'worse'
-            opposite = frozenset((word.split()[0], said.split()[0])) in _OPPOSITE_COMPARATIVES and (
-                word.split()[1:] == said.split()[1:])
-            if (said == word and (x, y) == (b, a)) or (opposite and (x, y) == (a, b)):
+            if (said == word and (x, y) == (b, a)) or (_opposite(word, said) and (x, y) == (a, b)):
                 return f"the claim says {a} is {word} than {b}; the passage says {x} is {said} than {y}"
+    if named:
+        return None
+    for word, left, right in _sides(claim):
+        for said, before, after in _sides(sentence):
+            crossed, kept = (left & after, right & before), (left & before, right & after)
+            if said == word and all(crossed) and sum(map(len, crossed)) > sum(map(len, kept)):
+                return (f"the claim says “{_said(claim, left)}” {word} than “{_said(claim, right)}”; the passage "
+                        "says it the other way round")
+            if _opposite(word, said) and all(kept) and sum(map(len, kept)) > sum(map(len, crossed)):
+                return f"the claim says “{word} than”, the passage “{said} than”, of the same two sides"
     return None
 
 

@@ -99,7 +99,7 @@ def judge_offline(statement: str, candidates: Sequence[Candidate], config: Claim
         # "X kept A but cut B" said the other way round: one thing, its two objects on each other's side
         swapped = swapped or (None if missing else swapped_sides(statement, c.window))
         # "R1 is better than o3-mini" against "o3-mini is better than R1"
-        swapped = swapped or (swapped_comparison(statement, c.sentence, things) if len(things) > 1 else None)
+        swapped = swapped or swapped_comparison(statement, c.sentence, things)
         checks.append(Check("roles", "fail" if swapped else "n/a", swapped or "no roles to compare"))
         reversed_ = reversed_order(statement, around or c.passage.chunk.text)
         checks.append(Check("order", "fail" if reversed_ else "n/a", reversed_ or "no order to compare"))
