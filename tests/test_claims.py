@@ -72,6 +72,18 @@ def _values(text):
     return [(q.value, sorted(q.unit)) for q in parse_quantities(text)]
 
 
+@pytest.mark.parametrize("text, figures", [
+    ("Llama 3 was trained on 16,000 H100s", ["16,000 H100s"]),  # a versioned name opening the claim is no figure
+    ("Nemotron 3 combines transformers and SSMs", []),
+    ("He said Move 37 was great", []),
+    ("Maybe 3 people came", ["3 people"]),  # but a count after a word that opens sentences is
+    ("Basically 5 companies do it", ["5 companies"]),
+    ("All 5 labs", ["5 labs"]),
+])
+def test_a_small_number_after_a_capitalised_word_is_part_of_a_name(text, figures):
+    assert [q.text for q in parse_quantities(text)] == figures
+
+
 @pytest.mark.parametrize("text, expected", [
     ("we believe they have closer to 50,000 GPUs", [(50000, ["gpu"])]),
     ("it cost $5.5 million to train", [(5.5e6, ["usd"])]),
@@ -175,6 +187,11 @@ def test_an_acronym_the_claim_spells_out_is_checked_as_the_full_name():
     ("the October 2022 export rule came only after ChatGPT had been released",
      "the US government realized in October 7th, 2022, before ChatGPT released, that restriction", "“before ChatGPT"),
     ("they trained it after the holidays", "we did that before the launch", None),  # another anchor
+    # "not just X" says X and more: the opposite of "a pure X", no negation of "X"
+    ("Nemotron 3 is a pure transformer model",
+     "I love about Nemotron 3 is it's not just a pure transformer model, it's transformer and SSMs.", "not just"),
+    ("Nemotron 3 is a transformer model", "Nemotron 3 is not just a transformer model, it's also SSMs.", None),
+    ("Nemotron 3 is not a transformer model", "Nemotron 3 is not just a transformer model.", "negated"),
 ])
 def test_polarity_conflicts_are_judged_within_the_matching_clause(claim, sentence, conflict):
     got = polarity_conflict(claim, sentence)
@@ -434,6 +451,9 @@ def test_459_claim(corpus_assistant, case):
     ("Peter says he ran PSPDFKit for 3 years", "contradicted", 130, "the passage says '13 years'"),
     ("Peter says OpenClaw has over 100,000 GitHub stars", "misattributed", 6, "Lex Fridman said it"),
     ("Peter says data centers use more water than golf", "contradicted", 189, "the other way round"),
+    ("Jensen says Nemotron 3 is a pure transformer model", "contradicted", 66, "not just"),
+    ("Jensen says Nemotron 3 combines transformers and SSMs", "supported", 66, "Jensen Huang said it"),
+    ("Dylan says Llama 3 was trained on 16,000 H100s", "supported", 58, "the numbers match ('16,000 H100s')"),
     ("Jensen says Moore's Law would have progressed computing about a million times in the last 10 years",
      "contradicted", 38, "the passage says '100 times'"),
 ])

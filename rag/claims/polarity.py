@@ -39,8 +39,13 @@ def relation_flip(claim: str, sentence: str) -> str | None:
     return None
 
 
+# "not just X" says X and more: no negation, but the opposite of "only X" or "a pure X"
+_NOT_ONLY = re.compile(r"\b(?:not|n['’]t)\s+(?:just|only|merely|simply|solely)\b|\bn['’]t\s+just\b", re.I)
+_ONLY = re.compile(r"\b(?:only|just|pure|purely|solely|merely|exclusively)\b", re.I)
+
+
 def negated(text: str) -> bool:
-    return bool(_NEGATION.search(text))
+    return bool(_NEGATION.search(_NOT_ONLY.sub(" ", text)))
 
 
 def best_clause(claim: str, sentence: str) -> tuple[str, float]:
@@ -77,6 +82,8 @@ def polarity_conflict(claim: str, sentence: str, min_overlap: float = 0.5) -> st
             for x, y in ((a, b), (b, a)):
                 if x in part_words and y in clause_words and y not in part_words and x not in clause_words:
                     return f"the claim says {x!r}, the passage says {y!r} (“{clause.strip()}”)"
+        if _ONLY.search(_NOT_ONLY.sub(" ", part)) and _NOT_ONLY.search(clause) and not _NOT_ONLY.search(part):
+            return f"the claim says it is only that, the passage says not just that (“{clause.strip()}”)"
         if negated(part) != negated(clause):
             side = "the claim" if negated(part) else "the passage"
             return f"only {side} is negated (“{clause.strip()}”)"

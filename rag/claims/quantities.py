@@ -148,18 +148,30 @@ _FRACTIONS = {"half": 50.0, "a third": 100 / 3, "one third": 100 / 3, "a quarter
 _FRACTION = re.compile(r"(?<![\w-])(?<!and a )"
                        r"(half|an? third|one third|a quarter|one quarter|two thirds|three quarters)"
                        r"(?=\s+(?:of|the|their|its|his|her|our|all)\b)", re.I)
-_NAME_BEFORE = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][A-Za-z]+)\s$")
+_NAME_BEFORE = re.compile(r"\b([A-Z][A-Za-z]+)\s$")
+_SENTENCE_OPENING = re.compile(r"(?:^|[.!?]\s+)$")
+# Words that open a sentence before a count ("Maybe 3 people came"), not names with a version ("Llama 3 was …").
+_OPENERS = frozenset("maybe perhaps probably possibly so sometimes now then only just roughly approximately exactly "
+                     "nearly almost about around over under like also even still today yes well ok okay and but or "
+                     "step page chapter episode another every first last next top all both".split())
 _MONTHS = frozenset("january february march april may june july august september october november december jan feb "
                     "mar apr jun jul aug sep sept oct nov dec".split())
 
 
 def _names_it(text: str, n) -> bool:
-    """A small bare number right after a capitalised word inside the sentence is part of a name ('Move 37',
-    'Tulu 3', 'Opus 4.6', 'Llama 405'), not a quantity; not after a month ('October 2022') or a sentence start."""
+    """A small bare number right after a capitalised word is part of a name ('Move 37', 'Tulu 3', 'Opus 4.6',
+    'Llama 405', a claim's 'Llama 3 was trained …'), not a quantity; not after a month ('October 2022'), nor after
+    a word that opens a sentence before a count ('Maybe 3 people')."""
     if n.scale or n.currency or n.percent or n.times or not n.digits or "," in n.numeral or n.is_year:
         return False
     m = _NAME_BEFORE.search(text[: n.start])
-    return bool(m) and m.group(1).lower() not in _MONTHS and m.group(1).lower() not in stopwords()
+    if not m:
+        return False
+    word = m.group(1).lower()
+    opens = bool(_SENTENCE_OPENING.search(text[: m.start()]))
+    # an adverb ('Basically 5 companies', 'Literally 10') opens a count too
+    return word not in _MONTHS and word not in stopwords() and not (
+        opens and (word in _OPENERS or word.endswith("ly")))
 
 
 def compare_numbers(claim: Sequence[Quantity], passage: Sequence[Quantity],
