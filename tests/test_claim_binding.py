@@ -83,6 +83,16 @@ def test_a_comparison_between_things_that_are_not_names_is_read_by_the_words_on_
     assert (got is not None) == conflict, got
 
 
+def test_a_comparative_of_several_words_compares_what_it_names():
+    sentence = ("And then, for memory bandwidth and memory capacity, the H20 has more memory bandwidth and more memory "
+                "capacity than the H100.")
+    things = ["H100", "H20"]
+    assert swapped_comparison("the H100 has more memory bandwidth than the H20", sentence, things)
+    assert swapped_comparison("the H20 has less memory bandwidth than the H100", sentence, things)
+    assert not swapped_comparison("the H20 has more memory bandwidth than the H100", sentence, things)
+    assert not swapped_comparison("the H100 has more FLOPS than the H20", sentence, things)  # another quality
+
+
 def test_comparisons_of_more_or_less_keep_their_adjective():
     things = ["Llama 3", "MIT"]
     assert swapped_comparison("the Llama 3 license is less restrictive than MIT",

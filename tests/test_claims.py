@@ -445,7 +445,7 @@ def test_459_claim(corpus_assistant, case):
 @pytest.mark.parametrize("claim, verdict, minute, why", [
     # the number attached to the wrong chip, found however the sentence is worded (not Llama 3's 16,000 H100s)
     ("Dylan says DeepSeek has 10,000 H100s", "contradicted", 52, "the passage says '10,000 A100'"),
-    ("Lex says R1 is better than o3-mini at brainstorming", "contradicted", 2, "o3-mini is better than R1"),
+    ("Lex says R1 is better than o3-mini at brainstorming", "contradicted", 2, "“o3-mini … better than R1”"),
     ("Peter says he built the first OpenClaw prototype in a week", "contradicted", 5, "the passage says 'one hour'"),
     ("Dylan says the first Stargate site is in Memphis", "not_found", None, "about Abilene, not Memphis"),
     ("Peter says he ran PSPDFKit for 3 years", "contradicted", 130, "the passage says '13 years'"),

@@ -131,8 +131,8 @@ def swapped_roles(claim: str, passage: str, entities: Sequence[str], min_words: 
 
 
 # "better than", "more capable than", "cheaper than"; not "rather than", "other than"
-_COMPARATIVE = re.compile(r"\b((?:more|less|fewer)\s+[\w-]+|(?!rather\b|other\b)[a-z]+er|worse|better)\s+than\b",
-                          re.IGNORECASE)
+_COMPARATIVE = re.compile(r"\b((?:more|less|fewer)(?:\s+[\w-]+){1,3}?|(?!rather\b|other\b)[a-z]+er|worse|better)"
+                          r"\s+than\b", re.IGNORECASE)
 # how far a comparison's second side runs: to the end of its clause
 _SIDE_END = re.compile(r"[,;:.!?]|\b(?:but|while|whereas|although|though)\b", re.IGNORECASE)
 _OPPOSITE_COMPARATIVES = {frozenset(p) for p in [("better", "worse"), ("more", "less"), ("more", "fewer"),
@@ -168,10 +168,19 @@ def _sides(text: str) -> list[tuple[str, set[str], set[str]]]:
     return out
 
 
+def _compared(word: str, said: str) -> bool:
+    """Whether two comparatives compare the same quality: the same word ('better'), or 'more' with a word of what
+    is compared in common ('more memory bandwidth' and 'more memory capacity')."""
+    return bool(set(word.split()[1:]) & set(said.split()[1:])) or (len(word.split()) == len(said.split()) == 1)
+
+
+def _same(word: str, said: str) -> bool:
+    return word.split()[0] == said.split()[0] and _compared(word, said)
+
+
 def _opposite(word: str, said: str) -> bool:
     """'more open' against 'less open', 'better' against 'worse'."""
-    return frozenset((word.split()[0], said.split()[0])) in _OPPOSITE_COMPARATIVES and (
-        word.split()[1:] == said.split()[1:])
+    return frozenset((word.split()[0], said.split()[0])) in _OPPOSITE_COMPARATIVES and _compared(word, said)
 
 
 def swapped_comparison(claim: str, sentence: str, things: Sequence[str]) -> str | None:
@@ -181,14 +190,14 @@ def swapped_comparison(claim: str, sentence: str, things: Sequence[str]) -> str 
     named = _comparisons(claim, things)
     for word, a, b in named:
         for said, x, y in _comparisons(sentence, [a, b]):
-            if (said == word and (x, y) == (b, a)) or (_opposite(word, said) and (x, y) == (a, b)):
-                return f"the claim says {a} is {word} than {b}; the passage says {x} is {said} than {y}"
+            if (_same(word, said) and (x, y) == (b, a)) or (_opposite(word, said) and (x, y) == (a, b)):
+                return f"the claim says “{a} … {word} than {b}”, the passage “{x} … {said} than {y}”"
     if named:
         return None
     for word, left, right in _sides(claim):
         for said, before, after in _sides(sentence):
             crossed, kept = (left & after, right & before), (left & before, right & after)
-            if said == word and all(crossed) and sum(map(len, crossed)) > sum(map(len, kept)):
+            if _same(word, said) and all(crossed) and sum(map(len, crossed)) > sum(map(len, kept)):
                 return (f"the claim says “{_said(claim, left)}” {word} than “{_said(claim, right)}”; the passage "
                         "says it the other way round")
             if _opposite(word, said) and all(kept) and sum(map(len, kept)) > sum(map(len, crossed)):
