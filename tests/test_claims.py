@@ -263,7 +263,7 @@ def test_a_sentence_beside_one_that_gives_another_figure_does_not_back_the_claim
     assert decide((), cands).verdict == "contradicted"
 
 
-def _judged(statement, sentences, background="DeepSeek and Meta."):
+def _judged(statement, sentences, background="DeepSeek and Meta.", coverage=0.25):
     """Each (sentence, similarity) judged against the statement as one passage's candidates, in a passage that
     opens with `background`."""
     text = f"{background} " + " ".join(s for s, _ in sentences)
@@ -274,8 +274,8 @@ def _judged(statement, sentences, background="DeepSeek and Meta."):
     for i, (sentence, sim) in enumerate(sentences):
         c = Candidate(passage, i, sentence, sentence, 10.0 + 10 * i, 20.0 + 10 * i, "Dylan Patel")
         c.similarity = c.sentence_similarity = sim
-        c.coverage = c.sentence_coverage = 0.25
-        c.score = 0.7 * sim + 0.3 * 0.25
+        c.coverage = c.sentence_coverage = coverage
+        c.score = 0.7 * sim + 0.3 * coverage
         cands.append(c)
     judge_offline(statement, cands, ClaimConfig())
     return cands
@@ -316,6 +316,15 @@ def test_a_sentence_stating_the_claims_figure_of_another_thing_beside_the_claims
                   ClaimConfig())
     assert [(c.label, c.decided_by) for c in cands] == [("contradicted", "numbers")] * 2
     assert "where the passage says '100 times'" in cands[1].reason
+
+
+def test_a_comparison_is_backed_only_by_a_sentence_that_compares():
+    """Which way a comparison goes is read from a 'than'; a sentence on the topic that compares nothing backs
+    neither way round."""
+    (c,) = _judged("DeepSeek has more GPUs than Meta", [("Meta has hundreds of thousands of GPUs for DeepSeek.", 0.8)])
+    assert (c.label, c.decided_by) == ("unrelated", "roles")
+    (c,) = _judged("DeepSeek has more GPUs than Meta", [("DeepSeek has more GPUs than Meta does.", 0.9)], coverage=1.0)
+    assert c.label == "supported"
 
 
 def test_the_claims_own_figure_negated_contradicts_it_and_never_backs_it():

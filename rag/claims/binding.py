@@ -141,6 +141,11 @@ _OPPOSITE_COMPARATIVES = {frozenset(p) for p in [("better", "worse"), ("more", "
                                                  ("easier", "harder"), ("greater", "smaller")]}
 
 
+def compares(text: str) -> bool:
+    """Whether the text states a comparison ('more GPUs than OpenAI', 'better than R1')."""
+    return bool(_COMPARATIVE.search(text))
+
+
 def _comparisons(text: str, things: Sequence[str]) -> list[tuple[str, str, str]]:
     """(comparative, the thing before it, the thing after 'than') for each comparison between two of `things` in
     the text: 'o3-mini is better than R1' -> ('better', 'o3-mini', 'R1'). A side naming both things, or neither,

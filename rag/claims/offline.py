@@ -8,7 +8,14 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from rag.claims.binding import bound_numbers, reversed_order, swapped_comparison, swapped_roles, swapped_sides
+from rag.claims.binding import (
+    bound_numbers,
+    compares,
+    reversed_order,
+    swapped_comparison,
+    swapped_roles,
+    swapped_sides,
+)
 from rag.claims.entities import claim_entities, missing_entities, other_place, sibling_codes
 from rag.claims.polarity import polarity_conflict
 from rag.claims.quantities import compare_numbers, parse_quantities, renamed
@@ -53,6 +60,7 @@ def judge_offline(statement: str, candidates: Sequence[Candidate], config: Claim
                          and first.group(0) not in entities else [])
     quantities = parse_quantities(statement)
     long_claim = len(content_words(statement)) >= config.long_claim_words
+    comparison = compares(statement)
     for c in candidates:
         checks: list[Check] = []
         # Two or more of the claim's figures, each in the context the claim gives it (or swapped), make a window
@@ -124,6 +132,10 @@ def judge_offline(statement: str, candidates: Sequence[Candidate], config: Claim
         elif sibling:  # only support is ruled out: "2,000 H100s" against "2,000 H800s" still contradicts
             c.label, c.decided_by = "unrelated", "entities"
             checks[checks.index(entity_check)] = Check("entities", "fail", sibling)
+        elif comparison and numbers != "pass" and not compares(c.window):
+            # "DeepSeek has more GPUs than OpenAI": a sentence on the topic that compares nothing does not back it
+            c.label, c.decided_by = "unrelated", "roles"
+            checks[-2] = Check("roles", "fail", "the claim compares two things; the passage compares nothing")
         elif numbers == "pass" or (c.sentence_similarity >= config.support and (
                 c.sentence_coverage >= config.support_sentence_coverage
                 # a long statement (a summary's) is restated over a few sentences, not in one
