@@ -32,9 +32,14 @@ def test_numbers_are_compared_in_the_context_the_claim_gives_them(claim, outcome
 
 
 def test_one_number_is_bound_to_its_context_where_the_passage_gives_its_kind_two_values():
-    assert bound_numbers("The old cluster took 3 days", PASSAGE, alone=True)[0] == "fail"
+    assert bound_numbers("The old cluster trained the model in 3 days", PASSAGE, alone=True)[0] == "fail"
     assert bound_numbers("The old cluster took about 40 days", PASSAGE, alone=True)[0] == "pass"
+    # not clearly: the other value's context holds only one more of the claim's words than its own value's
+    assert bound_numbers("The old cluster took 3 days", PASSAGE, alone=True)[0] == "n/a"
     assert bound_numbers("The old cluster took 3 days", "The old cluster took 3 days.", alone=True)[0] == "n/a"
+    # a speaker correcting himself gives one thing two values: the claim's is his too
+    rack = "We have suppliers for our 1.3 million component rack. Each rack is 1.3, one and a half million components."
+    assert bound_numbers("each rack has about one and a half million components", rack, alone=True)[0] == "n/a"
 
 
 def test_percentages_swapped_between_two_things():

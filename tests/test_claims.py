@@ -460,6 +460,7 @@ def test_459_claim(corpus_assistant, case):
     ("Peter says he ran PSPDFKit for 3 years", "contradicted", 130, "the passage says '13 years'"),
     ("Peter says OpenClaw has over 100,000 GitHub stars", "misattributed", 6, "Lex Fridman said it"),
     ("Peter says data centers use more water than golf", "contradicted", 189, "the other way round"),
+    ("Jensen says each rack has about one and a half million components", "supported", 43, "Jensen Huang said it"),
     ("Jensen says Nemotron 3 is a pure transformer model", "contradicted", 66, "not just"),
     ("Jensen says Nemotron 3 combines transformers and SSMs", "supported", 66, "Jensen Huang said it"),
     ("Dylan says Llama 3 was trained on 16,000 H100s", "supported", 58, "the numbers match ('16,000 H100s')"),

@@ -81,7 +81,14 @@ def bound_numbers(claim: str, passage: str, tolerance: float = 0.05, alone: bool
         if best_score == 0 or (len(scored) > 1 and scored[1][0] == best_score
                                and not close(scored[1][1].value, best.value, tolerance)):
             return "n/a", f"the passage does not bind {q.text!r} clearly"
-        if not close(q.value, best.value, 0.0 if "calendar-year" in q.unit else tolerance):
+        exact = 0.0 if "calendar-year" in q.unit else tolerance
+        if not close(q.value, best.value, exact):
+            # A lone figure the passage states too is another value's only when that one's context is clearly
+            # the claim's ("our 1.3 million component rack. Each rack is 1.3, one and a half million components"
+            # corrects itself; "Moore's Law … 100 times. We … a million times" does not).
+            own = max((n for n, p in scored if close(q.value, p.value, exact)), default=None)
+            if alone and own is not None and best_score - own < 2:
+                return "n/a", f"the passage does not bind {q.text!r} clearly"
             return "fail", f"the claim says {q.text!r} where the passage says {best.text!r}"
     return "pass", "each number is where the claim puts it (" + ", ".join(repr(q.text) for q in claimed) + ")"
 
