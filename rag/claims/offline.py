@@ -108,7 +108,8 @@ def judge_offline(statement: str, candidates: Sequence[Candidate], config: Claim
         swapped = swapped or (None if missing else swapped_sides(statement, c.window))
         # "R1 is better than o3-mini" against "o3-mini is better than R1"
         swapped = swapped or swapped_comparison(statement, c.sentence, things)
-        checks.append(Check("roles", "fail" if swapped else "n/a", swapped or "no roles to compare"))
+        roles_check = Check("roles", "fail" if swapped else "n/a", swapped or "no roles to compare")
+        checks.append(roles_check)
         reversed_ = reversed_order(statement, around or c.passage.chunk.text)
         checks.append(Check("order", "fail" if reversed_ else "n/a", reversed_ or "no order to compare"))
         c.checks = checks
@@ -135,7 +136,8 @@ def judge_offline(statement: str, candidates: Sequence[Candidate], config: Claim
         elif comparison and numbers != "pass" and not compares(c.window):
             # "DeepSeek has more GPUs than OpenAI": a sentence on the topic that compares nothing does not back it
             c.label, c.decided_by = "unrelated", "roles"
-            checks[-2] = Check("roles", "fail", "the claim compares two things; the passage compares nothing")
+            checks[checks.index(roles_check)] = Check("roles", "fail",
+                                                      "the claim compares two things; the passage compares nothing")
         elif numbers == "pass" or (c.sentence_similarity >= config.support and (
                 c.sentence_coverage >= config.support_sentence_coverage
                 # a long statement (a summary's) is restated over a few sentences, not in one
