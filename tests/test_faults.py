@@ -40,7 +40,8 @@ def expected_chunks(corpus: Path) -> dict[str, list[str]]:
 
 def doctor(index: Path) -> dict:
     proc = cli("--index", str(index), "doctor", "--json", check=False)
-    assert proc.returncode in (0, 1), proc.stderr
+    # exit 1 is also "the index is inconsistent", with the report on stdout; an error has none
+    assert proc.returncode in (0, 1) and proc.stdout.strip(), f"exit {proc.returncode}: {proc.stderr}"
     return json.loads(proc.stdout)
 
 
