@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 
 from rag.claims.entities import mentions
+from rag.claims.polarity import OPPOSITES
 from rag.claims.quantities import Quantity, parse_quantities
 from rag.claims.records import Outcome
 from rag.claims.words import content_words, key_words
@@ -142,10 +143,7 @@ _COMPARATIVE = re.compile(r"\b((?:more|less|fewer)(?:\s+[\w-]+){1,3}?|(?!rather\
                           r"\s+than\b", re.IGNORECASE)
 # how far a comparison's second side runs: to the end of its clause
 _SIDE_END = re.compile(r"[,;:.!?]|\b(?:but|while|whereas|although|though)\b", re.IGNORECASE)
-_OPPOSITE_COMPARATIVES = {frozenset(p) for p in [("better", "worse"), ("more", "less"), ("more", "fewer"),
-                                                 ("faster", "slower"), ("bigger", "smaller"),
-                                                 ("larger", "smaller"), ("higher", "lower"), ("stronger", "weaker"),
-                                                 ("easier", "harder"), ("greater", "smaller")]}
+_OPPOSITE_COMPARATIVES = frozenset(frozenset(pair) for pair in OPPOSITES)
 
 
 def compares(text: str) -> bool:
@@ -153,18 +151,22 @@ def compares(text: str) -> bool:
     return bool(_COMPARATIVE.search(text))
 
 
+def _comparatives(text: str) -> Iterator[tuple[str, str, str]]:
+    """(comparative, the text before it, its clause after 'than') for each comparison in the text."""
+    for m in _COMPARATIVE.finditer(text):
+        yield " ".join(m.group(1).lower().split()), text[: m.start()], _SIDE_END.split(text[m.end():], maxsplit=1)[0]
+
+
 def _comparisons(text: str, things: Sequence[str]) -> list[tuple[str, str, str]]:
     """(comparative, the thing before it, the thing after 'than') for each comparison between two of `things` in
     the text: 'o3-mini is better than R1' -> ('better', 'o3-mini', 'R1'). A side naming both things, or neither,
     makes no comparison."""
     out = []
-    for m in _COMPARATIVE.finditer(text):
-        before = text[: m.start()]
-        after = _SIDE_END.split(text[m.end():], maxsplit=1)[0]
+    for word, before, after in _comparatives(text):
         left = [t for t in things if mentions(before, t)]
         right = [t for t in things if mentions(after, t)]
         if len(left) == 1 and len(right) == 1 and left != right:
-            out.append((" ".join(m.group(1).lower().split()), left[0], right[0]))
+            out.append((word, left[0], right[0]))
     return out
 
 
@@ -172,12 +174,8 @@ def _sides(text: str) -> list[tuple[str, set[str], set[str]]]:
     """(comparative, the words of its clause before it, the words after 'than') for each comparison in the text:
     'golf is still using way more water than all data centers' -> ('more water', {golf, still, use, way},
     {data, center})."""
-    out = []
-    for m in _COMPARATIVE.finditer(text):
-        before = _SIDE_END.split(text[: m.start()])[-1]
-        after = _SIDE_END.split(text[m.end():], maxsplit=1)[0]
-        out.append((" ".join(m.group(1).lower().split()), key_words(before), key_words(after)))
-    return out
+    return [(word, key_words(_SIDE_END.split(before)[-1]), key_words(after))
+            for word, before, after in _comparatives(text)]
 
 
 def _compared(word: str, said: str) -> bool:

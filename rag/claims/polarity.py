@@ -8,13 +8,15 @@ import re
 from rag.claims.words import content_words, key_words
 
 _NEGATION = re.compile(r"\b(?:not|no|never|none|nobody|nothing|neither|nor|cannot|without)\b|n['’]t\b", re.I)
-_OPPOSITES = [
+# Words and their opposites; binding.py reads the comparatives among them ('better' / 'worse').
+OPPOSITES = [
     ("open", "closed"), ("more", "less"), ("more", "fewer"), ("cheaper", "expensive"), ("increase", "decrease"),
     ("higher", "lower"), ("larger", "smaller"), ("bigger", "smaller"), ("faster", "slower"), ("better", "worse"),
     ("allowed", "banned"), ("legal", "illegal"), ("true", "false"), ("win", "lose"), ("winning", "losing"),
     ("easier", "harder"), ("ahead", "behind"), ("profitable", "unprofitable"), ("success", "failure"),
     ("permissive", "restrictive"), ("public", "private"), ("rise", "fall"), ("up", "down"), ("before", "after"),
     ("accelerate", "slow"), ("most", "least"), ("best", "worst"), ("strong", "weak"), ("stronger", "weaker"),
+    ("greater", "smaller"),
 ]
 _CLAUSE = re.compile(r"\s*(?:[,;:]|\bbut\b|\band\b|\bwhereas\b|\bwhile\b|\bthough\b|\bbecause\b)\s*", re.I)
 
@@ -40,7 +42,7 @@ def relation_flip(claim: str, sentence: str) -> str | None:
 
 
 # "not just X" says X and more: no negation, but the opposite of "only X" or "a pure X"
-_NOT_ONLY = re.compile(r"\b(?:not|n['’]t)\s+(?:just|only|merely|simply|solely)\b|\bn['’]t\s+just\b", re.I)
+_NOT_ONLY = re.compile(r"(?:\bnot|n['’]t)\s+(?:just|only|merely|simply|solely)\b", re.I)
 _ONLY = re.compile(r"\b(?:only|just|pure|purely|solely|merely|exclusively)\b", re.I)
 
 
@@ -77,7 +79,7 @@ def polarity_conflict(claim: str, sentence: str, min_overlap: float = 0.5) -> st
         part_words = set(re.findall(r"[a-z]+", part.lower()))
         clause_words = set(re.findall(r"[a-z]+", clause.lower()))
         # 'unclear' against 'clear', 'unprofitable' against 'profitable'
-        pairs = _OPPOSITES + [(w, w[2:]) for w in part_words | clause_words if w.startswith("un") and len(w) > 5]
+        pairs = OPPOSITES + [(w, w[2:]) for w in part_words | clause_words if w.startswith("un") and len(w) > 5]
         for a, b in pairs:
             for x, y in ((a, b), (b, a)):
                 if x in part_words and y in clause_words and y not in part_words and x not in clause_words:

@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rag.claims.polarity import negated
 from rag.claims.records import Outcome
 from rag.claims.words import singular, stopwords
 from rag.numbers import close, find_numbers
@@ -79,7 +80,6 @@ def renamed(claim: Sequence[Quantity], passage: Sequence[Quantity]) -> tuple[Qua
 # before the number: the words that make it a limit ('over 100,000 stars', 'up to $20')
 _AT_LEAST = re.compile(r"\b(?:over|more than|at least|above|upwards of|in excess of|north of)\s+$", re.I)
 _AT_MOST = re.compile(r"\b(?:under|less than|fewer than|at most|below|up to|no more than)\s+$", re.I)
-_NEGATED = re.compile(r"\b(?:no one|nobody|none|not|never|no)\b[^,;.!?]*$|n['’]t\b[^,;.!?]*$", re.I)
 _AGO = re.compile(r"\s+\w+\s+ago\b", re.I)  # after the number: its unit, then 'ago'
 # before the number: a word that makes 'a week' how long something took ('in a week', 'for a year'), not a rate
 _LASTING = re.compile(r"\b(?:in|within|for|over|under|after|about|almost|nearly|"
@@ -132,7 +132,8 @@ def parse_quantities(text: str) -> list[Quantity]:
         before = text[: n.start]
         limit = _AT_LEAST.search(before) or _AT_MOST.search(before)
         bound = "" if not limit else ">" if limit.re is _AT_LEAST else "<"
-        if limit and _NEGATED.search(before[: limit.start()]):  # 'no one spent more than' is an upper limit
+        # 'no one spent more than' is an upper limit: a negation in the limit's clause turns it round
+        if limit and negated(re.split(r"[,;.!?]", before[: limit.start()])[-1]):
             bound = "<" if bound == ">" else ">"
         out.append(Quantity(value, frozenset(unit), shown, n.start, n.end, minor, head, article=article,
                             lasting=lasting, bound=bound))
