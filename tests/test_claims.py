@@ -135,6 +135,10 @@ def test_quantities_carry_value_scale_and_unit(text, expected):
     # two limits otherwise compare as values: another figure for the same limit
     ("no one has spent more than $100 million", "No one spent more than a billion dollars", "fail"),
     ("about half of its capacity in the US", "roughly 20% of their capacity in the US", "fail"),
+    # people counted by the general word are the employees counted; but no rival figure for them
+    ("NVIDIA has 43,000 employees", "It was 43,000 people that made CUDA successful.", "pass"),
+    ("NVIDIA has 43,000 employees", "a million people use CUDA", "n/a"),
+    ("TSMC has 90,000 employees", "TSMC has some like 90,000 engineers", "n/a"),  # two particular words differ
 ])
 def test_numbers_compare_value_and_unit(claim, passage, outcome):
     got, detail = compare_numbers(parse_quantities(claim), parse_quantities(passage))
@@ -192,6 +196,14 @@ def test_an_acronym_the_claim_spells_out_is_checked_as_the_full_name():
      "I love about Nemotron 3 is it's not just a pure transformer model, it's transformer and SSMs.", "not just"),
     ("Nemotron 3 is a transformer model", "Nemotron 3 is not just a transformer model, it's also SSMs.", None),
     ("Nemotron 3 is not a transformer model", "Nemotron 3 is not just a transformer model.", "negated"),
+    # 'rarely' denies what usually holds
+    ("the power grid rarely has excess power", "And so 99% of the time, our power grid has excess power.", "negated"),
+    ("the model rarely used Heartbeat", "And the model rarely used Heartbeat, but then I was in the hospital.", None),
+    # speech: the topic named before 'that was', a word said twice, a filler between commas are one clause
+    ("putting CUDA on GeForce was an easy decision", "Well, the putting CUDA on GeForce, that was a strategic "
+     "decision that was very, very hard to do, because it cost the company enormous amounts", "'hard'"),
+    ("it's very hard to add a feature", "Features, of course, like, it's very easy to, like, add a feature.", "'easy'"),
+    ("adding a feature is easy", "Adding a feature is easy, but shipping it is hard.", None),  # another clause
 ])
 def test_polarity_conflicts_are_judged_within_the_matching_clause(claim, sentence, conflict):
     got = polarity_conflict(claim, sentence)
@@ -316,6 +328,24 @@ def test_a_sentence_stating_the_claims_figure_of_another_thing_beside_the_claims
                   ClaimConfig())
     assert [(c.label, c.decided_by) for c in cands] == [("contradicted", "numbers")] * 2
     assert "where the passage says '100 times'" in cands[1].reason
+
+
+def test_a_sentence_that_never_says_the_disputed_word_does_not_back_the_claim():
+    """Another sentence says the opposite of the claim's 'easy': one on the same topic that never says 'easy' is
+    no support for it (it backed the claim before, by its shared words)."""
+    topic, hard = _judged("putting CUDA on GeForce was an easy decision", [
+        ("We ought to put CUDA on GeForce and put it into every single PC.", 0.8),
+        ("Putting CUDA on GeForce, that was a strategic decision that was very, very hard to do.", 0.85)],
+        coverage=0.6)
+    assert (hard.label, hard.decided_by) == ("contradicted", "negation")
+    assert (topic.label, topic.decided_by) == ("unrelated", "negation") and "'easy'" in topic.reason
+    assert decide(("Dylan Patel",), [topic, hard]).verdict == "contradicted"
+    # a sentence that does say the word still backs it
+    easy, _ = _judged("putting CUDA on GeForce was an easy decision", [
+        ("Putting CUDA on GeForce was an easy decision for us.", 0.9),
+        ("Putting CUDA on GeForce, that was a strategic decision that was very, very hard to do.", 0.85)],
+        coverage=0.6)
+    assert easy.label == "supported"
 
 
 def test_a_comparison_is_backed_only_by_a_sentence_that_compares():
@@ -466,6 +496,9 @@ def test_459_claim(corpus_assistant, case):
     ("Dylan says Llama 3 was trained on 16,000 H100s", "supported", 58, "the numbers match ('16,000 H100s')"),
     ("Jensen says Moore's Law would have progressed computing about a million times in the last 10 years",
      "contradicted", 38, "the passage says '100 times'"),
+    ("Jensen says the power grid rarely has excess power", "contradicted", 48, "only the claim is negated"),
+    ("Jensen says putting CUDA on GeForce was an easy decision", "contradicted", 10, "the passage says 'hard'"),
+    ("Peter says it's very hard to add a feature", "contradicted", 83, "“of course it’s very easy to add a feature.”"),
 ])
 def test_claims_a_user_checks_get_the_verdict_and_the_moment_that_decides_it(corpus_assistant, claim, verdict,
                                                                               minute, why):

@@ -17,7 +17,8 @@ from rag.claims.binding import (
     swapped_sides,
 )
 from rag.claims.entities import claim_entities, missing_entities, other_place, sibling_codes
-from rag.claims.polarity import polarity_conflict
+from rag.claims.polarity import Conflict, says
+from rag.claims.polarity import conflict as polarity
 from rag.claims.quantities import Quantity, compare_numbers, parse_quantities, renamed
 from rag.claims.records import Candidate, Check, Label, Outcome
 from rag.claims.words import content_words, singular, stopwords
@@ -75,7 +76,7 @@ class _Findings:
     missing: list[str]  # the claim's names said nowhere near the sentence
     sibling: str | None  # the sentence is about a sibling of the claim's chip or another place
     numbers: Outcome
-    conflict: str | None  # a negation or an opposite word
+    conflict: Conflict | None  # a negation or an opposite word
     swapped: str | None  # roles or a comparison turned round
     reversed_: str | None  # an order reversed
 
@@ -89,12 +90,23 @@ def judge_offline(statement: str, candidates: Sequence[Candidate], config: Claim
     for (besides the candidate's own passage), and `topic(episode_id)` what the whole episode is about (its
     title): a name there is always in the background."""
     claim = _Claim.read(statement, config)
+    disputed: dict[str, Candidate] = {}  # the claim's word a candidate says the opposite of, and the first that does
     for c in candidates:
         around = context(c.passage.chunk.episode_id, c.start) if context else ""
         found = _findings(claim, c, around, (topic(c.passage.chunk.episode_id) if topic else "") or "", config)
         c.label, c.decided_by, revised = _label(claim, c, found, config)
         c.checks = [revised if revised and ch.name == revised.name else ch for ch in found.checks]
         c.reason = next((ch.detail for ch in c.checks if ch.name == c.decided_by), "")
+        if c.label == "contradicted" and found.conflict and found.conflict.word:
+            disputed.setdefault(found.conflict.word, c)
+    # A sentence on the claim's topic that never says the word another sentence says the opposite of does not
+    # back it: "putting CUDA on GeForce was an easy decision" is not backed by "we ought to put CUDA on GeForce"
+    # beside "putting CUDA on GeForce, that was a strategic decision that was very, very hard to do".
+    for word, against in disputed.items():
+        for c in candidates:
+            if c.label == "supported" and c.decided_by == "similarity" and not says(c.sentence, word):
+                c.label, c.decided_by = "unrelated", "negation"
+                c.reason = f"it does not say {word!r}, and {against.where()} says the opposite"
     if claim.quantities:
         # A sentence that backs the claim's words but not its figure, beside one that gives another figure for it,
         # does not back the claim ("… several CEOs believed me" after "About three years ago, I convinced them").
@@ -146,8 +158,8 @@ def _findings(claim: _Claim, c: Candidate, around: str, topic: str, config: Clai
             if rebound == "fail":
                 numbers, number_detail = rebound, rebound_detail
     checks.append(Check("numbers", numbers, number_detail))
-    conflict = polarity_conflict(statement, c.sentence)
-    checks.append(Check("negation", "fail" if conflict else "pass", conflict or "same polarity"))
+    conflict = polarity(statement, c.sentence)
+    checks.append(Check("negation", "fail" if conflict else "pass", conflict.reason if conflict else "same polarity"))
     swapped = swapped_roles(statement, c.window, claim.things) if len(claim.things) > 1 and not missing else None
     # "X kept A but cut B" said the other way round: one thing, its two objects on each other's side
     swapped = swapped or (None if missing else swapped_sides(statement, c.window))

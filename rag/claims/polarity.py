@@ -4,10 +4,14 @@ one side only, within the clause that states the same proposition."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from rag.claims.words import content_words, key_words
 
-_NEGATION = re.compile(r"\b(?:not|no|never|none|nobody|nothing|neither|nor|cannot|without)\b|n['’]t\b", re.I)
+# 'rarely' and 'seldom' deny what usually holds: "the grid rarely has excess power" against "99% of the time, our
+# power grid has excess power"
+_NEGATION = re.compile(r"\b(?:not|no|never|none|nobody|nothing|neither|nor|cannot|without|rarely|seldom|hardly)\b"
+                       r"|n['’]t\b", re.I)
 # Words and their opposites; binding.py reads the comparatives among them ('better' / 'worse').
 OPPOSITES = [
     ("open", "closed"), ("more", "less"), ("more", "fewer"), ("cheaper", "expensive"), ("increase", "decrease"),
@@ -16,9 +20,16 @@ OPPOSITES = [
     ("easier", "harder"), ("ahead", "behind"), ("profitable", "unprofitable"), ("success", "failure"),
     ("permissive", "restrictive"), ("public", "private"), ("rise", "fall"), ("up", "down"), ("before", "after"),
     ("accelerate", "slow"), ("most", "least"), ("best", "worst"), ("strong", "weak"), ("stronger", "weaker"),
-    ("greater", "smaller"),
+    ("greater", "smaller"), ("easy", "hard"), ("easy", "difficult"),
 ]
-_CLAUSE = re.compile(r"\s*(?:[,;:]|\bbut\b|\band\b|\bwhereas\b|\bwhile\b|\bthough\b|\bbecause\b)\s*", re.I)
+# a word said twice in a row ("very, very hard") and a filler between commas ("it's very easy to, like, add a
+# feature"): speech, not clauses
+_REPEATED = re.compile(r"\b(\w+),\s+\1\b", re.I)
+_FILLER = re.compile(r",\s*(?:like|you know|i mean|um|uh)\s*,", re.I)
+# Clauses end at a comma or a conjunction; not at a comma before a pronoun that takes the thing up again ("putting
+# CUDA on GeForce, that was a decision that was very hard"): speech names its topic first.
+_CLAUSE = re.compile(r"\s*(?:[;:]|,(?!\s*(?:that|it|this)(?:['’]s\b|\s+(?:was|is|were|are)\b))|\bbut\b|\band\b|"
+                     r"\bwhereas\b|\bwhile\b|\bthough\b|\bbecause\b)\s*", re.I)
 
 
 # "X came after ChatGPT" against "X, before ChatGPT released": the same event placed on the other side of the same
@@ -54,12 +65,25 @@ def best_clause(claim: str, sentence: str) -> tuple[str, float]:
     """The clause of `sentence` sharing the most content words with `claim` ('R1 is open-weight' of 'Plus, R1 is
     open-weight and o3-mini is not'), and the share of the claim's content words it contains."""
     want = content_words(claim)
+    sentence = _FILLER.sub("", _REPEATED.sub(r"\1 \1", sentence))
     clauses = [c for c in _CLAUSE.split(sentence) if c and c.strip()] or [sentence]
     best = max(clauses, key=lambda c: (len(want & content_words(c)), -len(c)))
     return best, (len(want & content_words(best)) / len(want) if want else 0.0)
 
 
+@dataclass(frozen=True)
+class Conflict:
+    reason: str
+    word: str = ""  # the claim's word the passage says the opposite of ('easy' against 'hard'), when that is why
+
+
 def polarity_conflict(claim: str, sentence: str, min_overlap: float = 0.5) -> str | None:
+    """Why the sentence says the opposite of the claim, or None (`conflict`'s reason)."""
+    found = conflict(claim, sentence, min_overlap)
+    return found.reason if found else None
+
+
+def conflict(claim: str, sentence: str, min_overlap: float = 0.5) -> Conflict | None:
     """Why the sentence says the opposite of the claim, or None.
 
     Each clause of the claim is compared with the clause of the sentence that matches it best, and only when
@@ -69,7 +93,7 @@ def polarity_conflict(claim: str, sentence: str, min_overlap: float = 0.5) -> st
     """
     flipped = relation_flip(claim, sentence)
     if flipped:
-        return flipped
+        return Conflict(flipped)
     for part in [c for c in _CLAUSE.split(claim) if c and c.strip()] or [claim]:
         clause, overlap = best_clause(part, sentence)
         # two shared words at least, an auxiliary not one of them: 'has' does not make 'DeepSeek has not raised
@@ -83,10 +107,15 @@ def polarity_conflict(claim: str, sentence: str, min_overlap: float = 0.5) -> st
         for a, b in pairs:
             for x, y in ((a, b), (b, a)):
                 if x in part_words and y in clause_words and y not in part_words and x not in clause_words:
-                    return f"the claim says {x!r}, the passage says {y!r} (“{clause.strip()}”)"
+                    return Conflict(f"the claim says {x!r}, the passage says {y!r} (“{clause.strip()}”)", x)
         if _ONLY.search(_NOT_ONLY.sub(" ", part)) and _NOT_ONLY.search(clause) and not _NOT_ONLY.search(part):
-            return f"the claim says it is only that, the passage says not just that (“{clause.strip()}”)"
+            return Conflict(f"the claim says it is only that, the passage says not just that (“{clause.strip()}”)")
         if negated(part) != negated(clause):
             side = "the claim" if negated(part) else "the passage"
-            return f"only {side} is negated (“{clause.strip()}”)"
+            return Conflict(f"only {side} is negated (“{clause.strip()}”)")
     return None
+
+
+def says(text: str, word: str) -> bool:
+    """Whether `text` has `word` as a word."""
+    return word.lower() in re.findall(r"[a-z]+", text.lower())

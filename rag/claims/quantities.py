@@ -17,6 +17,10 @@ _UNIT_SKIP = {"more", "of", "or", "so", "plus", "like", "roughly", "about", "the
               "individual", "whole", "around", "than", "over", "at", "just", "ish"}
 _MONEY_WORDS = {"dollar", "dollars", "usd", "bucks", "euros", "euro"}
 # Durations in days, so that "three years" and "six months" are the same kind of thing (and compare).
+# People: the general words, and the words for particular people that they stand for in speech
+_PEOPLE = frozenset({"people", "person", "folk", "human", "individual"})
+_PERSONS = _PEOPLE | frozenset({"employee", "worker", "staff", "staffer", "engineer", "researcher", "scientist",
+                                "developer", "user", "customer", "student", "member", "guy"})
 _DAYS = {"second": 1 / 86400, "minute": 1 / 1440, "hour": 1 / 24, "day": 1.0, "week": 7.0, "month": 30.44,
          "year": 365.25, "decade": 3652.5}
 
@@ -60,6 +64,12 @@ class Quantity:
     def names(self) -> set[str]:
         """The model or product names among its unit words ('h100' of '10,000 H100 GPUs')."""
         return {w for w in self.unit if any(ch.isdigit() for ch in w) and any(ch.isalpha() for ch in w)}
+
+    def same_people(self, other: Quantity) -> bool:
+        """Both count people, one by the general word: '43,000 amazing people' are the '43,000 employees'. Only for
+        a figure that matches; people in general are no rival figure for employees."""
+        mine, theirs = self.unit & _PERSONS, other.unit & _PERSONS
+        return bool(mine and theirs and (mine | theirs) & _PEOPLE)
 
     def same_thing(self, other: Quantity) -> bool:
         """Not two different named things: 10,000 H100s are not 10,000 A100s."""
@@ -189,7 +199,7 @@ def compare_numbers(claim: Sequence[Quantity], passage: Sequence[Quantity],
         # Years are exact: 1999 is not "about" 1989.
         tol = 0.0 if "calendar-year" in q.unit else tolerance
         matches = [p for p in passage if (close(q.value, p.value, tol) or q.allows(p)) and q.same_thing(p)
-                   and (q.compatible(p) or not q.unit or not p.unit)]
+                   and (q.compatible(p) or not q.unit or not p.unit or q.same_people(p))]
         if matches:
             # a small number is evidence only when it counts the same thing ('three decades'), not as a bare digit
             if q.required or any(q.compatible(p) for p in matches):
