@@ -22,7 +22,9 @@ from rag.claims import (
     parse_quantities,
     polarity_conflict,
 )
-from rag.claims.entities import other_place
+from rag.claims.entities import other_place, other_version
+from rag.claims.quantities import versioned_names
+from rag.claims.words import says
 from rag.models import Chunk, Moment, Passage
 
 DATA = Path(__file__).resolve().parents[1] / "eval" / "datasets" / "claims"
@@ -223,6 +225,14 @@ def test_polarity_conflicts_are_judged_within_the_matching_clause(claim, sentenc
     ("R1 costs two dollars per million output tokens and o1 costs $60", None),
     ("Lex said o3-mini is open-weight", None),
     ("GPUs?", None),  # too short to tell
+    ("Джексон говорит, что у DeepSeek 50 000 GPU", "Russian"),
+    ("Jensen dice che CUDA è gratuito", "Italian"),
+    # short English claims of names and a few words, which read as Aragonese, Dutch, Danish or Hausa to the model
+    ("Llama 4 is a dense model", None),
+    ("DeepSeek V3 is open weight", None),
+    ("Jensen loves CUDA", None),
+    ("he ran a marathon in Antarctica", None),
+    ("Moltbook went viral", None),
 ])
 def test_foreign_language_is_recognised(text, language):
     assert foreign_language(text) == language
@@ -328,6 +338,46 @@ def test_a_sentence_stating_the_claims_figure_of_another_thing_beside_the_claims
                   ClaimConfig())
     assert [(c.label, c.decided_by) for c in cands] == [("contradicted", "numbers")] * 2
     assert "where the passage says '100 times'" in cands[1].reason
+
+
+@pytest.mark.parametrize("text, names", [
+    ("NVIDIA is at CUDA 12", ["CUDA 12"]),
+    ("Llama 3 was trained on 16,000 H100s", ["Llama 3"]),
+    ("he uses Opus 4.6 for coding", ["Opus 4.6"]),
+    ("Maybe 3 people came", []),  # a count after a word that opens the sentence
+    ("released in October 2022", []),
+])
+def test_names_with_a_version_are_read_off_the_claim(text, names):
+    assert versioned_names(text) == names
+
+
+@pytest.mark.parametrize("names, sentence, other", [
+    (["CUDA 12"], "We're at CUDA 13.2, and so we're evolving the architecture", ("CUDA 12", "CUDA 13.2")),
+    (["Llama 3"], "now 100,000 GPUs that they're training on Llama 4 on currently", ("Llama 3", "Llama 4")),
+    (["Llama 3"], "So, like Llama 3, they trained on 16,000 H100s.", None),
+    (["Llama 3"], "I'm serving Llama 405b on it", None),  # a size, not a version
+    (["CUDA 13.2"], "we were going to continue to make CUDA 1, 2, 3, 13", None),  # a list of them
+])
+def test_a_sentence_about_another_version_of_the_claims_name_is_recognised(names, sentence, other):
+    assert other_version(names, sentence) == other
+
+
+def test_says_finds_words_and_versions_not_inside_longer_ones():
+    assert says("it was a very easy decision", "easy") and not says("it was easygoing", "easy")
+    assert says("now using Gemini 2.0 Flash", "gemini 2.0") and not says("Gemini 2.05", "Gemini 2.0")
+
+
+def test_what_would_back_the_claim_said_of_another_version_contradicts_it():
+    """'we're now using Gemini 2.0 Flash Thinking' against 'Lex used Gemini 1.5 Flash Thinking'; and a sentence
+    about Gemini that says no version is then no support either."""
+    other, vague = _judged("Lex used Gemini 1.5 Flash Thinking", [
+        ("So, we're now using Gemini 2.0 Flash Thinking Experimental.", 0.85),
+        ("Gemini Flash Thinking is what I used for this.", 0.8)], background="Lex and Gemini.", coverage=0.6)
+    assert (other.label, other.decided_by) == ("contradicted", "entities") and "'Gemini 2.0'" in other.reason
+    assert (vague.label, vague.decided_by) == ("unrelated", "entities") and "'Gemini 1.5'" in vague.reason
+    (same,) = _judged("Lex used Gemini 2.0 Flash Thinking", [
+        ("So, we're now using Gemini 2.0 Flash Thinking Experimental.", 0.85)], background="Lex.", coverage=0.6)
+    assert same.label == "supported"
 
 
 def test_a_sentence_that_never_says_the_disputed_word_does_not_back_the_claim():
@@ -499,6 +549,10 @@ def test_459_claim(corpus_assistant, case):
     ("Jensen says the power grid rarely has excess power", "contradicted", 48, "only the claim is negated"),
     ("Jensen says putting CUDA on GeForce was an easy decision", "contradicted", 10, "the passage says 'hard'"),
     ("Peter says it's very hard to add a feature", "contradicted", 83, "“of course it’s very easy to add a feature.”"),
+    ("Lex says he used Gemini 1.5 Flash Thinking", "contradicted", 179, "the passage says 'Gemini 2.0'"),
+    ("Dylan says Meta is training Llama 3 on 100,000 GPUs", "contradicted", 221, "the passage says 'Llama 4'"),
+    # a short English claim is checked, not reported as written in another language
+    ("Lex said he ran a marathon in Antarctica", "not_found", None, "Not found"),
 ])
 def test_claims_a_user_checks_get_the_verdict_and_the_moment_that_decides_it(corpus_assistant, claim, verdict,
                                                                               minute, why):

@@ -16,9 +16,10 @@ import numpy as np
 
 from rag.claims.attribution import find_attribution, name_variants
 from rag.claims.decision import decide
+from rag.claims.entities import names_version
 from rag.claims.language import foreign_language
 from rag.claims.offline import ClaimConfig, judge_offline
-from rag.claims.quantities import compare_numbers, parse_quantities
+from rag.claims.quantities import compare_numbers, parse_quantities, versioned_names
 from rag.claims.records import MAX_CLAIM_CHARS, Candidate, Check, ClaimCheck, ClaimError, Judge
 from rag.lexical import tokenize
 from rag.llm import LLMError
@@ -123,13 +124,16 @@ class ClaimChecker:
         window_tokens = tokenize([c.window for c in cands])
         sentence_tokens = tokenize([c.sentence for c in cands])
         quantities = parse_quantities(statement)
+        versions = versioned_names(statement)
         ranking: dict[int, float] = {}
         for c, wtoks, stoks in zip(cands, window_tokens, sentence_tokens):
             c.coverage = len(want & set(wtoks)) / len(want) if want else 0.0
             c.sentence_coverage = len(want & set(stoks)) / len(want) if want else 0.0
             c.score = 0.7 * c.similarity + 0.3 * c.coverage
-            # A sentence stating the claim's number is worth judging even when it is worded differently.
-            states_number = bool(quantities) and compare_numbers(quantities, parse_quantities(c.sentence))[0] != "n/a"
+            # A sentence stating the claim's number (or its name's version) is worth judging even when it is
+            # worded differently.
+            states_number = (bool(quantities) and compare_numbers(quantities, parse_quantities(c.sentence))[0] != "n/a"
+                             or names_version(versions, c.sentence))  # 'CUDA 13.2' for the claim's 'CUDA 12'
             ranking[id(c)] = c.score + (0.2 if states_number else 0.0)
         cands.sort(key=lambda c: -ranking[id(c)])
         return cands[: self.config.judged]

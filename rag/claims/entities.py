@@ -127,6 +127,33 @@ def sibling_codes(claim: str, sentence: str) -> str | None:
     return f"the sentence is about {other}, not {', '.join(claimed.values())}"
 
 
+def _versions(name: str) -> re.Pattern[str]:
+    """'Llama 4' -> the name said with any version ('Llama 4.5' is one)."""
+    word = name.rsplit(" ", 1)[0]
+    # not a list of them ('CUDA 1, 2, 3, 13'), nor a number the name begins ('Llama 405b')
+    return re.compile(rf"\b{re.escape(word)}\s+(\d+(?:\.\d+)*)(?![\w.]*\d)(?!\w)(?!,\s*\d)", re.I)
+
+
+def says_version(name: str, text: str) -> bool:
+    """Whether `text` says the versioned name with its own version ('Llama 3' in 'So, like Llama 3, they ...')."""
+    return any(m.group(1) == name.rsplit(" ", 1)[1] for m in _versions(name).finditer(text))
+
+
+def names_version(names: Sequence[str], sentence: str) -> bool:
+    """Whether the sentence says one of the versioned names with any version."""
+    return any(_versions(name).search(sentence) for name in names)
+
+
+def other_version(names: Sequence[str], sentence: str) -> tuple[str, str] | None:
+    """A versioned name of the claim's that the sentence says with another version, and not with its own ('CUDA
+    13.2' for the claim's 'CUDA 12'): the claim's name and what the sentence says."""
+    for name in names:
+        said = [m.group(0) for m in _versions(name).finditer(sentence)]
+        if said and not says_version(name, sentence):
+            return name, said[0]
+    return None
+
+
 def other_place(claim: str, sentence: str) -> str | None:
     """Why a sentence speaks of another place than the claim's: it names a place that is neither the claim's nor
     inside or around it, and not the claim's own ('Stargate is in Abilene, Texas' is not about a claim's Memphis).

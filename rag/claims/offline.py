@@ -16,12 +16,18 @@ from rag.claims.binding import (
     swapped_roles,
     swapped_sides,
 )
-from rag.claims.entities import claim_entities, missing_entities, other_place, sibling_codes
-from rag.claims.polarity import Conflict, says
+from rag.claims.entities import (
+    claim_entities,
+    missing_entities,
+    other_place,
+    other_version,
+    sibling_codes,
+)
+from rag.claims.polarity import Conflict
 from rag.claims.polarity import conflict as polarity
-from rag.claims.quantities import Quantity, compare_numbers, parse_quantities, renamed
+from rag.claims.quantities import Quantity, compare_numbers, parse_quantities, renamed, versioned_names
 from rag.claims.records import Candidate, Check, Label, Outcome
-from rag.claims.words import content_words, singular, stopwords
+from rag.claims.words import content_words, says, singular, stopwords
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,7 @@ class _Claim:
     quantities: list[Quantity]
     long: bool  # a long statement (a summary's) is restated over a few sentences, not in one
     comparison: bool  # it compares two things ("more GPUs than OpenAI")
+    versions: list[str]  # names with a version ('Llama 4', 'CUDA 12'): the version is part of what it names
 
     @classmethod
     def read(cls, statement: str, config: ClaimConfig) -> _Claim:
@@ -64,7 +71,8 @@ class _Claim:
         things = entities + ([first.group(0)] if first and first.group(0).lower() not in stopwords()
                              and first.group(0) not in entities else [])
         return cls(statement, entities, things, parse_quantities(statement),
-                   len(content_words(statement)) >= config.long_claim_words, compares(statement))
+                   len(content_words(statement)) >= config.long_claim_words, compares(statement),
+                   versioned_names(statement))
 
 
 @dataclass
@@ -79,6 +87,7 @@ class _Findings:
     conflict: Conflict | None  # a negation or an opposite word
     swapped: str | None  # roles or a comparison turned round
     reversed_: str | None  # an order reversed
+    other_version: tuple[str, str] | None  # the claim's 'CUDA 12' said as 'CUDA 13.2'
 
 
 def judge_offline(statement: str, candidates: Sequence[Candidate], config: ClaimConfig,
@@ -90,23 +99,27 @@ def judge_offline(statement: str, candidates: Sequence[Candidate], config: Claim
     for (besides the candidate's own passage), and `topic(episode_id)` what the whole episode is about (its
     title): a name there is always in the background."""
     claim = _Claim.read(statement, config)
-    disputed: dict[str, Candidate] = {}  # the claim's word a candidate says the opposite of, and the first that does
+    # what of the claim a candidate says otherwise ('easy', 'Gemini 1.5'): the first that does, and its check
+    disputed: dict[str, tuple[Candidate, str]] = {}
     for c in candidates:
         around = context(c.passage.chunk.episode_id, c.start) if context else ""
         found = _findings(claim, c, around, (topic(c.passage.chunk.episode_id) if topic else "") or "", config)
         c.label, c.decided_by, revised = _label(claim, c, found, config)
         c.checks = [revised if revised and ch.name == revised.name else ch for ch in found.checks]
         c.reason = next((ch.detail for ch in c.checks if ch.name == c.decided_by), "")
-        if c.label == "contradicted" and found.conflict and found.conflict.word:
-            disputed.setdefault(found.conflict.word, c)
-    # A sentence on the claim's topic that never says the word another sentence says the opposite of does not
-    # back it: "putting CUDA on GeForce was an easy decision" is not backed by "we ought to put CUDA on GeForce"
-    # beside "putting CUDA on GeForce, that was a strategic decision that was very, very hard to do".
-    for word, against in disputed.items():
+        if c.label == "contradicted" and c.decided_by == "negation" and found.conflict and found.conflict.word:
+            disputed.setdefault(found.conflict.word, (c, "negation"))
+        elif c.label == "contradicted" and c.decided_by == "entities" and found.other_version:
+            disputed.setdefault(found.other_version[0], (c, "entities"))
+    # A sentence on the claim's topic that never says what another sentence says otherwise does not back it:
+    # "putting CUDA on GeForce was an easy decision" is not backed by "we ought to put CUDA on GeForce" beside
+    # "putting CUDA on GeForce, that was a strategic decision that was very, very hard to do"; nor "Lex used
+    # Gemini 1.5" by a sentence about Gemini beside "we're now using Gemini 2.0".
+    for phrase, (against, check) in disputed.items():
         for c in candidates:
-            if c.label == "supported" and c.decided_by == "similarity" and not says(c.sentence, word):
-                c.label, c.decided_by = "unrelated", "negation"
-                c.reason = f"it does not say {word!r}, and {against.where()} says the opposite"
+            if c.label == "supported" and c.decided_by == "similarity" and not says(c.sentence, phrase):
+                c.label, c.decided_by = "unrelated", check
+                c.reason = f"it does not say {phrase!r}, and {against.where()} says otherwise"
     if claim.quantities:
         # A sentence that backs the claim's words but not its figure, beside one that gives another figure for it,
         # does not back the claim ("… several CEOs believed me" after "About three years ago, I convinced them").
@@ -134,6 +147,8 @@ def _findings(claim: _Claim, c: Candidate, around: str, topic: str, config: Clai
     checks.append(Check("similarity", "pass" if topical else "fail",
                         f"similarity {c.similarity:.2f}, {c.coverage:.0%} of the claim's words"))
     missing = missing_entities(claim.entities, f"{c.passage.chunk.text} {around} {topic}", c.passage.chunk.speakers)
+    # 'Llama 4' where the claim says 'Llama 3': the sentence is about another version of the claim's name
+    other = other_version(claim.versions, c.sentence)
     if misnamed:  # the claim's 'A100s' are missing because the sentence gives their figure to the H100s
         missing = [e for e in missing if singular(e) not in misnamed[0].names]
     # the context names the claim's chip, but the sentence itself may be about its sibling (H20 for H800)
@@ -168,7 +183,8 @@ def _findings(claim: _Claim, c: Candidate, around: str, topic: str, config: Clai
     checks.append(Check("roles", "fail" if swapped else "n/a", swapped or "no roles to compare"))
     reversed_ = reversed_order(statement, around or c.passage.chunk.text)
     checks.append(Check("order", "fail" if reversed_ else "n/a", reversed_ or "no order to compare"))
-    return _Findings(checks, topical, missing, sibling, numbers, conflict, swapped, reversed_)
+    return _Findings(checks, topical, missing, sibling, numbers, conflict, swapped, reversed_,
+                     other_version=other)
 
 
 def _label(claim: _Claim, c: Candidate, f: _Findings, config: ClaimConfig) -> tuple[Label, str, Check | None]:
@@ -198,11 +214,14 @@ def _label(claim: _Claim, c: Candidate, f: _Findings, config: ClaimConfig) -> tu
         # "DeepSeek has more GPUs than OpenAI": a sentence on the topic that compares nothing does not back it
         return "unrelated", "roles", Check("roles", "fail",
                                            "the claim compares two things; the passage compares nothing")
-    if f.numbers == "pass":
-        return "supported", "numbers", None
-    if (c.sentence_similarity >= config.support and (
+    how = "numbers" if f.numbers == "pass" else "similarity" if (
+        c.sentence_similarity >= config.support and (
             c.sentence_coverage >= config.support_sentence_coverage
             or (claim.long and c.coverage >= config.support_sentence_coverage))) or (
-            c.sentence_coverage >= config.support_coverage and c.sentence_similarity >= config.support_floor):
-        return "supported", "similarity", None
-    return "unrelated", "similarity", None
+        c.sentence_coverage >= config.support_coverage and c.sentence_similarity >= config.support_floor) else None
+    if how and f.other_version:
+        # what would back the claim, said of another version: "We're at CUDA 13.2" against "… at CUDA 12"
+        claimed, said = f.other_version
+        return "contradicted", "entities", Check("entities", "fail", f"the claim says {claimed!r}, the passage says "
+                                                                    f"{said!r}")
+    return ("supported", how, None) if how else ("unrelated", "similarity", None)

@@ -116,6 +116,3 @@ def conflict(claim: str, sentence: str, min_overlap: float = 0.5) -> Conflict | 
     return None
 
 
-def says(text: str, word: str) -> bool:
-    """Whether `text` has `word` as a word."""
-    return word.lower() in re.findall(r"[a-z]+", text.lower())

@@ -169,6 +169,16 @@ _MONTHS = frozenset("january february march april may june july august september
                     "mar apr jun jul aug sep sept oct nov dec".split())
 
 
+def versioned_names(text: str) -> list[str]:
+    """The names with a version that `parse_quantities` leaves out as no figures: 'Llama 4', 'CUDA 13.2'."""
+    out = []
+    for n in find_numbers(text):
+        if _names_it(text, n):
+            name = _NAME_BEFORE.search(text[: n.start])
+            out.append(f"{name.group(1)} {n.numeral}")
+    return out
+
+
 def _names_it(text: str, n) -> bool:
     """A small bare number right after a capitalised word is part of a name ('Move 37', 'Tulu 3', 'Opus 4.6',
     'Llama 405', a claim's 'Llama 3 was trained …'), not a quantity; not after a month ('October 2022'), nor after

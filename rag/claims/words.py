@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from rag.lexical import stopwords_plus, tokenize
@@ -29,3 +30,10 @@ def key_words(text: str) -> set[str]:
     must share to state the same proposition, so 'DeepSeek has 10,000 H100s' and 'DeepSeek has not raised much
     money' share only 'deepseek'."""
     return content_words(text) - stopwords_plus()
+
+
+def says(text: str, phrase: str) -> bool:
+    """Whether `text` says `phrase` as words ('easy', 'Gemini 1.5'), in any case: not inside a longer word or
+    number ('Gemini 1.50')."""
+    words = r"\s+".join(re.escape(w) for w in phrase.split())
+    return bool(re.search(rf"(?<![\w.]){words}(?!\w|\.\d)", text, re.I))
