@@ -152,6 +152,7 @@ class Assistant:
             context=self._context,
             topic=self._topic,
             judge=judge,
+            names=lambda: self.lexical.sync().cased or frozenset(),
         )
 
     def transcript_sentences(self, episode_id: str) -> list[TranscriptSentence]:

@@ -66,3 +66,22 @@ def written_as_name(word: str, cased: frozenset[str]) -> bool:
     hyphenated word when they write each part so ("ai-generated" is not: only its "AI" is a name)."""
     parts = [without_possessive(p) for p in word.split("-") if p]
     return bool(parts) and all(p in cased for p in parts)
+
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9'’-]*")
+
+
+def as_written(text: str, cased: frozenset[str]) -> str:
+    """A text typed in lower case with the words the episodes write as names capitalised ("nvidia is at cuda 12"
+    -> "Nvidia is at Cuda 12"), so that what is read off capitals (a claim's names, a name's version) reads as if
+    it had been typed with them. A text with capitals of its own is left as it is."""
+    if not cased or not typed_in_lower_case(_WORD.findall(text)):
+        return text
+
+    def capitalised(m: re.Match[str]) -> str:
+        word = m.group(0)
+        if not written_as_name(word, cased):
+            return word
+        return "-".join(part[:1].upper() + part[1:] for part in word.split("-"))
+
+    return _WORD.sub(capitalised, text)

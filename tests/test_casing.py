@@ -1,6 +1,8 @@
 """rag/casing.py: the words the episodes write as names, so a question typed in lower case still names them."""
 
-from rag.casing import CaseTally, typed_in_lower_case, written_as_name
+from rag.casing import CaseTally, as_written, typed_in_lower_case, written_as_name
+from rag.claims import claim_entities
+from rag.claims.quantities import versioned_names
 from rag.moment_rank import asked_names
 
 
@@ -48,3 +50,14 @@ def test_a_question_typed_in_lower_case_names_what_the_episodes_write_as_names()
     assert asked_names("Did Jensen talk about nvidia?", cased) == ["jensen"]
     # a place on rag/places.py's list is a name even when the episodes never say it; the pronoun "us" is not
     assert asked_names("did they tell us about tsmc's fab in japan?", cased) == ["tsmc", "japan"]
+
+
+def test_a_claim_typed_in_lower_case_gets_the_capitals_its_checks_read_names_by():
+    cased = frozenset({"nvidia", "cuda", "tsmc", "arizona", "ai"})
+    claim = as_written("the fab tsmc built in arizona runs on nvidia's cuda 12", cased)
+    assert claim == "the fab Tsmc built in Arizona runs on Nvidia's Cuda 12"
+    assert claim_entities(claim) == ["Tsmc", "Arizona", "Nvidia", "Cuda"] and versioned_names(claim) == ["Cuda 12"]
+    assert claim_entities("the fab tsmc built in arizona runs on nvidia's cuda 12") == []  # what it lost
+    # a claim with capitals of its own is read as written; a hyphenated word only when each part is a name
+    assert as_written("the fab TSMC built in arizona", cased) == "the fab TSMC built in arizona"
+    assert as_written("an ai-generated tweet", cased) == "an ai-generated tweet"

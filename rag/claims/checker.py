@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from rag.casing import as_written
 from rag.claims.attribution import find_attribution, name_variants
 from rag.claims.decision import decide
 from rag.claims.entities import names_version
@@ -39,7 +40,8 @@ class ClaimChecker:
                  links: Callable[[str], tuple[str | None, str | None]],
                  context: Callable[[str, float | None], str] | None = None,
                  judge: Judge | None = None, config: ClaimConfig | None = None,
-                 topic: Callable[[str], str | None] | None = None):
+                 topic: Callable[[str], str | None] | None = None,
+                 names: Callable[[], frozenset[str]] | None = None):
         self.search = search  # (query, k, filters) -> passages
         self.embed = embed
         self.people = people  # episode id or None -> (speakers, guests)
@@ -50,6 +52,9 @@ class ClaimChecker:
         # episode id -> its title: what the whole episode is about ("Jensen Huang: NVIDIA - ..."), so a name in it
         # is mentioned by every sentence of the episode, even one that only says "we".
         self.topic = topic or (lambda _episode_id: None)
+        # () -> the words the episodes write as names (rag/casing.py): a claim typed in lower case gets its capitals
+        # back, since the checks find names and versions by them
+        self.names = names or frozenset
         self.judge = judge
         self.config = config or ClaimConfig()
 
@@ -66,7 +71,7 @@ class ClaimChecker:
             )
         speakers, guests = self.people(episode_id)
         attribution = find_attribution(text, name_variants(speakers, guests))
-        statement = attribution.content
+        statement = as_written(attribution.content, self.names())
         language = foreign_language(statement)
         if language:
             return ClaimCheck(text, "not_found",
