@@ -115,7 +115,7 @@ def places_within(name: str) -> frozenset[str]:
     ...; 'south asia' -> 'india', 'indian', 'delhi', ...), lower case; empty when it names no place that holds
     others. The place's own names are not in it (`same_place`), nor, for a capital standing for its country
     ('Beijing'), the country's other places. Questions read places so (rag/moment_rank.py); the claim check does not:
-    measured, it lowered the second blind claim set 25 -> 23 of 48 (README, Evaluation)."""
+    measured, it lowered the second blind claim set 25 -> 23 of 48 (docs/evaluation-history.md)."""
     inside = _inside()
     plain = _plain(name)
     names = same_place(name) or {plain}
