@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from rag.evaluation.claims import Confusion, load_claims, report_rows, run_claims
+from rag.evaluation.claims import ClaimCase, ClaimResult, Confusion, at_the_moment, load_claims, report_rows, run_claims
 from rag.evaluation.datasets import DatasetError
 
 
@@ -62,9 +62,21 @@ def test_run_claims_on_the_tiny_corpus(tiny_assistant, tmp_path):
     assert results[0].evidence_minute == 0 and results[0].right_moment is True and results[2].right_moment is None
     assert (confusion.right, confusion.total) == (2, 3) and seen[-1] == (3, 3)
     lines = report_rows("tiny", results, confusion)
-    assert lines[0] == "### Claims: tiny" and "2/3 verdicts right (accuracy 0.67)." in lines
+    assert lines[0] == "### Claims: tiny" and ("2/3 verdicts right (accuracy 0.67); 2 of the 2 right verdicts with a "
+                                               "gold moment cite it (within a minute).") in lines
     assert "| not_found | 0 | 1 | 0 | 0 |" in lines
     assert any(line.startswith("- `c` expected **not_found**, got **contradicted** (numbers)") for line in lines)
+
+
+def test_a_right_verdict_counts_at_the_moment_only_when_its_evidence_is_within_a_minute_of_the_gold():
+    case = ClaimCase("x", "Dylan says it", "ep", "supported", (52,))
+    assert [ClaimResult(case, "supported", "similarity", "", m).right_moment for m in (51, 52, 53, 55, None)] == [
+        True, True, True, False, False]
+    results = [ClaimResult(case, "supported", "similarity", "", 52),
+               ClaimResult(case, "supported", "similarity", "", 140),
+               ClaimResult(case, "not_found", "similarity", "", None),
+               ClaimResult(ClaimCase("y", "Lex says it", "ep", "supported"), "supported", "similarity", "", 3)]
+    assert at_the_moment(results) == "1 of the 2 right verdicts with a gold moment cite it (within a minute)"
 
 
 def test_every_blind_claim_set_is_judged_as_claims_and_never_read_as_questions(tmp_path):

@@ -43,6 +43,7 @@ def eval_(
 ) -> None:
     """Score retrieval and answers on golden question sets, per configuration; write a Markdown + HTML report."""
     from rag.evaluation import evaluate
+    from rag.evaluation.claims import at_the_moment
     from rag.evaluation.configs import CONFIGS
     from rag.evaluation.report import summary_table, verdict
 
@@ -67,5 +68,6 @@ def eval_(
     if v:
         print(f"\n{v}")
     for c in run.claims:
-        print(f"claims {c.name}: {c.confusion.right}/{c.confusion.total} verdicts right ({c.confusion.accuracy:.2f})")
+        print(f"claims {c.name}: {c.confusion.right}/{c.confusion.total} verdicts right ({c.confusion.accuracy:.2f}); "
+              f"{at_the_moment(c.results)}")
     err.print(line(f"report: {files.markdown} and {files.html} ({run.wall_seconds:.0f} s)"))

@@ -14,7 +14,7 @@ and returns the results with the confusion table (rows: expected verdict, column
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -52,10 +52,18 @@ class ClaimResult:
 
     @property
     def right_moment(self) -> bool | None:
-        """Whether the evidence is at one of the expected minutes (None when the case names none)."""
+        """Whether the evidence is within a minute of one the case names (None when it names none): "when did he
+        say it?" is answered too, not only "did he?"."""
         if not self.case.minutes:
             return None
-        return self.evidence_minute in self.case.minutes
+        return self.evidence_minute is not None and any(abs(self.evidence_minute - m) <= 1 for m in self.case.minutes)
+
+
+def at_the_moment(results: Sequence[ClaimResult]) -> str:
+    """How many right verdicts cite the moment the case names, of those that name one: a verdict right by the
+    wrong sentence is right by luck."""
+    named = [r.right_moment for r in results if r.correct and r.right_moment is not None]
+    return f"{sum(named)} of the {len(named)} right verdicts with a gold moment cite it (within a minute)"
 
 
 @dataclass
@@ -143,7 +151,8 @@ def run_claims(assistant: ClaimChecking, path: Path,
 def report_rows(name: str, results: list[ClaimResult], confusion: Confusion) -> list[str]:
     """Markdown lines for a report: accuracy, the confusion table, and each wrong verdict with its explanation."""
     lines = [f"### Claims: {name}", "",
-             f"{confusion.right}/{confusion.total} verdicts right (accuracy {confusion.accuracy:.2f}).", ""]
+             f"{confusion.right}/{confusion.total} verdicts right (accuracy {confusion.accuracy:.2f}); "
+             f"{at_the_moment(results)}.", ""]
     table = confusion.rows()
     lines.append("| " + " | ".join(table[0]) + " |")
     lines.append("|" + "---|" * len(table[0]))

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from rag.evaluation.claims import report_rows
+from rag.evaluation.claims import at_the_moment, report_rows
 from rag.evaluation.metrics import threshold_sweep
 from rag.evaluation.plots import plot_evidence, plot_hit_curves, plot_latency, plot_time_errors
 from rag.evaluation.runner import APP_DEFAULT, EvalRun, QuestionResult
@@ -319,7 +319,7 @@ def render_markdown(run: EvalRun, command: str, plots: dict[str, Path]) -> str:
             if c.blind:
                 out += [f"### Claims: {md_escape(c.name)} (blind)", "",
                         f"{c.confusion.right}/{c.confusion.total} verdicts right "
-                        f"(accuracy {c.confusion.accuracy:.2f}).",
+                        f"(accuracy {c.confusion.accuracy:.2f}); {at_the_moment(c.results)}.",
                         "", _table(c.confusion.rows()[0], c.confusion.rows()[1:]), ""]
             else:
                 out += report_rows(md_escape(c.name), c.results, c.confusion) + [""]
@@ -419,7 +419,9 @@ def summary_data(run: EvalRun, command: str) -> dict:
         "abstention": {c.name: {group: asdict(a) for group, blind in (("dev", False), ("blind", True))
                                 if (a := abstention(run, c.name, blind))} for c in run.configs},
         "claims": {c.name: {"right": c.confusion.right, "total": c.confusion.total,
-                            "accuracy": round(c.confusion.accuracy, 4), "blind": c.blind} for c in run.claims},
+                            "accuracy": round(c.confusion.accuracy, 4), "blind": c.blind,
+                            "right_at_the_moment": sum(bool(r.right_moment) for r in c.results if r.correct)}
+                   for c in run.claims},
     }
 
 
