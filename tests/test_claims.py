@@ -368,16 +368,26 @@ def test_says_finds_words_and_versions_not_inside_longer_ones():
 
 
 def test_what_would_back_the_claim_said_of_another_version_contradicts_it():
-    """'we're now using Gemini 2.0 Flash Thinking' against 'Lex used Gemini 1.5 Flash Thinking'; and a sentence
-    about Gemini that says no version is then no support either."""
+    """'we're now using Gemini 2.0 Flash Thinking' against 'Lex used Gemini 1.5 Flash Thinking'; a sentence about
+    Gemini that says no version is no support either."""
     other, vague = _judged("Lex used Gemini 1.5 Flash Thinking", [
         ("So, we're now using Gemini 2.0 Flash Thinking Experimental.", 0.85),
         ("Gemini Flash Thinking is what I used for this.", 0.8)], background="Lex and Gemini.", coverage=0.6)
     assert (other.label, other.decided_by) == ("contradicted", "entities") and "'Gemini 2.0'" in other.reason
-    assert (vague.label, vague.decided_by) == ("unrelated", "entities") and "'Gemini 1.5'" in vague.reason
+    assert (vague.label, vague.decided_by) == ("unrelated", "entities") and "Gemini 1.5" in vague.reason
     (same,) = _judged("Lex used Gemini 2.0 Flash Thinking", [
         ("So, we're now using Gemini 2.0 Flash Thinking Experimental.", 0.85)], background="Lex.", coverage=0.6)
     assert same.label == "supported"
+
+
+def test_a_sentence_that_does_not_say_the_claims_version_does_not_back_it():
+    """'NVIDIA is going to keep CUDA around' is about CUDA, not about the claim's CUDA 12."""
+    (vague,) = _judged("NVIDIA is at CUDA 12", [("NVIDIA is going to keep CUDA around and maintain it.", 0.8)],
+                       background="NVIDIA.", coverage=0.67)
+    assert (vague.label, vague.decided_by) == ("unrelated", "entities") and "CUDA 12" in vague.reason
+    (said,) = _judged("NVIDIA is at CUDA 12", [("NVIDIA is at CUDA 12 today.", 0.9)], background="NVIDIA.",
+                      coverage=1.0)
+    assert said.label == "supported"
 
 
 def test_a_sentence_that_never_says_the_disputed_word_does_not_back_the_claim():
@@ -551,6 +561,7 @@ def test_459_claim(corpus_assistant, case):
     ("Peter says it's very hard to add a feature", "contradicted", 83, "“of course it’s very easy to add a feature.”"),
     ("Lex says he used Gemini 1.5 Flash Thinking", "contradicted", 179, "the passage says 'Gemini 2.0'"),
     ("Dylan says Meta is training Llama 3 on 100,000 GPUs", "contradicted", 221, "the passage says 'Llama 4'"),
+    ("Jensen says NVIDIA is at CUDA 12", "not_found", None, "not mentioned: CUDA 12"),
     # a short English claim is checked, not reported as written in another language
     ("Lex said he ran a marathon in Antarctica", "not_found", None, "Not found"),
 ])

@@ -99,8 +99,7 @@ def judge_offline(statement: str, candidates: Sequence[Candidate], config: Claim
     for (besides the candidate's own passage), and `topic(episode_id)` what the whole episode is about (its
     title): a name there is always in the background."""
     claim = _Claim.read(statement, config)
-    # what of the claim a candidate says otherwise ('easy', 'Gemini 1.5'): the first that does, and its check
-    disputed: dict[str, tuple[Candidate, str]] = {}
+    disputed: dict[str, Candidate] = {}  # the claim's word a candidate says the opposite of, and the first that does
     for c in candidates:
         around = context(c.passage.chunk.episode_id, c.start) if context else ""
         found = _findings(claim, c, around, (topic(c.passage.chunk.episode_id) if topic else "") or "", config)
@@ -108,18 +107,15 @@ def judge_offline(statement: str, candidates: Sequence[Candidate], config: Claim
         c.checks = [revised if revised and ch.name == revised.name else ch for ch in found.checks]
         c.reason = next((ch.detail for ch in c.checks if ch.name == c.decided_by), "")
         if c.label == "contradicted" and c.decided_by == "negation" and found.conflict and found.conflict.word:
-            disputed.setdefault(found.conflict.word, (c, "negation"))
-        elif c.label == "contradicted" and c.decided_by == "entities" and found.other_version:
-            disputed.setdefault(found.other_version[0], (c, "entities"))
-    # A sentence on the claim's topic that never says what another sentence says otherwise does not back it:
-    # "putting CUDA on GeForce was an easy decision" is not backed by "we ought to put CUDA on GeForce" beside
-    # "putting CUDA on GeForce, that was a strategic decision that was very, very hard to do"; nor "Lex used
-    # Gemini 1.5" by a sentence about Gemini beside "we're now using Gemini 2.0".
-    for phrase, (against, check) in disputed.items():
+            disputed.setdefault(found.conflict.word, c)
+    # A sentence on the claim's topic that never says the word another sentence says the opposite of does not back
+    # it: "putting CUDA on GeForce was an easy decision" is not backed by "we ought to put CUDA on GeForce" beside
+    # "putting CUDA on GeForce, that was a strategic decision that was very, very hard to do".
+    for word, against in disputed.items():
         for c in candidates:
-            if c.label == "supported" and c.decided_by == "similarity" and not says(c.sentence, phrase):
-                c.label, c.decided_by = "unrelated", check
-                c.reason = f"it does not say {phrase!r}, and {against.where()} says otherwise"
+            if c.label == "supported" and c.decided_by == "similarity" and not says(c.sentence, word):
+                c.label, c.decided_by = "unrelated", "negation"
+                c.reason = f"it does not say {word!r}, and {against.where()} says the opposite"
     if claim.quantities:
         # A sentence that backs the claim's words but not its figure, beside one that gives another figure for it,
         # does not back the claim ("… several CEOs believed me" after "About three years ago, I convinced them").
@@ -224,4 +220,8 @@ def _label(claim: _Claim, c: Candidate, f: _Findings, config: ClaimConfig) -> tu
         claimed, said = f.other_version
         return "contradicted", "entities", Check("entities", "fail", f"the claim says {claimed!r}, the passage says "
                                                                     f"{said!r}")
+    unsaid = [v for v in claim.versions if not says(c.window, v)]
+    if how == "similarity" and unsaid:
+        # "NVIDIA is going to keep CUDA around" says nothing of the claim's "CUDA 12"
+        return "unrelated", "entities", Check("entities", "fail", f"not mentioned: {', '.join(unsaid)}")
     return ("supported", how, None) if how else ("unrelated", "similarity", None)
