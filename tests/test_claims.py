@@ -137,6 +137,11 @@ def test_quantities_carry_value_scale_and_unit(text, expected):
     # two limits otherwise compare as values: another figure for the same limit
     ("no one has spent more than $100 million", "No one spent more than a billion dollars", "fail"),
     ("about half of its capacity in the US", "roughly 20% of their capacity in the US", "fail"),
+    # a figure the claim denies is not claimed; a value the passage denies is no rival (unless as a limit)
+    ("bought in late 2023, not in 2024", "It was purchased in late 2023.", "pass"),
+    ("bought in late 2023, not in 2024", "It was purchased in 2022.", "fail"),
+    ("bought in late 2023", "these GPUs were not even purchased in 2024", "n/a"),
+    ("they had 10,000 GPUs", "we never had more than 2,000 GPUs", "fail"),
     # people counted by the general word are the employees counted; but no rival figure for them
     ("NVIDIA has 43,000 employees", "It was 43,000 people that made CUDA successful.", "pass"),
     ("NVIDIA has 43,000 employees", "a million people use CUDA", "n/a"),

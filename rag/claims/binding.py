@@ -62,7 +62,7 @@ def bound_numbers(claim: str, passage: str, tolerance: float = 0.05, alone: bool
     in the context the claim gives it? 'fail' when a claim number's closest-context passage number (same kind) has
     another value, 'pass' when every one finds its own value there, 'n/a' when the passage cannot tell (a number
     missing, a tie)."""
-    claimed = parse_quantities(claim)
+    claimed = [q for q in parse_quantities(claim) if not q.denied]
     stated = parse_quantities(passage)
     if len(claimed) < (1 if alone else 2) or not stated:
         return "n/a", "no numbers to bind" if alone else "fewer than two numbers to bind"

@@ -37,6 +37,8 @@ class Quantity:
     article: bool = False  # one unit of time said with an article ('a year', 'an hour'): weak, see compare_numbers
     lasting: bool = False  # ... said as how long something took ('in a week'): not a rate, so it can refute
     bound: str = ""  # '>' for 'over 100,000' or 'at least', '<' for 'under' or 'up to': a limit, not a value
+    denied: bool = False  # what the claim sets its figure against ("in late 2023, not in 2024"): not claimed
+    negated: bool = False  # said in a negated clause ("was not even purchased in 2024"): no value it states
 
     def allows(self, other: Quantity) -> bool:
         """Whether a limit ('over 100,000') holds for another's value (175,000), or is implied by another's limit
@@ -48,8 +50,9 @@ class Quantity:
 
     @property
     def required(self) -> bool:
-        """Must a passage state it to back the claim? Figures must; 'two new graduates' need not."""
-        return not self.minor
+        """Must a passage state it to back the claim? Figures must; 'two new graduates' need not, nor a figure the
+        claim denies."""
+        return not self.minor and not self.denied
 
     def compatible(self, other: Quantity) -> bool:
         """Do both count the same kind of thing (so a different value is a contradiction)? A small number in words
@@ -90,6 +93,8 @@ def renamed(claim: Sequence[Quantity], passage: Sequence[Quantity]) -> tuple[Qua
 # before the number: the words that make it a limit ('over 100,000 stars', 'up to $20')
 _AT_LEAST = re.compile(r"\b(?:over|more than|at least|above|upwards of|in excess of|north of)\s+$", re.I)
 _AT_MOST = re.compile(r"\b(?:under|less than|fewer than|at most|below|up to|no more than)\s+$", re.I)
+# before the number: a contrast that denies it ("bought in late 2023, not in 2024", "rather than 2024")
+_DENIED = re.compile(r"(?:[,;]\s*(?:and\s+|but\s+)?not|\brather than|\binstead of)\s+(?:[\w'’-]+\s+){0,2}$", re.I)
 _AGO = re.compile(r"\s+\w+\s+ago\b", re.I)  # after the number: its unit, then 'ago'
 # before the number: a word that makes 'a week' how long something took ('in a week', 'for a year'), not a rate
 _LASTING = re.compile(r"\b(?:in|within|for|over|under|after|about|almost|nearly|"
@@ -146,7 +151,8 @@ def parse_quantities(text: str) -> list[Quantity]:
         if limit and negated(re.split(r"[,;.!?]", before[: limit.start()])[-1]):
             bound = "<" if bound == ">" else ">"
         out.append(Quantity(value, frozenset(unit), shown, n.start, n.end, minor, head, article=article,
-                            lasting=lasting, bound=bound))
+                            lasting=lasting, bound=bound, denied=bool(_DENIED.search(before)),
+                            negated=negated(re.split(r"[,;.!?]", before)[-1])))
     # "half of its capacity" is a share, as "20% of their capacity" is
     for m in _FRACTION.finditer(text):
         out.append(Quantity(_FRACTIONS[" ".join(m.group(1).lower().split())], frozenset({"percent"}), m.group(1),
@@ -202,6 +208,10 @@ def compare_numbers(claim: Sequence[Quantity], passage: Sequence[Quantity],
     small number in words ('two new graduates') need not be there, but it is compared when it is."""
     if not claim:
         return "n/a", "the claim has no numbers"
+    # a figure the claim denies is no figure of its own: "late 2023, not in 2024" is not refuted by "late 2023"
+    claim = [q for q in claim if not q.denied]
+    if not claim:
+        return "n/a", "the claim's only figure is one it denies"
     found: list[Quantity] = []
     missing: list[Quantity] = []
     conflicts: list[tuple[Quantity, Quantity]] = []
@@ -217,8 +227,10 @@ def compare_numbers(claim: Sequence[Quantity], passage: Sequence[Quantity],
             continue
         # 'a year' is as often a rate ('millions a year') as a duration: it may match a figure, never refute one,
         # unless it says how long something took ('in a week' against 'in one hour')
+        # nor does a value the passage denies ("not even purchased in 2024"), unless as a limit ("never more than")
         rival = [p for p in passage if q.compatible(p) and not (p.allows(q) and not q.bound)
-                 and not ((p.article and not p.lasting) or (q.article and not q.lasting))]
+                 and not ((p.article and not p.lasting) or (q.article and not q.lasting))
+                 and not (p.negated and not p.bound)]
         if rival:
             conflicts.append((q, rival[0]))
         else:
