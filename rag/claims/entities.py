@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from rag.claims.words import singular, stopwords
+from rag.claims.words import says, singular, stopwords
 from rag.places import AMBIGUOUS, country_us_as_usa, names_place, related_places, same_place
 
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’.-]*[A-Za-z0-9]|[A-Za-z0-9]")
@@ -134,11 +134,6 @@ def _versions(name: str) -> re.Pattern[str]:
     return re.compile(rf"\b{re.escape(word)}\s+(\d+(?:\.\d+)*)(?![\w.]*\d)(?!\w)(?!,\s*\d)", re.I)
 
 
-def says_version(name: str, text: str) -> bool:
-    """Whether `text` says the versioned name with its own version ('Llama 3' in 'So, like Llama 3, they ...')."""
-    return any(m.group(1) == name.rsplit(" ", 1)[1] for m in _versions(name).finditer(text))
-
-
 def names_version(names: Sequence[str], sentence: str) -> bool:
     """Whether the sentence says one of the versioned names with any version."""
     return any(_versions(name).search(sentence) for name in names)
@@ -149,7 +144,7 @@ def other_version(names: Sequence[str], sentence: str) -> tuple[str, str] | None
     13.2' for the claim's 'CUDA 12'): the claim's name and what the sentence says."""
     for name in names:
         said = [m.group(0) for m in _versions(name).finditer(sentence)]
-        if said and not says_version(name, sentence):
+        if said and not says(sentence, name):
             return name, said[0]
     return None
 

@@ -39,10 +39,12 @@ def foreign_language(text: str) -> str | None:
     letters = _LETTER.findall(text)
     latin = sum(bool(_LATIN.match(ch)) for ch in letters)
     if 3 * (len(letters) - latin) >= latin and letters:  # one Chinese character says as much as a few letters
-        code, _ = _identifier().classify(text)
-        return None if code == "en" else _LANGUAGE_NAMES.get(code, f"another language (code {code!r})")
-    words = [w for w in text.split() if not re.search(r"\d", w) and not re.match(r"[A-Z]", w)]
-    if len(words) < 3:
-        return None  # too short to tell
-    code, probability = _identifier().classify(" ".join(words))
-    return None if code == "en" or probability < SURE else _LANGUAGE_NAMES.get(code, f"another language ({code})")
+        code, probability = _identifier().classify(text)
+    else:
+        words = [w for w in text.split() if not re.search(r"\d", w) and not re.match(r"[A-Z]", w)]
+        if len(words) < 3:
+            return None  # too short to tell
+        code, probability = _identifier().classify(" ".join(words))
+        if probability < SURE:
+            return None
+    return None if code == "en" else _LANGUAGE_NAMES.get(code, f"another language (code {code!r})")

@@ -112,20 +112,24 @@ def judge_offline(statement: str, candidates: Sequence[Candidate], config: Claim
     # it: "putting CUDA on GeForce was an easy decision" is not backed by "we ought to put CUDA on GeForce" beside
     # "putting CUDA on GeForce, that was a strategic decision that was very, very hard to do".
     for word, against in disputed.items():
-        for c in candidates:
-            if c.label == "supported" and c.decided_by == "similarity" and not says(c.sentence, word):
-                c.label, c.decided_by = "unrelated", "negation"
-                c.reason = f"it does not say {word!r}, and {against.where()} says the opposite"
+        _unsupport(candidates, lambda c, w=word: not says(c.sentence, w), "negation",
+                   f"it does not say {word!r}, and {against.where()} says the opposite")
     if claim.quantities:
         # A sentence that backs the claim's words but not its figure, beside one that gives another figure for it,
         # does not back the claim ("… several CEOs believed me" after "About three years ago, I convinced them").
         refuted = {(c.passage.chunk.id, c.index) for c in candidates
                    if c.label == "contradicted" and c.decided_by == "numbers"}
-        for c in candidates:
-            if c.label == "supported" and c.decided_by == "similarity" and (
-                    (c.passage.chunk.id, c.index - 1) in refuted or (c.passage.chunk.id, c.index + 1) in refuted):
-                c.label, c.decided_by = "unrelated", "numbers"
-                c.reason = "a sentence beside it gives another figure for the claim's"
+        _unsupport(candidates, lambda c: bool({(c.passage.chunk.id, c.index - 1),
+                                                (c.passage.chunk.id, c.index + 1)} & refuted),
+                   "numbers", "a sentence beside it gives another figure for the claim's")
+
+
+def _unsupport(candidates: Sequence[Candidate], when: Callable[[Candidate], bool], check: str, reason: str) -> None:
+    """Candidates that back the claim by their words alone, and meet `when`, back it no more: another candidate
+    says otherwise."""
+    for c in candidates:
+        if c.label == "supported" and c.decided_by == "similarity" and when(c):
+            c.label, c.decided_by, c.reason = "unrelated", check, reason
 
 
 def _findings(claim: _Claim, c: Candidate, around: str, topic: str, config: ClaimConfig) -> _Findings:
@@ -210,11 +214,7 @@ def _label(claim: _Claim, c: Candidate, f: _Findings, config: ClaimConfig) -> tu
         # "DeepSeek has more GPUs than OpenAI": a sentence on the topic that compares nothing does not back it
         return "unrelated", "roles", Check("roles", "fail",
                                            "the claim compares two things; the passage compares nothing")
-    how = "numbers" if f.numbers == "pass" else "similarity" if (
-        c.sentence_similarity >= config.support and (
-            c.sentence_coverage >= config.support_sentence_coverage
-            or (claim.long and c.coverage >= config.support_sentence_coverage))) or (
-        c.sentence_coverage >= config.support_coverage and c.sentence_similarity >= config.support_floor) else None
+    how = "numbers" if f.numbers == "pass" else "similarity" if _worded_alike(claim, c, config) else None
     if how and f.other_version:
         # what would back the claim, said of another version: "We're at CUDA 13.2" against "… at CUDA 12"
         claimed, said = f.other_version
@@ -225,3 +225,12 @@ def _label(claim: _Claim, c: Candidate, f: _Findings, config: ClaimConfig) -> tu
         # "NVIDIA is going to keep CUDA around" says nothing of the claim's "CUDA 12"
         return "unrelated", "entities", Check("entities", "fail", f"not mentioned: {', '.join(unsaid)}")
     return ("supported", how, None) if how else ("unrelated", "similarity", None)
+
+
+def _worded_alike(claim: _Claim, c: Candidate, config: ClaimConfig) -> bool:
+    """Whether the sentence says the claim in words close enough to back it: similar and sharing enough of its
+    words (a long claim, a summary's, over the sentence and its neighbours), or sharing most of them."""
+    return (c.sentence_similarity >= config.support and (
+        c.sentence_coverage >= config.support_sentence_coverage
+        or (claim.long and c.coverage >= config.support_sentence_coverage))) or (
+        c.sentence_coverage >= config.support_coverage and c.sentence_similarity >= config.support_floor)

@@ -114,5 +114,3 @@ def conflict(claim: str, sentence: str, min_overlap: float = 0.5) -> Conflict | 
             side = "the claim" if negated(part) else "the passage"
             return Conflict(f"only {side} is negated (“{clause.strip()}”)")
     return None
-
-

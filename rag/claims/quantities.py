@@ -16,11 +16,11 @@ _UNIT_SKIP = {"more", "of", "or", "so", "plus", "like", "roughly", "about", "the
               "which", "that", "are", "were", "is", "was", "be", "these", "those", "total", "different", "new",
               "individual", "whole", "around", "than", "over", "at", "just", "ish"}
 _MONEY_WORDS = {"dollar", "dollars", "usd", "bucks", "euros", "euro"}
-# Durations in days, so that "three years" and "six months" are the same kind of thing (and compare).
 # People: the general words, and the words for particular people that they stand for in speech
 _PEOPLE = frozenset({"people", "person", "folk", "human", "individual"})
 _PERSONS = _PEOPLE | frozenset({"employee", "worker", "staff", "staffer", "engineer", "researcher", "scientist",
                                 "developer", "user", "customer", "student", "member", "guy"})
+# Durations in days, so that "three years" and "six months" are the same kind of thing (and compare).
 _DAYS = {"second": 1 / 86400, "minute": 1 / 1440, "hour": 1 / 24, "day": 1.0, "week": 7.0, "month": 30.44,
          "year": 365.25, "decade": 3652.5}
 
@@ -143,21 +143,26 @@ def parse_quantities(text: str) -> list[Quantity]:
         minor = not (n.scale or n.currency or n.percent) and n.value <= 10 and (not n.digits or not unit)
         # "a decade ago" is a point in time, not a rate ("millions a year"): a figure like any other
         article = n.numeral.lower() in ("a", "an") and not n.scale and not _AGO.match(text, n.end)
-        lasting = article and bool(_LASTING.search(text[: n.start]))
         before = text[: n.start]
+        lasting = article and bool(_LASTING.search(before))
         limit = _AT_LEAST.search(before) or _AT_MOST.search(before)
         bound = "" if not limit else ">" if limit.re is _AT_LEAST else "<"
         # 'no one spent more than' is an upper limit: a negation in the limit's clause turns it round
-        if limit and negated(re.split(r"[,;.!?]", before[: limit.start()])[-1]):
+        if limit and _negated_clause(before[: limit.start()]):
             bound = "<" if bound == ">" else ">"
         out.append(Quantity(value, frozenset(unit), shown, n.start, n.end, minor, head, article=article,
                             lasting=lasting, bound=bound, denied=bool(_DENIED.search(before)),
-                            negated=negated(re.split(r"[,;.!?]", before)[-1])))
+                            negated=_negated_clause(before)))
     # "half of its capacity" is a share, as "20% of their capacity" is
     for m in _FRACTION.finditer(text):
         out.append(Quantity(_FRACTIONS[" ".join(m.group(1).lower().split())], frozenset({"percent"}), m.group(1),
                             m.start(), m.end(1), False, "percent"))
     return sorted(out, key=lambda q: q.start)
+
+
+def _negated_clause(before: str) -> bool:
+    """Whether the clause that ends where `before` ends is negated."""
+    return negated(re.split(r"[,;.!?]", before)[-1])
 
 
 _FRACTIONS = {"half": 50.0, "a third": 100 / 3, "one third": 100 / 3, "a quarter": 25.0, "one quarter": 25.0,

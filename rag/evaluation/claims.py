@@ -59,11 +59,16 @@ class ClaimResult:
         return self.evidence_minute is not None and any(abs(self.evidence_minute - m) <= 1 for m in self.case.minutes)
 
 
-def at_the_moment(results: Sequence[ClaimResult]) -> str:
-    """How many right verdicts cite the moment the case names, of those that name one: a verdict right by the
-    wrong sentence is right by luck."""
+def moment_counts(results: Sequence[ClaimResult]) -> tuple[int, int]:
+    """Of the right verdicts whose case names a moment, how many cite it, and how many there are: a verdict right
+    by the wrong sentence is right by luck."""
     named = [r.right_moment for r in results if r.correct and r.right_moment is not None]
-    return f"{sum(named)} of the {len(named)} right verdicts with a gold moment cite it (within a minute)"
+    return sum(named), len(named)
+
+
+def at_the_moment(results: Sequence[ClaimResult]) -> str:
+    cited, named = moment_counts(results)
+    return f"{cited} of the {named} right verdicts with a gold moment cite it (within a minute)"
 
 
 @dataclass

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from rag.evaluation.claims import at_the_moment, report_rows
+from rag.evaluation.claims import at_the_moment, moment_counts, report_rows
 from rag.evaluation.metrics import threshold_sweep
 from rag.evaluation.plots import plot_evidence, plot_hit_curves, plot_latency, plot_time_errors
 from rag.evaluation.runner import APP_DEFAULT, EvalRun, QuestionResult
@@ -420,7 +420,7 @@ def summary_data(run: EvalRun, command: str) -> dict:
                                 if (a := abstention(run, c.name, blind))} for c in run.configs},
         "claims": {c.name: {"right": c.confusion.right, "total": c.confusion.total,
                             "accuracy": round(c.confusion.accuracy, 4), "blind": c.blind,
-                            "right_at_the_moment": sum(bool(r.right_moment) for r in c.results if r.correct)}
+                            "right_at_the_moment": moment_counts(c.results)[0]}
                    for c in run.claims},
     }
 
